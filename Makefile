@@ -1,0 +1,36 @@
+# The project's two commands: `make demo` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Re-install when pyproject.toml changes.
+STAMP      := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test bench clean screenshots
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . snmpsim pysmi
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+## Open the TUI on a simulated printer fleet (snmpsim on 127.0.0.1, throwaway data dir).
+demo: $(STAMP)
+	$(BIN)/tonertrack demo
+
+## Run the whole test suite (unit, integration against snmpsim, TUI pilot and snapshots).
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+## Benchmarks (figures, not pass/fail).
+bench: $(TEST_STAMP)
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

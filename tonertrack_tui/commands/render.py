@@ -1,0 +1,76 @@
+"""Plain-text rendering of poll results for the terminal (no colours needed, safe text only)."""
+
+from __future__ import annotations
+
+from ..core.model import PollResult, Supply
+from ..core.status import supply_label
+from ..core.textsafe import safe_text
+
+_NOTES = {
+    "some_remaining": "some remaining",
+    "unknown": "level unknown",
+    "unrestricted": "no restriction",
+    "max_unknown": "capacity unknown",
+}
+
+
+def gauge(pct: int | None, width: int = 10) -> str:
+    if pct is None:
+        return "[" + "·" * width + "]"
+    filled = round(width * max(0, min(100, pct)) / 100)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def supply_line(s: Supply, siblings: list[Supply]) -> str:
+    label = safe_text(supply_label(s, siblings), limit=40)
+    if s.remaining_pct is None:
+        value = _NOTES.get(s.level_note or "unknown", "level unknown")
+        bar = gauge(None)
+    elif s.is_receptacle:
+        value = f"{s.full_pct:3d} % full"
+        bar = gauge(s.full_pct)
+    else:
+        value = f"{s.remaining_pct:3d} %" + (" (estimate)" if s.estimated else "")
+        bar = gauge(s.remaining_pct)
+    mark = {"error": "!!", "warning": "! ", "ok": "  ", "unknown": "? "}.get(s.severity, "  ")
+    return f"  {mark}{label:<40} {bar} {value}"
+
+
+def render_result(r: PollResult) -> str:
+    ident = r.identity
+    title = safe_text(ident.name or "", limit=60)
+    lines = [f"{safe_text(r.target)}  {r.status}" + (f"  ({title})" if title else "")]
+    for reason in r.reasons:
+        lines.append(f"  - {safe_text(reason)}")
+    if not r.reachable:
+        return "\n".join(lines)
+    facts = []
+    if ident.model:
+        facts.append(f"model {safe_text(ident.model, limit=60)}")
+    if ident.serial:
+        facts.append(f"serial {safe_text(ident.serial, limit=40)}")
+    if r.page_count is not None:
+        facts.append(f"pages {r.page_count:,}")
+    if ident.location:
+        facts.append(f"location {safe_text(ident.location, limit=40)}")
+    if facts:
+        lines.append("  " + " · ".join(facts))
+    if r.supplies:
+        lines.append("  Supplies:")
+        lines.extend(supply_line(s, r.supplies) for s in r.supplies)
+    if r.trays:
+        lines.append("  Trays:")
+        for t in r.trays:
+            name = safe_text(t.name or t.description or f"Tray {t.index}", limit=30)
+            if t.remaining_pct is not None:
+                value = f"{t.remaining_pct} %" + (f" ({t.level}/{t.max})" if t.max and t.max > 0 else "")
+            else:
+                value = _NOTES.get(t.level_note or "unknown", "unknown")
+            media = f"  {safe_text(t.media, limit=30)}" if t.media else ""
+            lines.append(f"    {name:<30} {value}{media}")
+    if r.alerts:
+        lines.append("  Alerts:")
+        for a in r.alerts:
+            lines.append(f"    {a.severity:<14} {safe_text(a.description, limit=100)}")
+    lines.append(f"  polled {r.polled_at} in {r.duration_ms:g} ms, {r.requests} requests")
+    return "\n".join(lines)

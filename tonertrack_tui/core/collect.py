@@ -1,0 +1,305 @@
+"""What to ask a printer, in as few request PDUs as possible.
+
+A poll reads a handful of scalars and parts of six tables. Each table part is a
+*range* (a table entry and a span of its columns) read in lexicographic order by
+GETBULK repeaters, so one repeater walks several columns; scalars ride along as
+non-repeaters (GETNEXT semantics, so a printer whose hrDeviceIndex is not 1 works).
+
+First poll ("cold"): every column we decode. Later polls ("steady"): only the columns
+that change (levels, status, alerts); descriptions, types, colours … come from a
+per-printer cache that is dropped when prtGeneralConfigChanges moves, sysUpTime goes
+backwards (a reboot), or the set of supply/tray rows changes.
+
+Every walk is bounded: a row cap per table, a stop on a non-increasing OID, on
+endOfMibView, on the first error, and a cap on requests per poll. A printer that
+answers tooBig/genErr to a large request is asked again with smaller requests, then
+with GETNEXT.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ber, mib
+from .snmp import Endpoint, SnmpClient, SnmpError, SnmpTimeout
+
+OID = tuple[int, ...]
+
+MAX_ROWS_PER_TABLE = 2048  # a printer with more rows than this is broken or hostile
+MAX_REQUESTS_PER_POLL = 400
+DEFAULT_BUDGET = 60  # var-binds per reply: snmpsim caps at 64, many printers at less
+STATIC_MAX_AGE_S = 6 * 3600.0  # re-read static columns at least this often
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Columns first_col..last_col of one table entry."""
+
+    name: str
+    entry: OID
+    first_col: int
+    last_col: int
+
+    @property
+    def start(self) -> OID:
+        return self.entry + (self.first_col,)
+
+    def contains(self, name: OID) -> bool:
+        n = len(self.entry)
+        return (
+            len(name) > n + 1
+            and name[:n] == self.entry
+            and self.first_col <= name[n] <= self.last_col
+        )
+
+    @property
+    def columns(self) -> int:
+        return self.last_col - self.first_col + 1
+
+
+# Scalars, asked with GETNEXT semantics from the column/object OID: the first instance wins.
+SCALARS: tuple[OID, ...] = (
+    mib.SYS_DESCR, mib.SYS_OBJECT_ID, mib.SYS_UPTIME, mib.SYS_CONTACT, mib.SYS_NAME, mib.SYS_LOCATION,
+    mib.PRT_GENERAL_CONFIG_CHANGES, mib.PRT_GENERAL_SERIAL, mib.PRT_MARKER_LIFE_COUNT,
+)
+
+COLD_RANGES: tuple[Range, ...] = (
+    Range("hr_device", mib.HR_DEVICE_ENTRY, 2, 5),
+    Range("hr_printer", mib.HR_PRINTER_ENTRY, 1, 2),
+    Range("supplies", mib.PRT_SUPPLIES_ENTRY, 3, 9),
+    Range("colorants", mib.PRT_COLORANT_VALUE[:-1], 4, 4),
+    Range("input", mib.PRT_INPUT_ENTRY, 8, 18),
+    Range("alerts", mib.PRT_ALERT_ENTRY, 2, 8),
+)
+STEADY_RANGES: tuple[Range, ...] = (
+    Range("hr_device", mib.HR_DEVICE_ENTRY, 5, 5),
+    Range("hr_printer", mib.HR_PRINTER_ENTRY, 1, 2),
+    Range("supplies", mib.PRT_SUPPLIES_ENTRY, 8, 9),
+    Range("input", mib.PRT_INPUT_ENTRY, 10, 11),
+    Range("alerts", mib.PRT_ALERT_ENTRY, 2, 8),
+)
+_STEADY_COLUMNS = {
+    r.entry + (c,) for r in STEADY_RANGES for c in range(r.first_col, r.last_col + 1)
+}
+_SCALAR_ENCODED: dict[tuple, bytes] = {}
+
+
+@dataclass(slots=True)
+class Collected:
+    values: dict[OID, Any]
+    requests: int
+    cold: bool
+    notes: list[str] = field(default_factory=list)  # e.g. "supplies table cut at 2048 rows"
+
+
+@dataclass(slots=True)
+class TargetCache:
+    """What a previous poll of one printer taught us (kept in memory by the poller)."""
+
+    static: dict[OID, Any] = field(default_factory=dict)
+    config_changes: Any = None
+    uptime: int | None = None
+    supply_rows: frozenset = frozenset()
+    input_rows: frozenset = frozenset()
+    hints: dict[str, int] = field(default_factory=dict)  # var-binds last read per range
+    budget: int = DEFAULT_BUDGET
+    getnext_only: bool = False
+    loaded_at: float = 0.0
+
+
+def _rows(values: dict[OID, Any], entry: OID, col: int) -> frozenset:
+    prefix = entry + (col,)
+    n = len(prefix)
+    return frozenset(k[n:] for k in values if k[:n] == prefix)
+
+
+def _scalar_value(name: OID, asked: OID, value: Any) -> Any:
+    if value in ber.SNMP_EXCEPTIONS or name[: len(asked)] != asked or len(name) <= len(asked):
+        return None
+    return value
+
+
+async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> Collected:
+    """Read everything decode.py needs from one printer; updates `cache` in place."""
+    steady = (
+        cache is not None
+        and cache.static
+        and time.monotonic() - cache.loaded_at < STATIC_MAX_AGE_S
+    )
+    walker = _Walker(client, ep, cache)
+    if steady:
+        values = await walker.run(STEADY_RANGES)
+        if _static_still_valid(cache, values):
+            merged = dict(cache.static)
+            merged.update(values)
+            _remember(cache, values, walker, static=None)
+            return Collected(merged, walker.requests, False, walker.notes)
+    values = await walker.run(COLD_RANGES)
+    if cache is not None:
+        static = {k: v for k, v in values.items() if k[:-_index_len(k)] not in _STEADY_COLUMNS}
+        _remember(cache, values, walker, static=static)
+    return Collected(values, walker.requests, True, walker.notes)
+
+
+def _index_len(name: OID) -> int:
+    # Table instances here are entry.col.index...; the steady columns are identified by
+    # their column OID, so strip the row index (2 arcs for printer tables, 1 for hr*).
+    if name[:9] == (1, 3, 6, 1, 2, 1, 25, 3, 2) or name[:9] == (1, 3, 6, 1, 2, 1, 25, 3, 5):
+        return 1
+    return 2
+
+
+def _static_still_valid(cache: TargetCache, values: dict[OID, Any]) -> bool:
+    scalars = values.get("__scalars__") if False else None  # noqa: F841 (kept simple below)
+    changes = _first_under(values, mib.PRT_GENERAL_CONFIG_CHANGES)
+    uptime = _first_under(values, mib.SYS_UPTIME)
+    if changes != cache.config_changes:
+        return False
+    if isinstance(uptime, int) and isinstance(cache.uptime, int) and uptime < cache.uptime:
+        return False
+    if _rows(values, mib.PRT_SUPPLIES_ENTRY, 9) != cache.supply_rows:
+        return False
+    if _rows(values, mib.PRT_INPUT_ENTRY, 10) != cache.input_rows:
+        return False
+    return True
+
+
+def _first_under(values: dict[OID, Any], prefix: OID) -> Any:
+    n = len(prefix)
+    for k, v in values.items():
+        if k[:n] == prefix:
+            return v
+    return None
+
+
+def _remember(cache: TargetCache, values: dict[OID, Any], walker: _Walker, static: dict | None) -> None:
+    cache.config_changes = _first_under(values, mib.PRT_GENERAL_CONFIG_CHANGES)
+    uptime = _first_under(values, mib.SYS_UPTIME)
+    cache.uptime = uptime if isinstance(uptime, int) else None
+    cache.supply_rows = _rows(values, mib.PRT_SUPPLIES_ENTRY, 9)
+    cache.input_rows = _rows(values, mib.PRT_INPUT_ENTRY, 10)
+    cache.budget = walker.budget
+    cache.getnext_only = walker.getnext_only
+    if static is not None:
+        cache.static = static
+        cache.loaded_at = time.monotonic()
+        cache.hints = {}
+    # steady hints: how many var-binds each steady range really has
+    for r in STEADY_RANGES:
+        cache.hints[r.name] = sum(1 for k in values if r.contains(k))
+
+
+class _Walker:
+    def __init__(self, client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> None:
+        self.client = client
+        self.ep = ep
+        self.cache = cache
+        self.requests = 0
+        self.notes: list[str] = []
+        self.budget = cache.budget if cache else DEFAULT_BUDGET
+        self.getnext_only = (cache.getnext_only if cache else False) or ep.settings.version == "1"
+
+    async def _send(self, pdu: int, oids: list[OID], non_repeaters: int = 0, max_repetitions: int = 0):
+        if self.requests >= MAX_REQUESTS_PER_POLL:
+            raise _Stop(f"stopped after {MAX_REQUESTS_PER_POLL} requests")
+        self.requests += 1
+        return await self.client.request(self.ep, pdu, oids, non_repeaters, max_repetitions)
+
+    async def run(self, ranges: tuple[Range, ...]) -> dict[OID, Any]:
+        values: dict[OID, Any] = {}
+        cursors = {r: r.start for r in ranges}
+        counts = {r: 0 for r in ranges}
+        caps = {r: MAX_ROWS_PER_TABLE * r.columns for r in ranges}
+        active = list(ranges)
+        scalars = list(SCALARS)
+        hints = self.cache.hints if self.cache else {}
+        first_reply = True
+        try:
+            while active or scalars:
+                oids = scalars + [cursors[r] for r in active]
+                try:
+                    if self.getnext_only:
+                        reply = await self._send(ber.GETNEXT, oids)
+                        reps = 1
+                    else:
+                        room = max(1, self.budget - len(scalars))
+                        reps = max(1, room // max(1, len(active)))
+                        known = [hints.get(r.name) for r in active]
+                        if known and all(h is not None for h in known):
+                            reps = min(reps, max(known) + 1)
+                        reply = await self._send(ber.GETBULK, oids, len(scalars), reps)
+                except SnmpTimeout:
+                    if first_reply:
+                        raise
+                    # answered before, silent now: most likely our request was too big for it
+                    if not self._shrink("no reply to a large request"):
+                        raise
+                    continue
+                if reply.error_status:
+                    if reply.error_status in (1, 5) and self._shrink(reply.error_name):  # tooBig, genErr
+                        continue
+                    if reply.error_status == 2 and self.getnext_only and 0 < reply.error_index <= len(oids):
+                        # SNMPv1 end of MIB: drop that var-bind and ask again
+                        i = reply.error_index - 1
+                        if i < len(scalars):
+                            scalars.pop(i)
+                        else:
+                            active.pop(i - len(scalars))
+                        continue
+                    if first_reply:
+                        raise SnmpError(f"agent answered {reply.error_name}")
+                    self.notes.append(f"walk stopped: agent answered {reply.error_name}")
+                    break
+                first_reply = False
+                vbs = reply.varbinds
+                for asked, (name, value) in zip(scalars, vbs):
+                    v = _scalar_value(name, asked, value)
+                    if v is not None:
+                        values[name] = v
+                nonrep = len(scalars)
+                scalars = []
+                rest = vbs[nonrep:]
+                if not active:
+                    break
+                width = len(active)
+                finished = set()
+                seen = set()
+                for i, (name, value) in enumerate(rest):
+                    r = active[i % width]
+                    if r in finished:
+                        continue
+                    seen.add(r)
+                    if value is ber.END_OF_MIB_VIEW or not r.contains(name) or name <= cursors[r]:
+                        finished.add(r)
+                        continue
+                    if value not in ber.SNMP_EXCEPTIONS:
+                        values[name] = value
+                    cursors[r] = name
+                    counts[r] += 1
+                    if counts[r] >= caps[r]:
+                        self.notes.append(f"{r.name} table cut at {MAX_ROWS_PER_TABLE} rows")
+                        finished.add(r)
+                    if self.getnext_only:
+                        continue
+                if not rest:
+                    break  # an agent that returns nothing for repeaters: nothing more to learn
+                active = [r for r in active if r not in finished and (r in seen or not rest)]
+        except _Stop as stop:
+            self.notes.append(str(stop))
+        return values
+
+    def _shrink(self, why: str) -> bool:
+        if self.getnext_only:
+            return False
+        if self.budget > 8:
+            self.budget = max(8, self.budget // 2)
+        else:
+            self.getnext_only = True
+            self.notes.append(f"fell back to GETNEXT ({why})")
+        return True
+
+
+class _Stop(Exception):
+    pass

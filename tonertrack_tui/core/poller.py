@@ -1,0 +1,160 @@
+"""Poll one printer, or many concurrently under a bound.
+
+`poll_one` never raises for a device problem: an unresolvable name, silence, a wrong
+community, a v3 key the agent rejects, or a malformed reply all end as a PollResult
+with `reachable: false` and a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Awaitable, Callable, Iterable
+
+from . import ber, mib
+from .collect import Collected, TargetCache, collect
+from .credentials import SnmpSettings
+from .decode import decode
+from .model import PollResult
+from .snmp import SnmpClient, SnmpError, SnmpTimeout
+from .status import UNKNOWN, Thresholds, evaluate
+
+ProgressCallback = Callable[[int, int, str], None]  # (done, total, target just finished)
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def split_target(target: str, default_port: int = 161) -> tuple[str, int]:
+    """ "host", "host:port", "[v6]:port" → (host, port). Validation lives in core/address.py."""
+    from .address import parse_address
+
+    address = parse_address(target, default_port=default_port)
+    return address.host, address.port
+
+
+async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
+                   cache: TargetCache | None = None, thresholds: Thresholds | None = None,
+                   default_port: int = 161) -> PollResult:
+    started = time.perf_counter()
+    result = PollResult(target=target, polled_at=utc_now_iso())
+    requests = 0
+    try:
+        host, port = split_target(target, default_port)
+        endpoint = await client.resolve(host, port, settings)
+        collected, requests = await _collect_with_v1_fallback(client, endpoint, cache)
+        result = decode(target, collected.values)
+        result.polled_at = utc_now_iso()
+        evaluate(result, thresholds)
+        result.reasons.extend(collected.notes)
+    except SnmpTimeout as exc:
+        requests = getattr(exc, "requests", requests)
+        result.reasons = [_no_reply_reason(settings)]
+    except SnmpError as exc:
+        requests = getattr(exc, "requests", requests)
+        result.reasons = [str(exc)]
+    except ValueError as exc:  # an address that cannot be valid
+        result.reasons = [str(exc)]
+    except Exception as exc:  # a decoder bug must cost one printer, never the fleet
+        result.reasons = [f"internal error while polling: {type(exc).__name__}: {exc}"]
+    if not result.reachable:
+        result.status = UNKNOWN
+    result.requests = requests
+    result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _no_reply_reason(settings: SnmpSettings) -> str:
+    window = settings.timeout * (settings.retries + 1)
+    if settings.version == "3":
+        return f"no reply within {window:g} s (SNMPv3: check the host, port and user)"
+    return f"no reply within {window:g} s (check the host, port and community)"
+
+
+async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetCache | None
+                                    ) -> tuple[Collected, int]:
+    """v2c first; a device that never answers v2c is tried with SNMPv1.
+
+    The v1 probe goes out when the first v2c try times out, so a dead host still costs
+    one timeout window, not two.
+    """
+    settings = endpoint.settings
+    sent_before = client.requests_sent
+    if settings.version != "2c" or (cache is not None and cache.static):
+        try:
+            collected = await collect(client, endpoint, cache)
+        except SnmpError as exc:
+            exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
+            raise
+        return collected, collected.requests
+    v1_endpoint = replace(endpoint, settings=replace(settings, version="1", retries=max(0, settings.retries - 1)))
+
+    async def v1_probe():
+        await asyncio.sleep(settings.timeout)
+        return await client.request(v1_endpoint, ber.GETNEXT, [mib.SYS_UPTIME])
+
+    probe = asyncio.ensure_future(v1_probe())
+    try:
+        collected = await collect(client, endpoint, cache)
+    except SnmpTimeout as exc:
+        try:
+            reply = await probe
+        except SnmpError:
+            exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
+            raise exc from None
+        if reply.error_status or not reply.varbinds:
+            exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
+            raise exc from None
+        v1_real = replace(endpoint, settings=replace(settings, version="1"))
+        collected = await collect(client, v1_real, cache)
+        collected.notes.append("answers SNMPv1 only (set its SNMP version to 1)")
+        return collected, client.requests_sent - sent_before
+    except SnmpError as exc:
+        exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
+        raise
+    finally:
+        if not probe.done():
+            probe.cancel()
+    return collected, collected.requests
+
+
+async def poll_targets(client: SnmpClient, targets: Iterable[tuple[str, SnmpSettings]], *,
+                       concurrency: int = 64, thresholds: Thresholds | None = None,
+                       thresholds_for: Callable[[str], Thresholds] | None = None,
+                       caches: dict[str, TargetCache] | None = None,
+                       progress: ProgressCallback | None = None,
+                       default_port: int = 161) -> list[PollResult]:
+    """Poll every target concurrently (at most `concurrency` in flight); results in input order."""
+    items = list(targets)
+    total = len(items)
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    results: list[PollResult | None] = [None] * total
+    done = 0
+
+    async def one(i: int, target: str, settings: SnmpSettings) -> None:
+        nonlocal done
+        async with semaphore:
+            cache = None
+            if caches is not None:
+                cache = caches.setdefault(target, TargetCache())
+            th = thresholds_for(target) if thresholds_for else thresholds
+            results[i] = await poll_one(client, target, settings, cache=cache, thresholds=th,
+                                        default_port=default_port)
+        done += 1
+        if progress is not None:
+            progress(done, total, target)
+
+    await asyncio.gather(*(one(i, t, s) for i, (t, s) in enumerate(items)))
+    return [r for r in results if r is not None]
+
+
+async def run_with_client(fn: Callable[[SnmpClient], Awaitable]):
+    """Run `fn(client)` with a fresh client that is closed afterwards."""
+    client = SnmpClient()
+    try:
+        return await fn(client)
+    finally:
+        client.close()
