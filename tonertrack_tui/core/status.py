@@ -98,14 +98,10 @@ def supply_reason(supply: Supply, siblings: list[Supply]) -> str:
     return f"{label} {supply.remaining_pct} %{suffix}"
 
 
-def evaluate(result: PollResult, thresholds: Thresholds | None = None) -> PollResult:
-    """Set supply severities, `status` and `reasons` on a reachable result (in place)."""
-    thresholds = thresholds or Thresholds()
+def reason_items(result: PollResult) -> list[tuple[str, str]]:
+    """[("error"|"warning", reason)], worst first, from supplies whose severity is already set."""
     errors: list[str] = []
     warnings: list[str] = []
-
-    for supply in result.supplies:
-        supply.severity = supply_severity(supply, thresholds)
     worst_supplies = sorted(
         (s for s in result.supplies if s.severity in ("error", "warning")),
         key=lambda s: (s.severity != "error", s.remaining_pct if s.remaining_pct is not None else 101),
@@ -125,24 +121,39 @@ def evaluate(result: PollResult, thresholds: Thresholds | None = None) -> PollRe
     for alert in result.alerts:
         if alert.code in mib.ALERT_CODES_NOT_A_PROBLEM or alert.severity == "other":
             continue
-        text = alert.description
         if alert.severity == "critical":
-            errors.append(f"{text} (critical alert)")
+            errors.append(f"{alert.description} (critical alert)")
         else:
-            warnings.append(text)
+            warnings.append(alert.description)
 
     if result.device_status == "down" and not errors:
         errors.append("Printer reports it is down")
     elif result.device_status == "warning" and not errors and not warnings:
         warnings.append("Printer reports a warning")
+    items = [("error", e) for e in errors] + [("warning", w) for w in warnings]
+    seen: set[str] = set()
+    out = []
+    for severity, text in items:
+        key = text.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append((severity, text))
+    return out
 
-    reasons = _dedupe(errors + warnings)
+
+def evaluate(result: PollResult, thresholds: Thresholds | None = None) -> PollResult:
+    """Set supply severities, `status` and `reasons` on a reachable result (in place)."""
+    thresholds = thresholds or Thresholds()
+    for supply in result.supplies:
+        supply.severity = supply_severity(supply, thresholds)
+    items = reason_items(result)
+    reasons = [text for _, text in items]
     if not result.is_printer:
         result.status = UNKNOWN
-        reasons.insert(0, "Answers SNMP but reports no printer (no Printer-MIB supplies or printer device)")
-    elif errors:
+        reasons.insert(0, NOT_A_PRINTER)
+    elif any(severity == "error" for severity, _ in items):
         result.status = ERROR
-    elif warnings:
+    elif items:
         result.status = WARNING
     else:
         result.status = OK
@@ -150,15 +161,7 @@ def evaluate(result: PollResult, thresholds: Thresholds | None = None) -> PollRe
     return result
 
 
-def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        key = item.casefold()
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
+NOT_A_PRINTER = "Answers SNMP but reports no printer (no Printer-MIB supplies or printer device)"
 
 
 def worst_supply(supplies: list[Supply]) -> Supply | None:

@@ -1,0 +1,72 @@
+"""`tonertrack poll --all`: poll the inventory, save the results and history."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from ..core.config import ConfigError, load_config, resolve_paths
+from ..core.fleet import FleetPollBusy, FleetPoller
+from ..core.store import Store, StoreError
+from .poll import exit_code, print_results
+
+
+def open_fleet(args: argparse.Namespace):
+    """(config, store) from --config/--data-dir; ConfigError/StoreError propagate."""
+    paths = resolve_paths(getattr(args, "config", None), getattr(args, "data_dir", None))
+    config = load_config(paths)
+    return config, Store(paths.data_dir)
+
+
+def run_all(args: argparse.Namespace) -> int:
+    try:
+        config, store = open_fleet(args)
+        store.load()  # a corrupt printers.json stops here, named, before any polling
+    except (ConfigError, StoreError) as exc:
+        print(f"tonertrack: {exc}", file=sys.stderr)
+        return 1
+    if args.concurrency:
+        from dataclasses import replace
+
+        config = replace(config, polling=replace(config.polling, concurrency=args.concurrency))
+    poller = FleetPoller(store, config)
+    interactive = sys.stderr.isatty() and not args.json
+
+    def progress(done: int, total: int, address: str) -> None:
+        if interactive:
+            sys.stderr.write(f"\r{done}/{total} polled")
+            sys.stderr.flush()
+
+    async def go():
+        try:
+            if poller.lock.is_held_elsewhere():
+                print(f"tonertrack: {FleetPollBusy(poller.lock.holder())}; waiting for it to finish",
+                      file=sys.stderr)
+            return await poller.poll_all(progress=progress, wait=True, by="poll --all")
+        finally:
+            poller.close()
+
+    try:
+        summary = asyncio.run(go())
+    except StoreError as exc:
+        print(f"\ntonertrack: {exc}", file=sys.stderr)
+        return 1
+    if interactive:
+        sys.stderr.write("\n")
+    records = {r["id"]: r for r in store.load()}
+    results = []
+    for printer_id, result in summary.results:
+        record = records.get(printer_id)
+        if record is not None:
+            result.target = record["address"]
+            if not result.reachable:
+                result.status = record.get("status") or result.status
+        results.append(result)
+    order = {r["address"]: i for i, r in enumerate(records.values())}
+    results.sort(key=lambda r: order.get(r.target, len(order)))
+    print_results(results, as_json=args.json)
+    if not args.json:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
+        print(f"\n{summary.done} printers polled in {summary.duration_s:.1f} s ({counts})")
+    return exit_code(results, args.fail_on)

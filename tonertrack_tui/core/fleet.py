@@ -1,0 +1,255 @@
+"""Poll the whole inventory: concurrently, bounded, saved in batches, one poller per data dir.
+
+`FleetPoller.poll_all()` takes the fleet-poll lock (`poll.lock` in the data dir, an
+flock held for the whole run, with who/when written inside). A second poll-all — a
+cron job beside an open TUI, or a second admin — finds it held and either waits for it
+to finish (`wait=True`) or gets `FleetPollBusy` saying who holds it; either way the
+same printers are never polled twice at the same time.
+
+Results are written to printers.json in batches (one transaction every
+`FLUSH_INTERVAL_S`, not one per printer) and to history; offline counting and stale
+marking happen in the store transaction (core/store.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import getpass
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from .collect import TargetCache
+from .credentials import CredentialError, SnmpSettings
+from .fsutil import ensure_private_dir
+from .history import History, sample_from_poll
+from .model import PollResult
+from .poller import poll_one, utc_now_iso
+from .snmp import SnmpClient
+from .status import Thresholds
+
+POLL_LOCK_FILE = "poll.lock"
+FLUSH_INTERVAL_S = 2.0
+
+ResultCallback = Callable[[dict[str, Any], PollResult], None]  # (record, result) per printer
+ProgressCallback = Callable[[int, int, str], None]  # (done, total, address)
+
+
+class FleetPollBusy(Exception):
+    def __init__(self, holder: dict[str, Any]):
+        self.holder = holder
+        super().__init__(describe_holder(holder))
+
+
+def describe_holder(holder: dict[str, Any]) -> str:
+    who = holder.get("user") or "someone"
+    pid = holder.get("pid")
+    where = holder.get("host")
+    since = holder.get("started") or "?"
+    what = holder.get("by") or "tonertrack"
+    host = f" on {where}" if where and where != socket.gethostname() else ""
+    return f"the fleet is being polled by {who} ({what}, pid {pid}{host}) since {since}"
+
+
+class FleetLock:
+    """An exclusive, non-blocking flock on <data dir>/poll.lock; released on close or process exit."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / POLL_LOCK_FILE
+        self._fd: int | None = None
+
+    def try_acquire(self, by: str) -> bool:
+        ensure_private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        info = {"pid": os.getpid(), "user": _os_user(), "host": socket.gethostname(),
+                "started": utc_now_iso(), "by": by}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
+        return True
+
+    def holder(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.path.read_text("utf-8") or "{}")
+        except (OSError, ValueError):
+            return {}
+
+    def is_held_elsewhere(self) -> bool:
+        if self._fd is not None:
+            return False
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.ftruncate(fd, 0)
+            finally:
+                os.close(fd)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return str(os.getuid())
+
+
+@dataclass(slots=True)
+class FleetPollSummary:
+    total: int = 0
+    done: int = 0
+    reachable: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    started_at: str = ""
+    duration_s: float = 0.0
+    cancelled: bool = False
+    results: list[tuple[str, PollResult]] = field(default_factory=list)  # (printer id, result)
+
+
+def settings_for(record: dict[str, Any], defaults: SnmpSettings) -> SnmpSettings:
+    """A printer's SNMP settings: its own where set, the config's defaults elsewhere."""
+    own = {k: v for k, v in (record.get("snmp") or {}).items() if v not in (None, "")}
+    merged = replace(defaults, **{k: v for k, v in own.items() if k in SnmpSettings.__slots__})  # type: ignore[attr-defined]
+    try:
+        return merged.validated()
+    except CredentialError:
+        return merged  # the poll reports the problem as its reason
+
+
+def thresholds_for(record: dict[str, Any], base: Thresholds) -> Thresholds:
+    own = record.get("thresholds") or {}
+    kinds = {}
+    for kind, pair in (own.get("kinds") or {}).items():
+        if isinstance(pair, dict):
+            kinds[kind] = (pair.get("warning_pct"), pair.get("error_pct"))
+        elif isinstance(pair, (list, tuple)) and len(pair) == 2:
+            kinds[kind] = (pair[0], pair[1])
+    return base.overridden(own.get("warning_pct"), own.get("error_pct"), kinds)
+
+
+def thresholds_from_config(config: Any) -> Thresholds:
+    t = config.thresholds
+    kinds = {name: (k.warning_pct, k.error_pct) for name, k in (t.kinds or {}).items()}
+    return Thresholds(t.warning_pct, t.error_pct, kinds)
+
+
+class FleetPoller:
+    """Owns the process's SNMP client and the per-printer caches. Use from one event loop."""
+
+    def __init__(self, store: Any, config: Any, history: History | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.history = history if history is not None else History.from_config(store.data_dir, config)
+        self.caches: dict[str, TargetCache] = {}
+        self._client: SnmpClient | None = None
+        self.lock = FleetLock(store.data_dir)
+
+    @property
+    def client(self) -> SnmpClient:
+        if self._client is None:
+            self._client = SnmpClient()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _defaults(self) -> SnmpSettings:
+        return self.config.default_snmp()
+
+    async def poll_record(self, record: dict[str, Any]) -> PollResult:
+        """Poll one inventory printer (no fleet lock) and save the result."""
+        result = await self._poll(record, thresholds_from_config(self.config))
+        await asyncio.to_thread(self._save, [(record["id"], result)])
+        return result
+
+    async def _poll(self, record: dict[str, Any], base: Thresholds) -> PollResult:
+        cache = self.caches.setdefault(record["id"], TargetCache())
+        return await poll_one(self.client, record["address"], settings_for(record, self._defaults()),
+                              cache=cache, thresholds=thresholds_for(record, base))
+
+    def _save(self, batch: list[tuple[str, PollResult]]) -> None:
+        if not batch:
+            return
+        self.store.record_poll(batch, offline_after=self.config.polling.offline_after)
+        samples = [sample_from_poll(pid, r) for pid, r in batch if r.reachable]
+        if samples:
+            self.history.append(samples)
+
+    async def poll_all(self, *, progress: ProgressCallback | None = None,
+                       on_result: ResultCallback | None = None, wait: bool = False,
+                       by: str = "tonertrack") -> FleetPollSummary:
+        """Poll every printer once. Cancel the task to stop: what was polled is still saved."""
+        while not self.lock.try_acquire(by):
+            if not wait:
+                raise FleetPollBusy(self.lock.holder())
+            await asyncio.sleep(0.5)
+        summary = FleetPollSummary(started_at=utc_now_iso())
+        started = time.perf_counter()
+        pending: list[tuple[str, PollResult]] = []
+        last_flush = time.monotonic()
+        flushing: asyncio.Task | None = None
+        try:
+            records = await asyncio.to_thread(self.store.load)
+            summary.total = len(records)
+            base = thresholds_from_config(self.config)
+            semaphore = asyncio.Semaphore(max(1, self.config.polling.concurrency))
+
+            async def one(record: dict[str, Any]) -> None:
+                nonlocal last_flush, flushing, pending
+                async with semaphore:
+                    result = await self._poll(record, base)
+                summary.done += 1
+                summary.reachable += result.reachable
+                summary.by_status[result.status] = summary.by_status.get(result.status, 0) + 1
+                summary.results.append((record["id"], result))
+                pending.append((record["id"], result))
+                if on_result is not None:
+                    on_result(record, result)
+                if progress is not None:
+                    progress(summary.done, summary.total, record["address"])
+                now = time.monotonic()
+                if now - last_flush >= FLUSH_INTERVAL_S and (flushing is None or flushing.done()):
+                    batch, pending = pending, []
+                    last_flush = now
+                    flushing = asyncio.ensure_future(asyncio.to_thread(self._save, batch))
+
+            await asyncio.gather(*(one(r) for r in records))
+        except asyncio.CancelledError:
+            summary.cancelled = True
+            raise
+        finally:
+            if flushing is not None:
+                try:
+                    await asyncio.shield(flushing)
+                except Exception:
+                    pass
+            try:
+                # save what was polled, even when cancelled (shielded from the cancellation)
+                await asyncio.shield(asyncio.to_thread(self._save, pending))
+            finally:
+                summary.duration_s = time.perf_counter() - started
+                self.lock.release()
+        return summary

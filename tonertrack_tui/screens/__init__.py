@@ -1,0 +1,1 @@
+"""One screen per file, named for what the user sees."""

@@ -1,0 +1,238 @@
+"""The home screen: the whole fleet at a glance, live."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
+
+from ..core.fleetview import SORT_COLUMNS, select_rows, summarize
+from ..widgets.printer_table import PrinterTable
+from ..widgets.status_badge import STATUS_STYLE
+
+STATUS_KEYS = {"1": "OK", "2": "Warning", "3": "Error", "4": "Offline", "5": "Unknown"}
+
+
+class PrintersScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding("s", "sort", "Sort", id="sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False, id="sort_reverse"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("p", "poll_one", "Poll", id="poll_one"),
+        Binding("enter", "details", "Details", show=False, id="details"),
+        *(
+            Binding(key, f"toggle_status('{status}')", f"{status}", show=False, id=f"filter_{status.lower()}")
+            for key, status in STATUS_KEYS.items()
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.statuses: set[str] = set()
+        self.sort_column = "status"
+        self.sort_reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="summary", markup=False)
+        with Horizontal(id="progress-row"):
+            yield ProgressBar(total=1, show_eta=False, id="poll-progress")
+            yield Label("", id="poll-label", markup=False)
+        yield Static(id="banner", markup=False)
+        yield Input(placeholder="Filter: name, address, location, model, serial — Esc clears", id="filter")
+        yield PrinterTable(id="printers")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.fleet_changed.subscribe(self, self._on_fleet_changed)
+        self.app.poll_state_changed.subscribe(self, self._on_poll_state)
+        self.set_interval(1.0, self._tick)
+        self.refresh_table()
+        self._on_poll_state(None)
+        self.query_one(PrinterTable).focus()
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def refresh_table(self) -> None:
+        rows = select_rows(self.app.all_rows(), query=self.query_text, statuses=frozenset(self.statuses),
+                           sort=self.sort_column, reverse=self.sort_reverse)
+        self.query_one(PrinterTable).show(rows, self.app.now())
+        self._update_summary()
+
+    def _on_fleet_changed(self, changed) -> None:
+        self.refresh_table()
+
+    def _tick(self) -> None:
+        """Ages ("3m") move on with the clock; the diff only touches cells that changed."""
+        if self.app.polling:
+            self._on_poll_state(None)
+        self.refresh_table()
+
+    def _update_summary(self) -> None:
+        app = self.app
+        counts = summarize(app.all_rows())
+        text = Text(no_wrap=True, overflow="ellipsis")
+        narrow = self.size.width < 110
+        for status in ("OK", "Warning", "Error", "Offline", "Unknown"):
+            symbol, style = STATUS_STYLE[status]
+            mark = "▸" if status in self.statuses else ""
+            word = "" if narrow else f" {status}"
+            text.append(f"{mark}{symbol}{word} {counts.get(status, 0)}", style=style)
+            text.append("  ")
+        direction = "↑" if self.sort_reverse else "↓"
+        text.append(f"│ sort {self.sort_column} {direction}", style="dim")
+        if self.query_text:
+            text.append(" │ filter: ", style="dim")
+            text.append(self.query_text)
+        if app.last_poll_finished is not None:
+            text.append(f" │ last poll {app.last_poll_finished.astimezone().strftime('%H:%M')}", style="dim")
+        if app.next_poll_at is not None and not app.polling:
+            text.append(f" │ next {app.next_poll_at.astimezone().strftime('%H:%M')}", style="dim")
+        self.query_one("#summary", Static).update(text)
+
+    def _on_poll_state(self, _) -> None:
+        app = self.app
+        row = self.query_one("#progress-row")
+        row.set_class(app.polling, "-polling")
+        if app.polling:
+            bar = self.query_one("#poll-progress", ProgressBar)
+            bar.update(total=max(1, app.poll_total), progress=app.poll_done)
+            self.query_one("#poll-label", Label).update(f" polling {app.poll_done}/{app.poll_total}")
+        banner = self.query_one("#banner", Static)
+        banner.set_class(bool(app.polling_elsewhere), "-visible")
+        if app.polling_elsewhere:
+            banner.update(f"{app.polling_elsewhere[:1].upper()}{app.polling_elsewhere[1:]}: "
+                          "its results appear here as they are saved.")
+        self._update_summary()
+
+    # -- selection helpers --------------------------------------------------------------------------
+
+    @property
+    def table(self) -> PrinterTable:
+        return self.query_one(PrinterTable)
+
+    def _selected(self) -> str | None:
+        selected = self.table.selected_id
+        if selected is None:
+            self.notify("No printer selected.")
+        return selected
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("-visible") or self.query_text or self.statuses:
+            box.value = ""
+            box.remove_class("-visible")
+            self.query_text = ""
+            self.statuses.clear()
+            self.refresh_table()
+            self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.query_text = event.value
+            self.refresh_table()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value:
+                event.input.remove_class("-visible")
+            self.table.focus()
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            self.action_clear_filter()
+
+    def action_sort(self) -> None:
+        i = SORT_COLUMNS.index(self.sort_column)
+        self.sort_column = SORT_COLUMNS[(i + 1) % len(SORT_COLUMNS)]
+        self.refresh_table()
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_table()
+
+    def action_toggle_status(self, status: str) -> None:
+        self.statuses ^= {status}
+        self.refresh_table()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.app.show_details(event.row_key.value)
+
+    def action_details(self) -> None:
+        selected = self._selected()
+        if selected:
+            self.app.show_details(selected)
+
+    def action_poll_one(self) -> None:
+        selected = self._selected()
+        if selected:
+            self.app.poll_printer(selected)
+
+    def action_add(self) -> None:
+        from .printer_form import PrinterFormScreen
+
+        self.app.push_screen(PrinterFormScreen(None), self._after_form)
+
+    def action_edit(self) -> None:
+        selected = self._selected()
+        if selected:
+            from .printer_form import PrinterFormScreen
+
+            self.app.push_screen(PrinterFormScreen(selected), self._after_form)
+
+    def _after_form(self, saved_id: str | None) -> None:
+        if saved_id:
+            self.run_worker(self._reload_and_select(saved_id), exit_on_error=False)
+
+    async def _reload_and_select(self, printer_id: str) -> None:
+        await self.app.reload_records()
+        self.refresh_table()
+        self.table.select_id(printer_id)
+
+    def action_delete(self) -> None:
+        selected = self._selected()
+        if not selected:
+            return
+        from .confirm import ConfirmScreen
+
+        row = self.app.row(selected)
+        label = row.name or row.address if row else selected
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_worker(self._delete(selected), exit_on_error=False)
+
+        self.app.push_screen(ConfirmScreen(f"Delete printer {label} ({row.address if row else ''})?",
+                                           "Its history is kept; the audit log records the deletion.",
+                                           confirm_label="Delete"), done)
+
+    async def _delete(self, printer_id: str) -> None:
+        import asyncio
+
+        from ..core.store import StoreError
+
+        try:
+            await asyncio.to_thread(self.app.store.remove, printer_id)
+        except StoreError as exc:
+            self.notify(str(exc), title="Not deleted", severity="error", markup=False)
+            return
+        await self.app.reload_records()
+        self.notify("Printer deleted.")

@@ -1,0 +1,1 @@
+"""Reusable views. They render values computed in core/; they decide nothing."""
