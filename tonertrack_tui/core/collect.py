@@ -73,17 +73,15 @@ COLD_RANGES: tuple[Range, ...] = (
     Range("input", mib.PRT_INPUT_ENTRY, 8, 18),
     Range("alerts", mib.PRT_ALERT_ENTRY, 2, 8),
 )
-STEADY_RANGES: tuple[Range, ...] = (
-    Range("hr_device", mib.HR_DEVICE_ENTRY, 5, 5),
-    Range("hr_printer", mib.HR_PRINTER_ENTRY, 1, 2),
-    Range("supplies", mib.PRT_SUPPLIES_ENTRY, 8, 9),
-    Range("input", mib.PRT_INPUT_ENTRY, 10, 11),
-    Range("alerts", mib.PRT_ALERT_ENTRY, 2, 8),
+# Steady state: the cells that change, read exactly (rows known from the cold poll) ...
+STEADY_COLUMNS: tuple[OID, ...] = (
+    mib.HR_DEVICE_STATUS, mib.HR_PRINTER_STATUS, mib.HR_PRINTER_ERROR_STATE,
+    mib.PRT_SUPPLIES_MAX, mib.PRT_SUPPLIES_LEVEL, mib.PRT_INPUT_LEVEL, mib.PRT_INPUT_STATUS,
 )
-_STEADY_COLUMNS = {
-    r.entry + (c,) for r in STEADY_RANGES for c in range(r.first_col, r.last_col + 1)
-}
-_SCALAR_ENCODED: dict[tuple, bytes] = {}
+# ... and the alert table, whose rows come and go, walked.
+ALERTS_RANGE = Range("alerts", mib.PRT_ALERT_ENTRY, 2, 8)
+_DYNAMIC_COLUMNS = set(STEADY_COLUMNS) | {ALERTS_RANGE.entry + (c,) for c in range(2, 9)}
+_COLUMN_LEN = 11  # every table entry we read is 10 arcs long
 
 
 @dataclass(slots=True)
@@ -98,72 +96,40 @@ class Collected:
 class TargetCache:
     """What a previous poll of one printer taught us (kept in memory by the poller)."""
 
-    static: dict[OID, Any] = field(default_factory=dict)
+    static: dict[OID, Any] = field(default_factory=dict)  # cold values minus the dynamic columns
+    cells: tuple[OID, ...] = ()  # instances of STEADY_COLUMNS, in order
     config_changes: Any = None
     uptime: int | None = None
-    supply_rows: frozenset = frozenset()
-    input_rows: frozenset = frozenset()
-    hints: dict[str, int] = field(default_factory=dict)  # var-binds last read per range
+    alerts_hint: int = 0  # var-binds the alert table had last time
     budget: int = DEFAULT_BUDGET
     getnext_only: bool = False
     loaded_at: float = 0.0
 
 
-def _rows(values: dict[OID, Any], entry: OID, col: int) -> frozenset:
-    prefix = entry + (col,)
-    n = len(prefix)
-    return frozenset(k[n:] for k in values if k[:n] == prefix)
-
-
-def _scalar_value(name: OID, asked: OID, value: Any) -> Any:
-    if value in ber.SNMP_EXCEPTIONS or name[: len(asked)] != asked or len(name) <= len(asked):
-        return None
-    return value
-
-
 async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> Collected:
     """Read everything decode.py needs from one printer; updates `cache` in place."""
-    steady = (
-        cache is not None
-        and cache.static
-        and time.monotonic() - cache.loaded_at < STATIC_MAX_AGE_S
-    )
     walker = _Walker(client, ep, cache)
-    if steady:
-        values = await walker.run(STEADY_RANGES)
-        if _static_still_valid(cache, values):
+    if cache is not None and cache.static and time.monotonic() - cache.loaded_at < STATIC_MAX_AGE_S:
+        values = await walker.run_steady(cache)
+        if values is not None and _static_still_valid(cache, values):
             merged = dict(cache.static)
             merged.update(values)
-            _remember(cache, values, walker, static=None)
+            _remember(cache, values, walker)
             return Collected(merged, walker.requests, False, walker.notes)
     values = await walker.run(COLD_RANGES)
     if cache is not None:
-        static = {k: v for k, v in values.items() if k[:-_index_len(k)] not in _STEADY_COLUMNS}
-        _remember(cache, values, walker, static=static)
+        cache.static = {k: v for k, v in values.items() if k[:_COLUMN_LEN] not in _DYNAMIC_COLUMNS}
+        cache.cells = tuple(sorted(k for k in values if k[:_COLUMN_LEN] in STEADY_COLUMNS))
+        cache.loaded_at = time.monotonic()
+        _remember(cache, values, walker)
     return Collected(values, walker.requests, True, walker.notes)
 
 
-def _index_len(name: OID) -> int:
-    # Table instances here are entry.col.index...; the steady columns are identified by
-    # their column OID, so strip the row index (2 arcs for printer tables, 1 for hr*).
-    if name[:9] == (1, 3, 6, 1, 2, 1, 25, 3, 2) or name[:9] == (1, 3, 6, 1, 2, 1, 25, 3, 5):
-        return 1
-    return 2
-
-
-def _static_still_valid(cache: TargetCache, values: dict[OID, Any]) -> bool:
-    scalars = values.get("__scalars__") if False else None  # noqa: F841 (kept simple below)
-    changes = _first_under(values, mib.PRT_GENERAL_CONFIG_CHANGES)
-    uptime = _first_under(values, mib.SYS_UPTIME)
-    if changes != cache.config_changes:
-        return False
-    if isinstance(uptime, int) and isinstance(cache.uptime, int) and uptime < cache.uptime:
-        return False
-    if _rows(values, mib.PRT_SUPPLIES_ENTRY, 9) != cache.supply_rows:
-        return False
-    if _rows(values, mib.PRT_INPUT_ENTRY, 10) != cache.input_rows:
-        return False
-    return True
+def _scalar_value(name: OID, asked: OID, value: Any) -> Any:
+    """A non-repeater's answer, when it really is an instance of what was asked."""
+    if value in ber.SNMP_EXCEPTIONS or name[: len(asked)] != asked or len(name) <= len(asked):
+        return None
+    return value
 
 
 def _first_under(values: dict[OID, Any], prefix: OID) -> Any:
@@ -174,21 +140,35 @@ def _first_under(values: dict[OID, Any], prefix: OID) -> Any:
     return None
 
 
-def _remember(cache: TargetCache, values: dict[OID, Any], walker: _Walker, static: dict | None) -> None:
+def _static_still_valid(cache: TargetCache, values: dict[OID, Any]) -> bool:
+    """Static columns are stale after a configuration change or a reboot."""
+    if _first_under(values, mib.PRT_GENERAL_CONFIG_CHANGES) != cache.config_changes:
+        return False
+    uptime = _first_under(values, mib.SYS_UPTIME)
+    if isinstance(uptime, int) and isinstance(cache.uptime, int) and uptime < cache.uptime:
+        return False
+    return True
+
+
+def _remember(cache: TargetCache, values: dict[OID, Any], walker: _Walker) -> None:
     cache.config_changes = _first_under(values, mib.PRT_GENERAL_CONFIG_CHANGES)
     uptime = _first_under(values, mib.SYS_UPTIME)
     cache.uptime = uptime if isinstance(uptime, int) else None
-    cache.supply_rows = _rows(values, mib.PRT_SUPPLIES_ENTRY, 9)
-    cache.input_rows = _rows(values, mib.PRT_INPUT_ENTRY, 10)
+    cache.alerts_hint = sum(1 for k in values if ALERTS_RANGE.contains(k))
     cache.budget = walker.budget
     cache.getnext_only = walker.getnext_only
-    if static is not None:
-        cache.static = static
-        cache.loaded_at = time.monotonic()
-        cache.hints = {}
-    # steady hints: how many var-binds each steady range really has
-    for r in STEADY_RANGES:
-        cache.hints[r.name] = sum(1 for k in values if r.contains(k))
+
+
+def _predecessors(cells: tuple[OID, ...]) -> list[OID]:
+    """For each cell, the OID whose GETNEXT is that cell when the rows are unchanged."""
+    asked = []
+    previous_column = None
+    previous = None
+    for cell in cells:
+        column = cell[:_COLUMN_LEN]
+        asked.append(column if column != previous_column else previous)
+        previous_column, previous = column, cell
+    return asked
 
 
 class _Walker:
@@ -214,7 +194,6 @@ class _Walker:
         caps = {r: MAX_ROWS_PER_TABLE * r.columns for r in ranges}
         active = list(ranges)
         scalars = list(SCALARS)
-        hints = self.cache.hints if self.cache else {}
         first_reply = True
         try:
             while active or scalars:
@@ -226,9 +205,6 @@ class _Walker:
                     else:
                         room = max(1, self.budget - len(scalars))
                         reps = max(1, room // max(1, len(active)))
-                        known = [hints.get(r.name) for r in active]
-                        if known and all(h is not None for h in known):
-                            reps = min(reps, max(known) + 1)
                         reply = await self._send(ber.GETBULK, oids, len(scalars), reps)
                 except SnmpTimeout:
                     if first_reply:
@@ -288,6 +264,61 @@ class _Walker:
                 active = [r for r in active if r not in finished and (r in seen or not rest)]
         except _Stop as stop:
             self.notes.append(str(stop))
+        return values
+
+    async def run_steady(self, cache: TargetCache) -> dict[OID, Any] | None:
+        """Scalars and the known dynamic cells as non-repeaters (GETNEXT from each cell's
+        predecessor: exactly one var-bind each), plus the alert table as the repeater.
+        None when the rows are not the ones we knew (the caller then polls cold)."""
+        exact = list(SCALARS) + _predecessors(cache.cells)
+        expected: list[OID | None] = [None] * len(SCALARS) + list(cache.cells)
+        values: dict[OID, Any] = {}
+        alerts_done = False
+        cursor = ALERTS_RANGE.start
+        pos = 0
+        while pos < len(exact) or not alerts_done:
+            if self.getnext_only:
+                chunk = exact[pos:pos + self.budget - (0 if alerts_done else 1)]
+                oids = chunk + ([] if alerts_done else [cursor])
+                reply = await self._send(ber.GETNEXT, oids)
+                reps = 1
+            else:
+                room = self.budget - (0 if alerts_done else min(self.budget // 2, cache.alerts_hint + 1))
+                chunk = exact[pos:pos + max(1, room)]
+                reps = max(1, self.budget - len(chunk))
+                oids = chunk + ([] if alerts_done else [cursor])
+                if alerts_done:
+                    reply = await self._send(ber.GETBULK, oids, len(chunk), 0)
+                else:
+                    reply = await self._send(ber.GETBULK, oids, len(chunk), reps)
+            if reply.error_status:
+                return None  # let the cold walk deal with it
+            vbs = reply.varbinds
+            for i, (name, value) in enumerate(vbs[:len(chunk)]):
+                want = expected[pos + i]
+                if want is None:
+                    v = _scalar_value(name, exact[pos + i], value)
+                    if v is not None:
+                        values[name] = v
+                elif name != want:
+                    return None  # a row appeared or vanished
+                elif value not in ber.SNMP_EXCEPTIONS:
+                    values[name] = value
+            pos += len(chunk)
+            if not alerts_done:
+                rest = vbs[len(chunk):]
+                if not rest:
+                    alerts_done = True
+                for name, value in rest:
+                    if value is ber.END_OF_MIB_VIEW or not ALERTS_RANGE.contains(name) or name <= cursor:
+                        alerts_done = True
+                        break
+                    if value not in ber.SNMP_EXCEPTIONS:
+                        values[name] = value
+                    cursor = name
+                    if sum(1 for k in values if ALERTS_RANGE.contains(k)) >= MAX_ROWS_PER_TABLE * 7:
+                        alerts_done = True
+                        break
         return values
 
     def _shrink(self, why: str) -> bool:

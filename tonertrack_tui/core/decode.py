@@ -56,6 +56,11 @@ def decode_octets(raw: bytes) -> str:
     except UnicodeDecodeError:
         text = None
     if text is None:
+        lenient = raw.decode("utf-8", errors="replace")
+        bad = lenient.count("\ufffd")
+        if any(ord(c) > 0x7F and c != "\ufffd" for c in lenient) and bad * 4 <= len(lenient):
+            text = lenient.replace("\ufffd", "")  # mostly UTF-8 with a few broken bytes
+    if text is None:
         try:
             sjis = raw.decode("cp932")
             if _JAPANESE.search(sjis) and _printable_ratio(sjis) > 0.95:
@@ -126,20 +131,61 @@ def int_value(value: Any) -> int | None:
 
 # --- tables ------------------------------------------------------------------------------------
 
+class Varbinds(dict):
+    """OID → value, with the values grouped by column once (decode reads each column many times)."""
+
+    _columns: dict[OID, dict[OID, Any]] | None = None
+
+    @property
+    def columns(self) -> dict[OID, dict[OID, Any]]:
+        if self._columns is None:
+            cols: dict[OID, dict[OID, Any]] = {}
+            for name, value in self.items():
+                # every table entry we read is 10 arcs long: the column is the first 11
+                cols.setdefault(name[:_COLUMN_LEN], {})[name[_COLUMN_LEN:]] = value
+            self._columns = cols
+        return self._columns
+
+
+_COLUMN_LEN = 11
+
+
+def _view(values: dict[OID, Any]) -> Varbinds:
+    return values if isinstance(values, Varbinds) else Varbinds(values)
+
+
 def table(values: dict[OID, Any], entry: OID, columns: tuple[int, ...]) -> dict[OID, dict[int, Any]]:
     """{row index: {column: value}} in index order, rows defined by the union of columns."""
-    n = len(entry)
+    cols = _view(values).columns
     rows: dict[OID, dict[int, Any]] = {}
-    for name, value in values.items():
-        if len(name) > n + 1 and name[:n] == entry and name[n] in columns:
-            rows.setdefault(name[n + 1:], {})[name[n]] = value
+    for col in columns:
+        key = entry + (col,)
+        if len(key) != _COLUMN_LEN:  # not a 10-arc entry: fall back to a scan
+            n = len(entry)
+            for name, value in values.items():
+                if len(name) > n + 1 and name[:n] == entry and name[n] == col:
+                    rows.setdefault(name[n + 1:], {})[col] = value
+            continue
+        for index, value in cols.get(key, {}).items():
+            if index:
+                rows.setdefault(index, {})[col] = value
     return dict(sorted(rows.items()))
 
 
 def _first(values: dict[OID, Any], prefix: OID) -> Any:
+    """The value of the lowest instance under `prefix` (scalars: prefix.0)."""
+    view = _view(values)
+    if len(prefix) == _COLUMN_LEN:
+        instances = view.columns.get(prefix)
+        if not instances:
+            return None
+        return instances[min(k for k in instances if k)] if any(instances) else None
+    exact = view.get(prefix + (0,))
+    if exact is not None:
+        return exact
     n = len(prefix)
     best = None
-    for name, value in values.items():
+    for name, value in view.items():
         if name[:n] == prefix and len(name) > n and (best is None or name < best[0]):
             best = (name, value)
     return None if best is None else best[1]
@@ -362,6 +408,7 @@ def _words(camel: str) -> str:
 
 def decode(target: str, values: dict[OID, Any]) -> PollResult:
     """A reachable device's var-binds → PollResult (status is set later by core/status.py)."""
+    values = _view(values)
     identity, printer_row = decode_identity(values)
     result = PollResult(target=target, reachable=True, identity=identity)
     devices = table(values, mib.HR_DEVICE_ENTRY, (5,))

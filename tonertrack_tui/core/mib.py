@@ -177,7 +177,7 @@ ALERT_CODE_NAMES = {
     1801: "alertRemovalOfBinaryChangeEntry",
 }
 # Alert codes that are information, not a problem (energy saver, power up, ready ...).
-ALERT_CODES_NOT_A_PROBLEM = frozenset({4, 6, 19, 20, 23, 24, 25, 27, 502, 503, 507, 1801})
+ALERT_CODES_NOT_A_PROBLEM = frozenset({4, 6, 7, 19, 20, 23, 24, 25, 27, 502, 503, 507, 1801})
 
 # prtMarkerColorantValue names we map to a canonical colour
 COLOR_WORDS = {

@@ -1,0 +1,217 @@
+"""`tonertrack poll` and the poller against real SNMP agents (snmpsim on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import BIG_TABLE_ROWS, V3_USERS
+from tonertrack_tui.cli import main
+from tonertrack_tui.core.collect import TargetCache
+from tonertrack_tui.core.credentials import SnmpSettings
+from tonertrack_tui.core.poller import poll_one, poll_targets
+from tonertrack_tui.core.snmp import SnmpClient
+
+CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\x1b", "\x9b", "\x9d"}
+
+
+def dead_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def poll(targets, **settings):
+    async def go():
+        client = SnmpClient()
+        try:
+            return await poll_targets(client, [(t, SnmpSettings(**settings).validated()) for t in targets])
+        finally:
+            client.close()
+
+    return asyncio.run(go())
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_colour_mfp_json_fields(sim_fleet, capsys):
+    code, out, err = run_cli(capsys, "poll", sim_fleet.address(0), "--community", "colour_mfp", "--json")
+    assert code == 0, err
+    [r] = json.loads(out)
+    assert set(r) == {"target", "reachable", "status", "reasons", "polled_at", "duration_ms", "requests",
+                      "identity", "device_status", "printer_status", "error_state", "page_count",
+                      "supplies", "trays", "alerts"}
+    assert r["reachable"] is True and r["status"] == "Error"
+    assert r["reasons"][:3] == ["Magenta toner 8 %", "Paper jam",
+                                "Paper jam in paper path: open the front cover and remove the paper (critical alert)"]
+    assert "Waste Toner Bottle 88 % full" in r["reasons"] and "Cyan toner 15 %" in r["reasons"]
+    assert "Energy Saver Mode" not in " ".join(r["reasons"])
+    assert r["identity"]["name"] == "MFP-B1-2F-01"
+    assert r["identity"]["model"] == "RICOH IM C3000"
+    assert r["identity"]["serial"] == "3100R910442"
+    assert r["page_count"] == 184230
+    assert r["error_state"] == ["lowToner", "jammed"]
+    assert 1 <= r["requests"] <= 4
+    supplies = {s["index"]: s for s in r["supplies"]}
+    assert len(supplies) == 11
+    magenta = next(s for s in r["supplies"] if s["color"] == "magenta" and s["kind"] == "toner")
+    assert (magenta["remaining_pct"], magenta["severity"]) == (8, "error")
+    waste = next(s for s in r["supplies"] if s["kind"] == "waste")
+    assert (waste["class"], waste["remaining_pct"], waste["severity"]) == ("receptacle", 12, "warning")
+    assert [a["severity"] for a in r["alerts"]] == ["critical", "warning", "warning_binary", "other"]
+    assert r["alerts"][0]["code_name"] == "jam"
+    trays = {t["name"]: t for t in r["trays"]}
+    assert trays["Bypass Tray"]["level_note"] == "some_remaining" and trays["Bypass Tray"]["remaining_pct"] is None
+    assert trays["Tray 2"]["remaining_pct"] == 0
+
+
+def test_text_output_is_readable(sim_fleet, capsys):
+    code, out, _ = run_cli(capsys, "poll", sim_fleet.address(1), "--community", "mono_laser")
+    assert code == 0
+    assert out.splitlines()[0].endswith("Warning  (BRN-ACCOUNTS-02)")
+    assert "some remaining" in out and "level unknown" in out
+
+
+def test_steady_state_uses_fewer_requests_and_same_answer(sim_fleet):
+    async def go():
+        client = SnmpClient()
+        cache = TargetCache()
+        settings = SnmpSettings(community="inkjet")
+        try:
+            first = await poll_one(client, sim_fleet.address(0), settings, cache=cache)
+            second = await poll_one(client, sim_fleet.address(0), settings, cache=cache)
+        finally:
+            client.close()
+        return first, second
+
+    first, second = asyncio.run(go())
+    assert second.requests == 1 < first.requests
+    a, b = first.to_json(), second.to_json()
+    for key in ("polled_at", "duration_ms", "requests"):
+        a.pop(key), b.pop(key)
+    assert a == b
+
+
+def test_v1_uses_getnext_and_gets_the_same_supplies(sim_fleet):
+    [v1] = poll([sim_fleet.address(0)], community="inkjet", version="1")
+    [v2] = poll([sim_fleet.address(0)], community="inkjet")
+    assert v1.reachable and v1.requests > v2.requests
+    assert [s.to_json() for s in v1.supplies] == [s.to_json() for s in v2.supplies]
+
+
+def test_v3_auth_priv(sim_v3):
+    user = V3_USERS["authPriv"]
+    [r] = poll([sim_v3.address(0)], version="3", v3_user=user.name, v3_auth_proto="SHA",
+               v3_auth_key=user.auth_key, v3_priv_proto="AES", v3_priv_key=user.priv_key)
+    assert r.reachable, r.reasons
+    assert r.supplies and r.requests <= 3
+
+
+@pytest.mark.parametrize("name, auth, priv", [("authPriv-sha256", "SHA256", "AES256"),
+                                              ("authPriv-aes256c", "SHA512", "AES256C"),
+                                              ("authNoPriv", "SHA", "none")])
+def test_v3_protocols(sim_v3, name, auth, priv):
+    user = V3_USERS[name]
+    [r] = poll([sim_v3.address(1)], version="3", v3_user=user.name, v3_auth_proto=auth,
+               v3_auth_key=user.auth_key, v3_priv_proto=priv, v3_priv_key=user.priv_key or "")
+    assert r.reachable, r.reasons
+
+
+def test_v3_wrong_key_and_unknown_user_are_reasons_not_tracebacks(sim_v3):
+    user = V3_USERS["authPriv"]
+    wrong, unknown = poll([sim_v3.address(0), sim_v3.address(1)], version="3", v3_user=user.name,
+                          v3_auth_proto="SHA", v3_auth_key="not-the-key", v3_priv_proto="AES",
+                          v3_priv_key=user.priv_key, timeout=0.5, retries=0)
+    assert not wrong.reachable and wrong.reasons
+    [r] = poll([sim_v3.address(0)], version="3", v3_user="nobody", v3_auth_proto="SHA",
+               v3_auth_key="whatever-key", v3_priv_proto="AES", v3_priv_key="whatever-key",
+               timeout=0.5, retries=0)
+    assert not r.reachable and r.reasons and r.status == "Unknown"
+
+
+def test_failures_do_not_delay_the_others(sim_fleet):
+    dead = f"127.0.0.1:{dead_port()}"
+    started = time.monotonic()
+    good, silent, wrong_community, unresolvable = poll(
+        [sim_fleet.address(0), dead, sim_fleet.address(1), "no-such-host.invalid"],
+        community="colour_mfp", timeout=0.5, retries=1)
+    elapsed = time.monotonic() - started
+    assert good.reachable and good.status == "Error"
+    assert not silent.reachable and "no reply within 1 s" in silent.reasons[0]
+    # snmpsim serves colour_mfp on every endpoint: a wrong community is another silent target
+    assert wrong_community.reachable
+    assert not unresolvable.reachable and "cannot resolve" in unresolvable.reasons[0]
+    # one timeout window (0.5 s x 2 tries, v1 probe inside it), not one per dead target
+    assert elapsed < 2.5
+
+
+def test_wrong_community_is_silence(sim_fleet):
+    [r] = poll([sim_fleet.address(0)], community="no-such-community", timeout=0.3, retries=0)
+    assert not r.reachable and r.reasons[0].startswith("no reply")
+
+
+def test_non_printer_is_unknown_never_ok(sim_fleet):
+    [r] = poll([sim_fleet.address(2)], community="non_printer")
+    assert r.reachable and r.status == "Unknown"
+    assert "no printer" in r.reasons[0]
+    assert r.identity.name == "sw-b1-2f-access"
+
+
+def test_big_table_is_bounded_and_complete(sim_fleet):
+    [r] = poll([sim_fleet.address(3)], community="big_table", timeout=2)
+    assert r.reachable, r.reasons
+    assert len(r.supplies) == BIG_TABLE_ROWS
+    assert [s.index for s in r.supplies[:3]] == ["1.1", "1.2", "1.3"]
+
+
+def test_hostile_strings_come_out_safe(sim_fleet, capsys):
+    code, out, _ = run_cli(capsys, "poll", sim_fleet.address(0), "--community", "hostile", "--json")
+    assert code == 0
+    [r] = json.loads(out)
+    strings = [r["identity"][k] for k in r["identity"] if isinstance(r["identity"][k], str)]
+    strings += [s["description"] for s in r["supplies"]] + [a["description"] for a in r["alerts"]]
+    strings += [t["name"] or "" for t in r["trays"]] + r["reasons"]
+    for text in strings:
+        assert not (set(text) & CONTROL), repr(text)
+        assert len(text) <= 512
+    descriptions = [s["description"] for s in r["supplies"]]
+    assert "Schwarz Tonerkartusche für Laserdrucker" in descriptions  # Latin-1
+    assert "ブラックトナー" in descriptions  # Shift-JIS
+    assert "Magenta Toner" in descriptions  # UTF-16 with BOM
+    assert "Yellow Toner" in descriptions  # NUL padding
+    assert "Imaging Drum HP CF219A" in descriptions  # HP: hex second half
+    # the text output is free of escape sequences too
+    code, out, _ = run_cli(capsys, "poll", sim_fleet.address(0), "--community", "hostile")
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_usage_errors_exit_2_with_one_line(capsys):
+    for argv in (["poll"], ["poll", "10.0.0.300"], ["poll", "host:70000"], ["poll", "h", "--snmp-version", "3"],
+                 ["poll", "h", "--community", ""]):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 2, argv
+        assert len(err.strip().splitlines()) == 1 and err.startswith("tonertrack"), err
+
+
+def test_poll_changes_nothing_on_disk(sim_fleet, tmp_path):
+    env_dir = tmp_path / "data"
+    subprocess.run([sys.executable, "-m", "tonertrack_tui", "poll", sim_fleet.address(0), "--community",
+                    "inkjet"], check=True, capture_output=True)
+    assert not env_dir.exists() or not any(env_dir.iterdir())
+
+
+def test_fail_on(sim_fleet, capsys):
+    code, _, _ = run_cli(capsys, "poll", sim_fleet.address(0), "--community", "inkjet", "--fail-on", "error")
+    assert code == 0
+    code, _, _ = run_cli(capsys, "poll", sim_fleet.address(0), "--community", "inkjet", "--fail-on", "warning")
+    assert code == 1

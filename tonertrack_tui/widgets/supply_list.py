@@ -1,0 +1,139 @@
+"""Every supply (and input tray) of a printer as a gauge line.
+
+The numbers come from core (fleetview.supply_view: the gauge fill, "% full" for
+receptacles; status: severities and labels); this widget only lays them out.
+Level states are words, never a fake 0 % or 50 %.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..core.fleetview import supply_view
+from ..core.model import Supply, Tray
+from ..core.textsafe import safe_text
+from .status_badge import SEVERITY_STYLE
+from .supply_gauge import bar
+
+LEVEL_NOTE_WORDS = {
+    "some_remaining": "some remaining",
+    "unknown": "unknown",
+    "unrestricted": "no restriction",
+    "max_unknown": "capacity unknown",
+}
+# Read without colour too (NO_COLOR, 16 colours)
+SEVERITY_MARK = {"error": "✖", "warning": "▲", "ok": " ", "unknown": "?"}
+WIDE = 100  # from this width on, raw level/max and unit are shown too
+
+
+def level_words(note: str | None) -> str:
+    return LEVEL_NOTE_WORDS.get(note or "unknown", "unknown")
+
+
+def _raw(level: int | None, maximum: int | None, unit: str | None) -> str:
+    if level is None or level < 0:
+        return ""
+    cap = f"/{maximum}" if maximum is not None and maximum > 0 else ""
+    return f"{level}{cap} {unit or ''}".rstrip()
+
+
+def _layout(width: int) -> tuple[int, int]:
+    """(label width, bar width) for the available width."""
+    if width >= WIDE:
+        return 26, 16
+    return max(12, min(22, width - 52)), 10
+
+
+def supply_line(supply: Supply, siblings: Sequence[Supply], width: int) -> Text:
+    view = supply_view(supply, list(siblings))
+    style = SEVERITY_STYLE.get(view.severity, "")
+    label_w, bar_w = _layout(width)
+    if view.pct is None:
+        value = level_words(supply.level_note)
+    elif view.receptacle:
+        value = f"{view.pct} % full"
+    elif supply.estimated:
+        value = f"~{view.pct} % (est.)"
+    else:
+        value = f"{view.pct} %"
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(SEVERITY_MARK.get(view.severity, " ") + " ", style=style)
+    label = view.label if len(view.label) <= label_w else view.label[: label_w - 1] + "…"
+    line.append(label.ljust(label_w) + " ")
+    line.append("▕", style="dim")
+    line.append(bar(view.pct, bar_w), style=f"{style} on grey23" if style else "on grey23")
+    line.append("▏", style="dim")
+    line.append(f" {value:<17}", style=style)
+    details = [safe_text(supply.kind, limit=20)]
+    if supply.color:
+        details.append(safe_text(supply.color, limit=20))
+    kind = " · ".join(details)
+    if width >= WIDE:
+        line.append(f"{kind:<20}", style="dim")
+        raw = _raw(supply.level, supply.max, supply.unit)
+        if raw:
+            line.append(f" level {safe_text(raw, limit=40)}", style="dim")
+    else:
+        line.append(kind, style="dim")
+    return line
+
+
+def tray_line(tray: Tray, width: int) -> Text:
+    label_w, bar_w = _layout(width)
+    name = safe_text(tray.name or tray.description or f"Tray {tray.index}", limit=60)
+    label = name if len(name) <= label_w else name[: label_w - 1] + "…"
+    value = level_words(tray.level_note) if tray.remaining_pct is None else f"{tray.remaining_pct} %"
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append("  " + label.ljust(label_w) + " ")
+    line.append("▕", style="dim")
+    line.append(bar(tray.remaining_pct, bar_w), style="on grey23")
+    line.append("▏", style="dim")
+    line.append(f" {value:<17}")
+    media = safe_text(tray.media, limit=30) if tray.media else ""
+    if width >= WIDE:
+        line.append(f"{media:<20}", style="dim")
+        raw = _raw(tray.level, tray.max, None)
+        if raw:
+            line.append(f" level {raw}", style="dim")
+    else:
+        line.append(media, style="dim")
+    return line
+
+
+class SupplyList(Widget):
+    """`set_supplies(supplies)` / `set_trays(trays)`: one gauge line each, re-laid out on resize."""
+
+    DEFAULT_CSS = """
+    SupplyList {
+        height: auto;
+    }
+    """
+
+    def __init__(self, *, empty: str = "No supplies reported.", name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._supplies: list[Supply] = []
+        self._trays: list[Tray] = []
+        self._empty = empty
+
+    def set_supplies(self, supplies: Sequence[Supply]) -> None:
+        self._supplies, self._trays = list(supplies), []
+        self.refresh(layout=True)
+
+    def set_trays(self, trays: Sequence[Tray]) -> None:
+        self._supplies, self._trays = [], list(trays)
+        self.refresh(layout=True)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return max(1, len(self._supplies) + len(self._trays))
+
+    def render(self) -> Text:
+        width = self.size.width or 80
+        lines = [supply_line(s, self._supplies, width) for s in self._supplies]
+        lines += [tray_line(t, width) for t in self._trays]
+        if not lines:
+            return Text("  " + self._empty, style="dim")
+        return Text("\n", no_wrap=True).join(lines)
