@@ -15,6 +15,8 @@ from .commands.common import UsageError, fail_usage
 # Each module has register(subparsers); order is the order of `tonertrack --help`.
 COMMAND_MODULES = [
     "poll",
+    "printers",
+    "inventory",
 ]
 
 DESCRIPTION = """\

@@ -1,0 +1,381 @@
+"""`tonertrack printers list|show|add|edit|remove`: the inventory, headless."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import ipaddress
+import json
+import sys
+from dataclasses import replace
+from typing import Any, Callable
+
+from ..core.address import AddressError, parse_address
+from ..core.config import Config, ConfigError, load_config, resolve_paths
+from ..core.credentials import CredentialError
+from ..core.store import (
+    STATUSES,
+    DuplicatePrinter,
+    Store,
+    StoreCorrupt,
+    StoreWriteError,
+    UnknownPrinter,
+    masked_record,
+    new_record,
+)
+from ..core.textsafe import safe_text
+from .common import UsageError, add_snmp_options, snmp_overrides
+
+HELP = "the printer inventory: list, show, add, edit, remove"
+DESCRIPTION = """\
+Manage the printer inventory (printers.json in the data directory) without the TUI.
+
+A printer is identified by its address: an IP or host name, with :port when not 161.
+Changes are saved atomically under a lock and written to printers_audit.log
+(who, when, what; SNMP secrets masked).
+"""
+EPILOG = """\
+exit status: 0 success, 1 the inventory cannot be read or saved, 2 usage error
+(bad address, duplicate, unknown printer, empty name).
+"""
+
+# ---------------------------------------------------------------- shared with commands/inventory.py
+
+
+def open_inventory(args: argparse.Namespace) -> tuple[Config, Store]:
+    """The config and the store named by --config/--data-dir (or their environment variables)."""
+    paths = resolve_paths(getattr(args, "config", None), getattr(args, "data_dir", None))
+    config = load_config(paths)
+    for warning in config.warnings:
+        print(f"tonertrack: warning: {warning}", file=sys.stderr)
+    return config, Store(paths.data_dir)
+
+
+def handle_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Map core errors to one clear stderr line and the exit code of the style guide."""
+
+    @functools.wraps(func)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except ConfigError as exc:
+            print(f"tonertrack: error: {exc}", file=sys.stderr)
+            return 2
+        except (StoreCorrupt, StoreWriteError) as exc:
+            print(f"tonertrack: error: {exc}", file=sys.stderr)
+            return 1
+        except (AddressError, DuplicatePrinter, UnknownPrinter, CredentialError) as exc:
+            raise UsageError(str(exc)) from None
+
+    return run
+
+
+def _key(record: dict[str, Any]) -> tuple:
+    """Sort order of the table: IPv4 numerically, then IPv6, then host names."""
+    try:
+        address = parse_address(record["address"])
+    except AddressError:
+        return (3, 0, record["address"], 0)
+    try:
+        ip = ipaddress.ip_address(address.host)
+        return (0 if ip.version == 4 else 1, int(ip), "", address.port)
+    except ValueError:
+        return (2, 0, address.host, address.port)
+
+
+def _find(store: Store, key: str) -> dict[str, Any]:
+    record = store.get(key)
+    if record is None:
+        raise UnknownPrinter(key)
+    return record
+
+
+def _checked_snmp(own: dict[str, Any], config: Config) -> dict[str, Any]:
+    """The printer's own SNMP settings after checking them over the config's defaults."""
+    merged = replace(config.default_snmp(), **{k: v for k, v in own.items() if v not in (None, "")})
+    try:
+        merged = merged.validated()
+    except CredentialError as exc:
+        raise UsageError(str(exc)) from None
+    return {k: getattr(merged, k) for k in own}
+
+
+def _name_arg(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.strip()
+    if not name:
+        raise UsageError("the name must not be empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise UsageError("the name must not contain control characters")
+    return name
+
+
+def _text_arg(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise UsageError(f"the {what} must not contain control characters")
+    return value.strip()
+
+
+def _address_arg(text: str, port: int | None) -> str:
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"port {port} out of range 1–65535")
+    return str(parse_address(text, default_port=port or 161))
+
+
+# ---------------------------------------------------------------- list / show
+
+
+def public_record(record: dict[str, Any], *, with_last_poll: bool = False) -> dict[str, Any]:
+    """What list/show print: every field, SNMP secrets masked, plus the last page count."""
+    out = masked_record(record, with_last_poll=with_last_poll)
+    out["page_count"] = (record.get("last_poll") or {}).get("page_count")
+    return out
+
+
+def _short_time(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    return iso.replace("T", " ")[:16] + ("Z" if iso.endswith("Z") else "")
+
+
+def format_table(records: list[dict[str, Any]]) -> str:
+    headers = ("ADDRESS", "NAME", "LOCATION", "STATUS", "LAST POLL")
+    rows = []
+    for r in records:
+        status = r.get("status") or "Unknown"
+        if r.get("stale") and status != "Offline":
+            status += " (stale)"
+        rows.append((
+            safe_text(r["address"], limit=60),
+            safe_text(r.get("name"), limit=40) or "-",
+            safe_text(r.get("location"), limit=30) or "-",
+            status,
+            _short_time(r.get("last_poll_at")),
+        ))
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+@handle_errors
+def run_list(args: argparse.Namespace) -> int:
+    _, store = open_inventory(args)
+    records = store.find(args.search, status=args.status, location=args.location)
+    records.sort(key=_key)
+    if args.json:
+        print(json.dumps([public_record(r) for r in records], indent=2, ensure_ascii=False))
+    elif records:
+        print(format_table(records))
+    elif not args.search and args.status is None and args.location is None:
+        print("No printers yet: add one with `tonertrack printers add ADDRESS` or `tonertrack import FILE`.",
+              file=sys.stderr)
+    return 0
+
+
+def format_details(record: dict[str, Any]) -> str:
+    snmp = masked_record(record)["snmp"]
+    poll = record.get("last_poll") or {}
+    fields = [
+        ("Address", record["address"]),
+        ("Name", (record.get("name") or "-") + ("  (set by you)" if record.get("user_overridden") else "")),
+        ("Location", record.get("location") or "-"),
+        ("Status", (record.get("status") or "Unknown") + ("  (stale: last poll failed)" if record.get("stale") else "")),
+        ("Model", record.get("model") or "-"),
+        ("Serial", record.get("serial") or "-"),
+        ("Page count", poll.get("page_count") if poll.get("page_count") is not None else "-"),
+        ("SNMP", ", ".join(f"{k}={v}" for k, v in snmp.items()) or "defaults from the config"),
+        ("Last poll", _short_time(record.get("last_poll_at"))),
+        ("Last good poll", _short_time(record.get("last_good_poll_at"))),
+        ("Failures in a row", record.get("consecutive_failures") or 0),
+        ("Added", _short_time(record.get("added_at"))),
+        ("Id", record["id"]),
+    ]
+    if record.get("source"):
+        fields.append(("Sync source", f"{record['source'].get('name')} / {record['source'].get('queue')}"))
+    if record.get("notes"):
+        fields.append(("Notes", record["notes"]))
+    lines = [f"{label + ':':<19}{safe_text(value)}" for label, value in fields]
+    for reason in poll.get("reasons") or []:
+        lines.append(f"{'Reason:':<19}{safe_text(reason)}")
+    supplies = poll.get("supplies") or []
+    if supplies:
+        lines.append("Supplies:")
+        for s in supplies:
+            pct = s.get("remaining_pct")
+            level = f"{pct}%" if pct is not None else (s.get("level_note") or "unknown").replace("_", " ")
+            lines.append(f"  {safe_text(s.get('description'), limit=40):<40} {level:>14}  {s.get('severity') or ''}")
+    return "\n".join(lines)
+
+
+@handle_errors
+def run_show(args: argparse.Namespace) -> int:
+    _, store = open_inventory(args)
+    record = _find(store, args.address)
+    if args.json:
+        print(json.dumps(public_record(record, with_last_poll=True), indent=2, ensure_ascii=False))
+    else:
+        print(format_details(record))
+    return 0
+
+
+# ---------------------------------------------------------------- add / edit / remove
+
+
+def _poll_now(config: Config, store: Store, record: dict[str, Any]) -> dict[str, Any]:
+    """Poll the new printer once through the fleet poller (saves the result and history)."""
+    import asyncio
+
+    from ..core.fleet import FleetPoller
+
+    poller = FleetPoller(store, config)
+
+    async def go():
+        try:
+            return await poller.poll_record(record)
+        finally:
+            poller.close()
+
+    result = asyncio.run(go())
+    return result.to_json()
+
+
+@handle_errors
+def run_add(args: argparse.Namespace) -> int:
+    config, store = open_inventory(args)
+    address = _address_arg(args.address, args.port)
+    name = _name_arg(args.name) or ""
+    location = _text_arg(args.location, "location") or ""
+    own = _checked_snmp(snmp_overrides(args), config)
+    record = new_record(address, name=name, location=location, snmp=own, notes=_text_arg(args.notes, "notes") or "")
+    store.add(record)
+    print(f"Added {address}" + (f" ({safe_text(name)})" if name else " (named by its sysName at the first good poll)"))
+    if args.poll:
+        result = _poll_now(config, store, record)
+        reasons = "; ".join(safe_text(r) for r in result.get("reasons") or [])
+        print(f"Polled {address}: {result.get('status')}" + (f" — {reasons}" if reasons else ""))
+    return 0
+
+
+@handle_errors
+def run_edit(args: argparse.Namespace) -> int:
+    config, store = open_inventory(args)
+    current = _find(store, args.address)
+    fields: dict[str, Any] = {}
+    name = _name_arg(args.name)
+    if args.auto_name:
+        if name is not None:
+            raise UsageError("--name and --auto-name contradict each other")
+        fields.update(name="", user_overridden=False)
+    elif name is not None and (name != current.get("name") or not current.get("user_overridden")):
+        fields.update(name=name, user_overridden=True)
+    location = _text_arg(args.location, "location")
+    if location is not None:
+        fields.update(location=location, location_user_set=bool(location))
+    notes = _text_arg(args.notes, "notes")
+    if notes is not None:
+        fields["notes"] = notes
+    if args.new_address is not None:
+        fields["address"] = _address_arg(args.new_address, args.port)
+    overrides = snmp_overrides(args)
+    if args.reset_snmp or overrides:
+        own = {} if args.reset_snmp else dict(current.get("snmp") or {})
+        own.update(overrides)
+        fields["snmp"] = _checked_snmp(own, config)
+    if not fields:
+        if name is not None:  # the name it already has
+            print(f"{current['address']}: nothing changed")
+            return 0
+        raise UsageError("nothing to change: give --name, --location, --address, --notes or SNMP options")
+    updated = store.update(current["id"], **fields)
+    changed = sorted(k for k in fields if current.get(k) != updated.get(k))
+    if not changed:
+        print(f"{updated['address']}: nothing changed")
+    else:
+        shown = ", ".join("SNMP settings" if k == "snmp" else k.replace("_", " ") for k in changed)
+        print(f"Updated {updated['address']}: {shown}")
+    return 0
+
+
+@handle_errors
+def run_remove(args: argparse.Namespace) -> int:
+    _, store = open_inventory(args)
+    record = _find(store, args.address)
+    label = record["address"] + (f" ({safe_text(record.get('name'))})" if record.get("name") else "")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"not removing {record['address']} without --yes (standard input is not a terminal)")
+        try:
+            answer = input(f"Remove {label} from the inventory? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Not removed.")
+            return 0
+    store.remove(record["id"])
+    print(f"Removed {label}")
+    return 0
+
+
+# ---------------------------------------------------------------- registration
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = sub.add_parser("printers", help=HELP, description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
+    actions = parser.add_subparsers(dest="printers_command", metavar="ACTION", required=True,
+                                    parser_class=type(parser))
+
+    p = actions.add_parser("list", help="list the printers", formatter_class=fmt,
+                           description="List the printers as an aligned table, or as JSON with --json "
+                                       "(every field, SNMP secrets masked).")
+    p.add_argument("search", nargs="?", metavar="TEXT",
+                   help="only printers whose address, name, location, model or serial contains TEXT")
+    p.add_argument("--status", choices=STATUSES, help="only printers with this status")
+    p.add_argument("--location", metavar="L", help="only printers in this location")
+    p.add_argument("--json", action="store_true", help="print a JSON array of printer records")
+    p.set_defaults(func=run_list)
+
+    p = actions.add_parser("show", help="show one printer", formatter_class=fmt,
+                           description="Show one printer: settings, status, supplies of its last good poll.")
+    p.add_argument("address", metavar="ADDRESS", help="the printer's address (or id)")
+    p.add_argument("--json", action="store_true", help="print the record as JSON (SNMP secrets masked)")
+    p.set_defaults(func=run_show)
+
+    p = actions.add_parser("add", help="add a printer", formatter_class=fmt,
+                           description="Add a printer. Without --name it takes its sysName at the first "
+                                       "good poll. SNMP options not given follow the config's [snmp] defaults. "
+                                       "It is not polled unless --poll is given.")
+    p.add_argument("address", metavar="ADDRESS", help="IP or host name, with :port when not 161")
+    p.add_argument("--name", metavar="N", help="a name of your choice (kept over sysName and print-server sync)")
+    p.add_argument("--location", metavar="L", help="location / group (kept over print-server sync)")
+    p.add_argument("--notes", metavar="TEXT", help="free text")
+    p.add_argument("--poll", action="store_true", help="poll it once right away")
+    add_snmp_options(p)
+    p.set_defaults(func=run_add)
+
+    p = actions.add_parser("edit", help="change a printer", formatter_class=fmt,
+                           description="Change a printer's name, location, address or SNMP settings. "
+                                       "A name given here is kept: sysName and sync never change it again "
+                                       "(--auto-name undoes that).")
+    p.add_argument("address", metavar="ADDRESS", help="the printer's current address (or id)")
+    p.add_argument("--name", metavar="N", help="new name (not empty)")
+    p.add_argument("--auto-name", action="store_true", help="forget the name you gave: take sysName at the next poll")
+    p.add_argument("--location", metavar="L", help="new location (\"\" clears it)")
+    p.add_argument("--address", dest="new_address", metavar="NEW", help="new address (e.g. the queue moved)")
+    p.add_argument("--notes", metavar="TEXT", help="free text (\"\" clears it)")
+    p.add_argument("--reset-snmp", action="store_true", help="drop the printer's own SNMP settings: use the config's")
+    add_snmp_options(p)
+    p.set_defaults(func=run_edit)
+
+    p = actions.add_parser("remove", help="remove a printer", formatter_class=fmt,
+                           description="Remove a printer from the inventory (its history stays). Asks for "
+                                       "confirmation on a terminal; elsewhere --yes is required.")
+    p.add_argument("address", metavar="ADDRESS", help="the printer's address (or id)")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    p.set_defaults(func=run_remove)
+

@@ -1,0 +1,106 @@
+"""Printer addresses: an IPv4/IPv6 literal or an RFC 1123 host name, with a UDP port.
+
+`str(Address)` is the canonical form used as the printer's address everywhere
+(inventory key, JSON output, `poll` targets): "10.1.2.3", "printer-3.example.org",
+"10.1.2.3:1161", "[::1]" and "[::1]:1161". Host names are lower-cased and lose a
+trailing dot; IPv6 is written compressed and always in brackets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+DEFAULT_PORT = 161
+
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
+
+
+class AddressError(ValueError):
+    """An address a person typed that cannot be a printer's (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    host: str
+    port: int = DEFAULT_PORT
+
+    @property
+    def is_ipv6(self) -> bool:
+        return ":" in self.host
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if self.is_ipv6 else self.host
+        return host if self.port == DEFAULT_PORT else f"{host}:{self.port}"
+
+
+def _parse_port(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise AddressError(f"{text!r} is not a valid port (a number 1–65535)")
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise AddressError(f"port {port} out of range 1–65535")
+    return port
+
+
+def _parse_host(host: str, original: str) -> str:
+    if not host:
+        raise AddressError(f"{original!r} has no host")
+    if ":" in host:
+        try:
+            return ipaddress.IPv6Address(host).compressed
+        except ValueError:
+            raise AddressError(f"{original!r} is not a valid IPv6 address") from None
+    if _DOTTED_NUMBERS.match(host):
+        # 010.1.1.1 is octal to inet_aton but decimal to people: refuse rather than guess.
+        if any(len(p) > 1 and p.startswith("0") for p in host.split(".")):
+            raise AddressError(f"{original!r} is ambiguous: leading zeros in an IP address")
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            raise AddressError(f"{original!r} is not a valid IP address or host name") from None
+    name = host.lower().removesuffix(".")
+    labels = name.split(".")
+    if (
+        len(name) > 253
+        or not all(_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()  # 10.0.0.300-like: a broken IP, not a name
+    ):
+        raise AddressError(f"{original!r} is not a valid IP address or host name")
+    return name
+
+
+def parse_address(text: str, default_port: int = DEFAULT_PORT) -> Address:
+    """Parse "host", "host:port", "[v6]:port" or a bare IPv6 literal into its canonical Address."""
+    if not isinstance(text, str):
+        raise AddressError(f"{text!r} is not an address")
+    original = text.strip()
+    if not original:
+        raise AddressError("empty address")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c in "/@?#" for c in original):
+        raise AddressError(f"{original!r} is not a valid IP address or host name")
+    host, port = original, default_port
+    if original.startswith("["):
+        end = original.find("]")
+        if end < 0:
+            raise AddressError(f"{original!r}: missing ']' after the IPv6 address")
+        host, rest = original[1:end], original[end + 1:]
+        if rest:
+            if not rest.startswith(":"):
+                raise AddressError(f"{original!r}: expected ':port' after ']'")
+            port = _parse_port(rest[1:])
+        if ":" not in host:
+            raise AddressError(f"{original!r}: brackets are only for IPv6 addresses")
+    elif original.count(":") == 1:
+        host, port_text = original.split(":")
+        port = _parse_port(port_text)
+    if not 1 <= port <= 65535:
+        raise AddressError(f"port {port} out of range 1–65535")
+    return Address(_parse_host(host, original), port)
+
+
+def canonical_address(text: str, default_port: int = DEFAULT_PORT) -> str:
+    """The canonical string of an address (raises AddressError)."""
+    return str(parse_address(text, default_port))

@@ -1,0 +1,151 @@
+"""Crash-safe file primitives: private directories, atomic replace, O_APPEND lines, flock.
+
+Every file TonerTrack writes may hold SNMP secrets, so files are created 0600 and the
+directories it creates 0700, whatever the umask says.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import secrets
+from pathlib import Path
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+TEMP_MARK = ".tmp-"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) 0700; a directory we did not create keeps its mode."""
+    path = Path(path)
+    if path.is_dir():
+        return path
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, PRIVATE_DIR)
+        except FileExistsError:
+            continue
+        os.chmod(d, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable (the directory entry is data too)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def temp_name(path: Path) -> Path:
+    """A temp file beside `path`; its name says which file it was going to become."""
+    return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def stale_temps(path: Path) -> list[Path]:
+    """Temp files of `path` left by a writer that died (call only while holding its lock)."""
+    prefix = f".{path.name}{TEMP_MARK}"
+    try:
+        return [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return []
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
+    """Replace `path` with `data` all or nothing: temp file, fsync, rename, fsync the directory.
+
+    On any error the old file is untouched, the temp file removed and the OSError raised.
+    """
+    path = Path(path)
+    tmp = temp_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    try:
+        try:
+            os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                if written <= 0:  # pragma: no cover - a write never returns 0 for regular files
+                    raise OSError(errno.EIO, "short write")
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(path.parent)
+
+
+def append_lines(path: Path, lines: list[bytes], *, fsync: bool = True, mode: int = PRIVATE_FILE) -> None:
+    """Append whole lines: one os.write per line on an O_APPEND fd, so concurrent writers never interleave."""
+    if not lines:
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
+    try:
+        for line in lines:
+            if not line.endswith(b"\n"):
+                line += b"\n"
+            os.write(fd, line)
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileLock:
+    """An exclusive fcntl.flock on a separate lock file, released on exit (or when the process dies).
+
+    flock locks belong to the open file description, so two FileLocks on one path block each
+    other even inside a single process.
+    """
+
+    def __init__(self, path: Path, *, shared: bool = False):
+        self.path = Path(path)
+        self.shared = shared
+        self._fd: int | None = None
+
+    def acquire(self, *, blocking: bool = True) -> bool:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+        flags = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+        if not blocking:
+            flags |= fcntl.LOCK_NB
+        try:
+            fcntl.flock(fd, flags)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+
+    def __enter__(self) -> FileLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

@@ -1,0 +1,528 @@
+"""Page-count and supply-level history, for monthly reports and forecasts.
+
+Layout under `<data dir>/history/` (directory 0700, files 0600):
+
+    <printer id>.jsonl   the samples of one printer (keyed by id: a moved address keeps its history)
+    index.json           per printer: monthly page totals and what was stored last (derived data)
+    history.lock         flock serialising writers (a cron poll beside an open TUI)
+
+A sample line, in time order:
+
+    {"t": "2025-01-05T10:00:00Z", "c": 123456,
+     "s": {"1.1": [level, max, remaining_pct], ...},      # only when changed, or first of the day
+     "m": {"1.1": ["Black Toner", "toner"], ...}}         # only when descriptions/kinds changed
+    {"t": ..., "v2": {"2024-11": 1520, ...}}              # month totals imported from TonerTrack v2
+
+Each line is one `os.write` on an O_APPEND descriptor; a torn last line (kill -9 mid-write)
+is skipped by readers and fenced off with a newline by the next writer, never fatal.
+
+## Monthly pages
+
+`index.json` keeps, per printer and month, [pages, start_count, end_count, note], updated on
+every `append` (every poll, not only the stored samples) from prtMarkerLifeCount the way
+TonerTrack v2's `pages_history` did: the increase since the previous sample goes to the
+month of the later sample; a drop from above 2^32 - 10^6 to below 10^6 is a Counter32 wrap
+(pages = new + 2^32 - old, note "counter wrapped"); any other drop is a reset (the pages
+before it are unknowable: counting restarts from the new value, note "counter reset").
+A monthly report reads only index.json: 1,000 printers × 10 years is 120,000 small entries,
+a few milliseconds. `rebuild_index()` recomputes it from the sample files if it is lost.
+Months are UTC calendar months.
+
+## The bound (defaults: sample_interval_s 3600, raw_days 31, retention_days 0 = forever)
+
+At most one stored sample per printer per `sample_interval_s` (polls in between only update
+the monthly totals), plus the first poll of each UTC day and a counter drop: ≤ 26 lines per
+printer per day. A line is ~40 bytes with only a page count and ~220 bytes with 8 supplies
+(supplies are written only when they changed or on the first line of a day; descriptions
+only when they change). Samples older than `raw_days` are compacted to one line per day
+(the day's last count and supply state), daily lines older than `retention_days` dropped.
+
+    raw window  31 days × 26 lines × 220 B (worst case, every line with supplies) ≈ 177 KB/printer
+    daily       365 lines × 220 B                                                 ≈  80 KB/printer/year
+    1,000 printers: ≤ 177 MB for the raw window (typically ~40 MB: most lines carry only a count)
+                    + ≤ 80 MB per year of daily data; index.json ≈ 0.5 MB per year.
+
+So a year at a 5-minute poll interval is ≤ 257 MB worst case for 1,000 printers instead of
+1,000 × 105,120 × 220 B ≈ 23 GB if every poll were kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, NamedTuple
+
+from .fsutil import FileLock, atomic_write_bytes, ensure_private_dir
+
+COUNTER32 = 2**32
+WRAP_MARGIN = 10**6
+INDEX_VERSION = 1
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+NOTE_RESET = "counter reset"
+NOTE_WRAP = "counter wrapped"
+NOTE_V2 = "imported from TonerTrack v2"
+
+
+class MonthlyPages(NamedTuple):
+    month: str  # "YYYY-MM"
+    pages: int
+    start_count: int | None
+    end_count: int | None
+    note: str | None
+
+
+class SupplySample(NamedTuple):
+    time: datetime
+    level: int | None
+    max: int | None
+    remaining_pct: int | None
+    description: str
+    kind: str
+
+
+@dataclass(slots=True)
+class Sample:
+    printer_id: str
+    time: datetime | str
+    page_count: int | None = None
+    # supply index -> {"level", "max", "remaining_pct", "description", "kind"}
+    supplies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def sample_from_poll(printer_id: str, result: Any) -> Sample:
+    """A Sample from a good PollResult (core.model)."""
+    return Sample(
+        printer_id=printer_id,
+        time=result.polled_at or _iso(datetime.now(timezone.utc)),
+        page_count=result.page_count,
+        supplies={
+            s.index: {"level": s.level, "max": s.max, "remaining_pct": s.remaining_pct,
+                      "description": s.description, "kind": s.kind}
+            for s in result.supplies
+        },
+    )
+
+
+def _iso(t: datetime) -> str:
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _as_iso(t: datetime | str) -> str:
+    if isinstance(t, datetime):
+        return _iso(t)
+    return _iso(datetime.fromisoformat(t))
+
+
+def _parse_t(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
+
+
+def _int_or_none(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def page_delta(old: int, new: int) -> tuple[int, str | None]:
+    """Pages printed between two lifetime-counter readings, and a note for a wrap or reset."""
+    if new >= old:
+        return new - old, None
+    if old > COUNTER32 - WRAP_MARGIN and new < WRAP_MARGIN:
+        return new + COUNTER32 - old, NOTE_WRAP
+    return 0, NOTE_RESET
+
+
+def _add_note(current: str | None, note: str | None) -> str | None:
+    if not note:
+        return current
+    if not current:
+        return note
+    parts = current.split("; ")
+    return current if note in parts else f"{current}; {note}"
+
+
+class History:
+    def __init__(
+        self,
+        data_dir: Path | str,
+        *,
+        sample_interval_s: int = 3600,
+        raw_days: int = 31,
+        retention_days: int = 0,
+        max_compactions_per_append: int = 25,
+    ):
+        self.dir = Path(data_dir) / "history"
+        self.index_path = self.dir / "index.json"
+        self.lock_path = self.dir / "history.lock"
+        self.sample_interval_s = sample_interval_s
+        self.raw_days = raw_days
+        self.retention_days = retention_days
+        self.max_compactions_per_append = max_compactions_per_append
+        self._cache: dict[str, Any] = {}
+        self._cache_token: tuple[int, int, int] | None = None
+
+    @classmethod
+    def from_config(cls, data_dir: Path | str, config: Any) -> History:
+        h = config.history
+        return cls(data_dir, sample_interval_s=h.sample_interval_s, raw_days=h.raw_days,
+                   retention_days=h.retention_days)
+
+    def file_of(self, printer_id: str) -> Path:
+        if not _ID.match(printer_id):
+            raise ValueError(f"not a printer id: {printer_id!r}")
+        return self.dir / f"{printer_id}.jsonl"
+
+    # ------------------------------------------------------------ index
+
+    def _read_index(self) -> dict[str, Any]:
+        try:
+            doc = json.loads(self.index_path.read_bytes())
+            if isinstance(doc, dict) and doc.get("version") == INDEX_VERSION and isinstance(doc.get("printers"), dict):
+                return doc
+        except (OSError, ValueError):
+            pass
+        return self._rebuilt_index()  # lost or damaged: it is derived data, the sample files are the truth
+
+    def _write_index(self, index: dict[str, Any]) -> None:
+        atomic_write_bytes(self.index_path, json.dumps(index, separators=(",", ":")).encode())
+
+    # ------------------------------------------------------------ writing
+
+    def append(self, samples: Iterable[Sample | dict[str, Any]], *, today: date | None = None) -> int:
+        """Record poll samples; returns how many lines were stored (the rest only count pages)."""
+        items = [s if isinstance(s, Sample) else Sample(**s) for s in samples]
+        if not items:
+            return 0
+        ensure_private_dir(self.dir)
+        today = today or datetime.now(timezone.utc).date()
+        stored = 0
+        with FileLock(self.lock_path):
+            index = self._read_index()
+            lines: dict[str, list[dict[str, Any]]] = {}
+            for sample in sorted(items, key=lambda s: _as_iso(s.time)):
+                self.file_of(sample.printer_id)  # validates the id before anything is written
+                entry = self._entry(index, sample.printer_id, today)
+                line = self._accumulate(entry, sample)
+                if line is not None:
+                    lines.setdefault(sample.printer_id, []).append(line)
+            for pid, plines in lines.items():
+                self._append_lines(pid, plines)
+                stored += len(plines)
+            self._compact_some(index, today)
+            self._write_index(index)
+        return stored
+
+    def _entry(self, index: dict[str, Any], printer_id: str, today: date) -> dict[str, Any]:
+        entry = index["printers"].get(printer_id)
+        if entry is None:
+            # a new printer has nothing old enough to compact yet
+            entry = index["printers"][printer_id] = {
+                "months": {}, "compacted": (today - timedelta(days=self.raw_days)).isoformat()}
+        return entry
+
+    def _accumulate(self, entry: dict[str, Any], sample: Sample) -> dict[str, Any] | None:
+        t = _as_iso(sample.time)
+        count = _int_or_none(sample.page_count)
+        if count is not None and count < 0:
+            count = None
+        dropped = False
+        prev_t = entry.get("prev_t")
+        if count is not None and (prev_t is None or t > prev_t):
+            prev_c = entry.get("prev_c")
+            month = t[:7]
+            months = entry["months"]
+            row = months.get(month)
+            if row is None:
+                row = months[month] = [0, prev_c if prev_c is not None else count, count, None]
+            if prev_c is not None:
+                pages, note = page_delta(prev_c, count)
+                dropped = count < prev_c
+                row[0] += pages
+                row[3] = _add_note(row[3], note)
+            row[2] = count
+            entry["prev_c"] = count
+            entry["prev_t"] = t
+
+        # what goes into the sample file
+        last_t = entry.get("last_t")
+        if last_t is not None and t <= last_t:
+            return None  # an older sample than one already stored (a slower concurrent poller)
+        first_of_day = last_t is None or t[:10] != last_t[:10]
+        due = last_t is None or (_parse_t(t) - _parse_t(last_t)).total_seconds() >= self.sample_interval_s * 0.95
+        if not (due or first_of_day or dropped):
+            return None
+        line: dict[str, Any] = {"t": t}
+        if count is not None:
+            line["c"] = count
+        if sample.supplies:
+            state = {
+                str(idx): [_int_or_none(s.get("level")), _int_or_none(s.get("max")), _int_or_none(s.get("remaining_pct"))]
+                for idx, s in sample.supplies.items()
+            }
+            meta = {str(idx): [str(s.get("description") or ""), str(s.get("kind") or "other")]
+                    for idx, s in sample.supplies.items()}
+            sd, md = _digest(state), _digest(meta)
+            if md != entry.get("md"):
+                line["m"] = meta
+                entry["md"] = md
+            if sd != entry.get("sd") or first_of_day or "m" in line:
+                line["s"] = state
+                entry["sd"] = sd
+        entry["last_t"] = t
+        return line
+
+    def _append_lines(self, printer_id: str, lines: list[dict[str, Any]]) -> None:
+        path = self.file_of(printer_id)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            fence = size > 0 and os.pread(fd, 1, size - 1) != b"\n"  # a torn line from a killed writer
+            for i, line in enumerate(lines):
+                data = json.dumps(line, separators=(",", ":")).encode() + b"\n"
+                if fence and i == 0:
+                    data = b"\n" + data
+                os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def import_months(
+        self,
+        printer_id: str,
+        months: dict[str, int],
+        *,
+        last_count: int | None = None,
+        last_time: datetime | str | None = None,
+        imported_at: datetime | None = None,
+    ) -> None:
+        """Store month totals from TonerTrack v2 (and its last counter reading as a sample)."""
+        clean = {m: int(p) for m, p in months.items() if _MONTH.match(m) and isinstance(p, int) and p >= 0}
+        ensure_private_dir(self.dir)
+        with FileLock(self.lock_path):
+            index = self._read_index()
+            entry = self._entry(index, printer_id, datetime.now(timezone.utc).date())
+            if clean:
+                stamp = _iso(imported_at or datetime.now(timezone.utc))
+                self._append_lines(printer_id, [{"t": stamp, "v2": clean}])
+                v2 = entry.setdefault("v2", {})
+                v2.update(clean)
+            self._write_index(index)
+        if last_count is not None and last_time is not None:
+            self.append([Sample(printer_id, last_time, last_count)])
+
+    def forget(self, printer_id: str) -> None:
+        """Delete a printer's history (its file and index entry)."""
+        with FileLock(self.lock_path):
+            try:
+                self.file_of(printer_id).unlink()
+            except FileNotFoundError:
+                pass
+            index = self._read_index()
+            if index["printers"].pop(printer_id, None) is not None:
+                self._write_index(index)
+
+    # ------------------------------------------------------------ compaction
+
+    def _compact_some(self, index: dict[str, Any], today: date) -> None:
+        cutoff = (today - timedelta(days=self.raw_days)).isoformat()
+        done = 0
+        for pid, entry in index["printers"].items():
+            if done >= self.max_compactions_per_append:
+                break
+            if entry.get("compacted", "") >= cutoff:
+                continue
+            self._compact_file(pid, today)
+            entry["compacted"] = cutoff
+            done += 1
+
+    def compact(self, *, today: date | None = None) -> int:
+        """Compact every printer's samples older than raw_days now; returns files rewritten."""
+        today = today or datetime.now(timezone.utc).date()
+        cutoff = (today - timedelta(days=self.raw_days)).isoformat()
+        n = 0
+        if not self.dir.is_dir():
+            return 0
+        with FileLock(self.lock_path):
+            index = self._read_index()
+            for pid, entry in index["printers"].items():
+                if entry.get("compacted", "") < cutoff:
+                    self._compact_file(pid, today)
+                    entry["compacted"] = cutoff
+                    n += 1
+            self._write_index(index)
+        return n
+
+    def _compact_file(self, printer_id: str, today: date) -> None:
+        path = self.file_of(printer_id)
+        if not path.exists():
+            return
+        cutoff = (today - timedelta(days=self.raw_days)).isoformat()
+        keep_from = (today - timedelta(days=self.retention_days)).isoformat() if self.retention_days else ""
+        old_days: dict[str, dict[str, Any]] = {}  # day -> materialised last state of that day
+        v2_lines, recent = [], []
+        state: dict[str, Any] = {}
+        meta: dict[str, Any] = {}
+        for line in _read_lines(path):
+            t = line.get("t", "")
+            if "v2" in line:
+                v2_lines.append(line)
+                continue
+            if t[:10] >= cutoff:
+                recent.append(line)
+                continue
+            if "m" in line:
+                meta = line["m"]
+            if "s" in line:
+                state = line["s"]
+            day = old_days.setdefault(t[:10], {})
+            day["t"] = t
+            if "c" in line:
+                day["c"] = line["c"]
+            day["s"], day["m"] = state, meta
+        out: list[dict[str, Any]] = list(v2_lines)
+        last_meta = None
+        for day in sorted(old_days):
+            if day < keep_from:
+                continue
+            d = old_days[day]
+            line = {"t": d["t"]}
+            if "c" in d:
+                line["c"] = d["c"]
+            if d["m"] and d["m"] != last_meta:
+                line["m"] = d["m"]
+                last_meta = d["m"]
+            if d["s"]:
+                line["s"] = d["s"]
+            out.append(line)
+        if recent and meta and "m" not in recent[0] and meta != last_meta:
+            recent[0] = {**recent[0], "m": meta}  # readers need the descriptions in force at the cutoff
+        out.extend(recent)
+        data = b"".join(json.dumps(x, separators=(",", ":")).encode() + b"\n" for x in out)
+        atomic_write_bytes(path, data)
+
+    # ------------------------------------------------------------ reading
+
+    def _lines(self, printer_id: str) -> Iterator[dict[str, Any]]:
+        yield from _read_lines(self.file_of(printer_id))
+
+    def page_counts(
+        self, printer_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> Iterator[tuple[datetime, int]]:
+        """(time, lifetime page count) of stored samples with start <= time < end."""
+        lo = _iso(start) if start else ""
+        hi = _iso(end) if end else "~"
+        for line in self._lines(printer_id):
+            t, c = line.get("t", ""), line.get("c")
+            if isinstance(c, int) and lo <= t < hi:
+                yield _parse_t(t), c
+
+    def supply_levels(
+        self, printer_id: str, supply_index: str, start: datetime | None = None, end: datetime | None = None
+    ) -> Iterator[SupplySample]:
+        """Stored levels of one supply (written when they change and at least daily)."""
+        lo = _iso(start) if start else ""
+        hi = _iso(end) if end else "~"
+        description, kind = "", "other"
+        for line in self._lines(printer_id):
+            m = line.get("m")
+            if isinstance(m, dict) and isinstance(m.get(supply_index), list) and len(m[supply_index]) == 2:
+                description, kind = m[supply_index]
+            s = line.get("s")
+            t = line.get("t", "")
+            if not isinstance(s, dict) or not lo <= t < hi:
+                continue
+            v = s.get(supply_index)
+            if isinstance(v, list) and len(v) == 3:
+                yield SupplySample(_parse_t(t), v[0], v[1], v[2], description, kind)
+
+    def _index_for_reading(self) -> dict[str, Any]:
+        """index.json, parsed again only when another write changed it (details screens call often)."""
+        try:
+            st = self.index_path.stat()
+            token = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            token = None
+        if token is None or token != self._cache_token:
+            self._cache = self._read_index()
+            self._cache_token = token
+        return self._cache
+
+    def monthly_pages(self, printer_id: str) -> list[MonthlyPages]:
+        entry = self._index_for_reading()["printers"].get(printer_id)
+        return _monthly_rows(entry) if entry else []
+
+    def monthly_pages_all(self) -> dict[str, list[MonthlyPages]]:
+        """Every printer's monthly pages from one read of index.json (for fleet reports)."""
+        return {pid: _monthly_rows(e) for pid, e in self._index_for_reading()["printers"].items()}
+
+    # ------------------------------------------------------------ recovery
+
+    def _rebuilt_index(self) -> dict[str, Any]:
+        index: dict[str, Any] = {"version": INDEX_VERSION, "printers": {}}
+        if not self.dir.is_dir():
+            return index
+        for path in sorted(self.dir.glob("*.jsonl")):
+            pid = path.stem
+            if not _ID.match(pid):
+                continue
+            entry: dict[str, Any] = {"months": {}}
+            rebuild = History(self.dir.parent, sample_interval_s=0)
+            for line in _read_lines(path):
+                if "v2" in line and isinstance(line["v2"], dict):
+                    entry.setdefault("v2", {}).update(line["v2"])
+                    continue
+                if "t" in line:
+                    rebuild._accumulate(entry, Sample(pid, line["t"], line.get("c")))
+            entry.pop("sd", None)
+            entry.pop("md", None)
+            index["printers"][pid] = entry
+        return index
+
+    def rebuild_index(self) -> None:
+        ensure_private_dir(self.dir)
+        with FileLock(self.lock_path):
+            self._write_index(self._rebuilt_index())
+
+
+def _monthly_rows(entry: dict[str, Any]) -> list[MonthlyPages]:
+    months = entry.get("months") or {}
+    v2 = entry.get("v2") or {}
+    rows = []
+    for month in sorted(set(months) | set(v2)):
+        own = months.get(month)
+        imported = v2.get(month)
+        if own is None:
+            rows.append(MonthlyPages(month, int(imported), None, None, NOTE_V2))
+            continue
+        pages, start, end, note = own
+        if imported is not None:
+            pages += int(imported)
+            note = _add_note(note, "includes " + NOTE_V2.removeprefix("imported from "))
+        rows.append(MonthlyPages(month, pages, start, end, note))
+    return rows
+
+
+def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    for raw in data.split(b"\n"):
+        if not raw:
+            continue
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            continue  # a torn line from a writer killed mid-write
+        if isinstance(line, dict):
+            yield line
