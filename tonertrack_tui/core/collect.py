@@ -107,8 +107,19 @@ class TargetCache:
 
 
 async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> Collected:
-    """Read everything decode.py needs from one printer; updates `cache` in place."""
+    """Read everything decode.py needs from one printer; updates `cache` in place.
+
+    An SnmpError raised from here carries `.requests`: the PDUs this poll sent.
+    """
     walker = _Walker(client, ep, cache)
+    try:
+        return await _collect(walker, cache)
+    except SnmpError as exc:
+        exc.requests = walker.requests  # type: ignore[attr-defined]
+        raise
+
+
+async def _collect(walker: _Walker, cache: TargetCache | None) -> Collected:
     if cache is not None and cache.static and time.monotonic() - cache.loaded_at < STATIC_MAX_AGE_S:
         values = await walker.run_steady(cache)
         if values is not None and _static_still_valid(cache, values):
@@ -180,6 +191,7 @@ class _Walker:
         self.notes: list[str] = []
         self.budget = cache.budget if cache else DEFAULT_BUDGET
         self.getnext_only = (cache.getnext_only if cache else False) or ep.settings.version == "1"
+        self.timeout_retried = False
 
     async def _send(self, pdu: int, oids: list[OID], non_repeaters: int = 0, max_repetitions: int = 0):
         if self.requests >= MAX_REQUESTS_PER_POLL:
@@ -207,11 +219,13 @@ class _Walker:
                         reps = max(1, room // max(1, len(active)))
                         reply = await self._send(ber.GETBULK, oids, len(scalars), reps)
                 except SnmpTimeout:
-                    if first_reply:
+                    # Answered before, silent now: the reply may have been too big for the
+                    # device (some drop what they cannot send). Try once with half the size;
+                    # never fall back to GETNEXT on silence alone: a busy network looks the same.
+                    if first_reply or self.timeout_retried or self.budget <= 16:
                         raise
-                    # answered before, silent now: most likely our request was too big for it
-                    if not self._shrink("no reply to a large request"):
-                        raise
+                    self.timeout_retried = True
+                    self.budget //= 2
                     continue
                 if reply.error_status:
                     if reply.error_status in (1, 5) and self._shrink(reply.error_name):  # tooBig, genErr

@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -34,10 +35,50 @@ from .snmp import SnmpClient
 from .status import Thresholds
 
 POLL_LOCK_FILE = "poll.lock"
+SUSPECT_LANE = 256  # printers that failed last time: they mostly wait, they cost no CPU
 FLUSH_INTERVAL_S = 2.0
 
 ResultCallback = Callable[[dict[str, Any], PollResult], None]  # (record, result) per printer
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, address)
+
+
+class FixedLimit:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def congested(self) -> None:
+        pass
+
+    def answered(self, result: PollResult) -> None:
+        pass
+
+
+class AdaptiveLimit:
+    """How many polls may be in flight: grows while replies come fast, halves on a timeout.
+
+    Too many requests in flight saturate the event loop (or a small agent host, or a
+    slow link) and replies then miss their timeout: a false "Offline". The configured
+    concurrency is the ceiling, not the starting point.
+    """
+
+    def __init__(self, maximum: int, timeout_s: float, start: int = 16) -> None:
+        self.maximum = max(1, maximum)
+        self._limit = float(min(self.maximum, start))
+        self.slow_ms = timeout_s * 1000 * 0.3
+
+    @property
+    def limit(self) -> int:
+        return max(1, int(self._limit))
+
+    def congested(self) -> None:
+        self._limit = max(2.0, self._limit * 0.5)
+
+    def answered(self, result: PollResult) -> None:
+        rtt = result.duration_ms / max(1, result.requests)
+        if rtt > self.slow_ms:
+            self._limit = max(2.0, self._limit * 0.9)
+        else:
+            self._limit = min(float(self.maximum), self._limit + 0.5)
 
 
 class FleetPollBusy(Exception):
@@ -198,6 +239,40 @@ class FleetPoller:
         if samples:
             self.history.append(samples)
 
+    async def _lane(self, records: list[dict[str, Any]], limiter: Any, base: Thresholds,
+                    handle: Callable[[dict[str, Any], PollResult], None], *, retry_timeouts: bool) -> None:
+        """Poll `records` with at most `limiter.limit` in flight; a timeout of a printer that
+        may be alive is tried once more at the end, when the load is lower."""
+        queue = deque(records)
+        retry: list[dict[str, Any]] = []
+        running: dict[asyncio.Future, dict[str, Any]] = {}
+        second_round = False
+        try:
+            while queue or running:
+                while queue and len(running) < limiter.limit:
+                    record = queue.popleft()
+                    running[asyncio.ensure_future(self._poll(record, base))] = record
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    record = running.pop(task)
+                    result = task.result()
+                    if result.timed_out:
+                        if record.get("last_good_poll_at"):  # answered before: likely congestion
+                            limiter.congested()
+                        if retry_timeouts and not second_round:
+                            retry.append(record)
+                            continue
+                    else:
+                        limiter.answered(result)
+                    handle(record, result)
+                if not queue and not running and retry:
+                    queue.extend(retry)
+                    retry = []
+                    second_round = True
+        finally:
+            for task in running:
+                task.cancel()
+
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,
                        by: str = "tonertrack") -> FleetPollSummary:
@@ -215,12 +290,10 @@ class FleetPoller:
             records = await asyncio.to_thread(self.store.load)
             summary.total = len(records)
             base = thresholds_from_config(self.config)
-            semaphore = asyncio.Semaphore(max(1, self.config.polling.concurrency))
+            bound = max(1, self.config.polling.concurrency)
 
-            async def one(record: dict[str, Any]) -> None:
+            def handle(record: dict[str, Any], result: PollResult) -> None:
                 nonlocal last_flush, flushing, pending
-                async with semaphore:
-                    result = await self._poll(record, base)
                 summary.done += 1
                 summary.reachable += result.reachable
                 summary.by_status[result.status] = summary.by_status.get(result.status, 0) + 1
@@ -236,7 +309,15 @@ class FleetPoller:
                     last_flush = now
                     flushing = asyncio.ensure_future(asyncio.to_thread(self._save, batch))
 
-            await asyncio.gather(*(one(r) for r in records))
+            # Printers that failed last time wait out their timeouts in a lane of their own,
+            # so 100 dead printers cost one timeout window, not a share of the live lane.
+            suspects = [r for r in records if int(r.get("consecutive_failures") or 0) > 0]
+            live = [r for r in records if int(r.get("consecutive_failures") or 0) == 0]
+            limiter = AdaptiveLimit(bound, self.config.polling.timeout_s)
+            await asyncio.gather(
+                self._lane(live, limiter, base, handle, retry_timeouts=True),
+                self._lane(suspects, FixedLimit(max(bound, SUSPECT_LANE)), base, handle, retry_timeouts=False),
+            )
         except asyncio.CancelledError:
             summary.cancelled = True
             raise

@@ -141,6 +141,7 @@ class PollResult:
     trays: list[Tray] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     is_printer: bool = True  # False: answers SNMP but has no printer rows
+    timed_out: bool = False  # unreachable because nothing answered (not e.g. a DNS error)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -53,6 +53,7 @@ async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
     except SnmpTimeout as exc:
         requests = getattr(exc, "requests", requests)
         result.reasons = [_no_reply_reason(settings)]
+        result.timed_out = True
     except SnmpError as exc:
         requests = getattr(exc, "requests", requests)
         result.reasons = [str(exc)]
@@ -79,42 +80,37 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetC
     """v2c first; a device that never answers v2c is tried with SNMPv1.
 
     The v1 probe goes out when the first v2c try times out, so a dead host still costs
-    one timeout window, not two.
+    one timeout window, not two. Returns (collected, request PDUs sent).
     """
     settings = endpoint.settings
-    sent_before = client.requests_sent
     if settings.version != "2c" or (cache is not None and cache.static):
-        try:
-            collected = await collect(client, endpoint, cache)
-        except SnmpError as exc:
-            exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
-            raise
+        collected = await collect(client, endpoint, cache)
         return collected, collected.requests
     v1_endpoint = replace(endpoint, settings=replace(settings, version="1", retries=max(0, settings.retries - 1)))
+    probe_sent = False
 
     async def v1_probe():
+        nonlocal probe_sent
         await asyncio.sleep(settings.timeout)
+        probe_sent = True
         return await client.request(v1_endpoint, ber.GETNEXT, [mib.SYS_UPTIME])
 
     probe = asyncio.ensure_future(v1_probe())
     try:
         collected = await collect(client, endpoint, cache)
     except SnmpTimeout as exc:
+        v2_requests = getattr(exc, "requests", 0)
         try:
             reply = await probe
         except SnmpError:
-            exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
-            raise exc from None
-        if reply.error_status or not reply.varbinds:
-            exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
+            reply = None
+        if reply is None or reply.error_status or not reply.varbinds:
+            exc.requests = v2_requests + probe_sent  # type: ignore[attr-defined]
             raise exc from None
         v1_real = replace(endpoint, settings=replace(settings, version="1"))
         collected = await collect(client, v1_real, cache)
         collected.notes.append("answers SNMPv1 only (set its SNMP version to 1)")
-        return collected, client.requests_sent - sent_before
-    except SnmpError as exc:
-        exc.requests = client.requests_sent - sent_before  # type: ignore[attr-defined]
-        raise
+        return collected, v2_requests + 1 + collected.requests
     finally:
         if not probe.done():
             probe.cancel()
