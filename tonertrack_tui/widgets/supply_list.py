@@ -29,6 +29,14 @@ SEVERITY_MARK = {"error": "✖", "warning": "▲", "ok": " ", "unknown": "?"}
 WIDE = 100  # from this width on, raw level/max and unit are shown too
 
 
+def mono_safe(style: str, mono: bool) -> str:
+    """Under NO_COLOR Textual greys colours by luminance, which makes red nearly invisible:
+    keep only the attributes (bold, dim …) so the text stays readable; symbols carry the meaning."""
+    if not mono:
+        return style
+    return " ".join(word for word in style.split() if word in ("bold", "dim", "italic", "underline", "reverse"))
+
+
 def level_words(note: str | None) -> str:
     return LEVEL_NOTE_WORDS.get(note or "unknown", "unknown")
 
@@ -47,9 +55,10 @@ def _layout(width: int) -> tuple[int, int]:
     return max(12, min(22, width - 52)), 10
 
 
-def supply_line(supply: Supply, siblings: Sequence[Supply], width: int) -> Text:
+def supply_line(supply: Supply, siblings: Sequence[Supply], width: int, *, mono: bool = False) -> Text:
     view = supply_view(supply, list(siblings))
-    style = SEVERITY_STYLE.get(view.severity, "")
+    style = mono_safe(SEVERITY_STYLE.get(view.severity, ""), mono)
+    trough = "" if mono else "on grey23"
     label_w, bar_w = _layout(width)
     if view.pct is None:
         value = level_words(supply.level_note)
@@ -64,7 +73,7 @@ def supply_line(supply: Supply, siblings: Sequence[Supply], width: int) -> Text:
     label = view.label if len(view.label) <= label_w else view.label[: label_w - 1] + "…"
     line.append(label.ljust(label_w) + " ")
     line.append("▕", style="dim")
-    line.append(bar(view.pct, bar_w), style=f"{style} on grey23" if style else "on grey23")
+    line.append(bar(view.pct, bar_w), style=f"{style} {trough}".strip())
     line.append("▏", style="dim")
     line.append(f" {value:<17}", style=style)
     details = [safe_text(supply.kind, limit=20)]
@@ -81,7 +90,7 @@ def supply_line(supply: Supply, siblings: Sequence[Supply], width: int) -> Text:
     return line
 
 
-def tray_line(tray: Tray, width: int) -> Text:
+def tray_line(tray: Tray, width: int, *, mono: bool = False) -> Text:
     label_w, bar_w = _layout(width)
     name = safe_text(tray.name or tray.description or f"Tray {tray.index}", limit=60)
     label = name if len(name) <= label_w else name[: label_w - 1] + "…"
@@ -89,7 +98,7 @@ def tray_line(tray: Tray, width: int) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("  " + label.ljust(label_w) + " ")
     line.append("▕", style="dim")
-    line.append(bar(tray.remaining_pct, bar_w), style="on grey23")
+    line.append(bar(tray.remaining_pct, bar_w), style="" if mono else "on grey23")
     line.append("▏", style="dim")
     line.append(f" {value:<17}")
     media = safe_text(tray.media, limit=30) if tray.media else ""
@@ -132,8 +141,9 @@ class SupplyList(Widget):
 
     def render(self) -> Text:
         width = self.size.width or 80
-        lines = [supply_line(s, self._supplies, width) for s in self._supplies]
-        lines += [tray_line(t, width) for t in self._trays]
+        mono = bool(getattr(self.app, "no_color", False))
+        lines = [supply_line(s, self._supplies, width, mono=mono) for s in self._supplies]
+        lines += [tray_line(t, width, mono=mono) for t in self._trays]
         if not lines:
             return Text("  " + self._empty, style="dim")
         return Text("\n", no_wrap=True).join(lines)
