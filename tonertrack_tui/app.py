@@ -17,6 +17,7 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.signal import Signal
 
 from .core.fleet import FleetPollBusy, describe_holder
@@ -181,7 +182,33 @@ class TonerTrackApp(App):
                 self.polling_elsewhere = holder
                 self.poll_state_changed.publish(None)
 
+    # App-wide single keys must not fire under a modal: a stray `q` on a form's Select
+    # would quit and lose what was typed.
+    _GLOBAL_ACTIONS = frozenset({"quit", "poll_all", "alerts", "export", "settings", "help"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self._GLOBAL_ACTIONS and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
     # -- polling ---------------------------------------------------------------------------------
+
+    def reschedule_poll(self) -> None:
+        """Apply a changed poll interval to the pending auto-poll (after Settings saves)."""
+        if self.polling or not self.auto_poll:
+            return
+        interval = self._interval()
+        if interval is None:
+            if self._auto_timer is not None:
+                self._auto_timer.stop()
+                self._auto_timer = None
+            self.next_poll_at = None
+            self.poll_state_changed.publish(None)
+            return
+        last = self.last_poll_finished or max(
+            (r.last_poll_at for r in self.all_rows() if r.last_poll_at), default=None)
+        due = self.now() if last is None else last + interval
+        self._schedule_poll(max(0.0, (due - self.now()).total_seconds()))
 
     def _interval(self) -> timedelta | None:
         seconds = self.config.polling.interval_s if self.config else 0

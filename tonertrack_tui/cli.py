@@ -14,6 +14,7 @@ from .commands.common import UsageError, fail_usage
 
 # Each module has register(subparsers); order is the order of `tonertrack --help`.
 COMMAND_MODULES = [
+    "demo",
     "poll",
     "printers",
     "inventory",

@@ -25,7 +25,7 @@ class PrintersScreen(Screen):
         Binding("a", "add", "Add", id="add"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("d", "delete", "Delete", id="delete"),
-        Binding("p", "poll_one", "Poll", id="poll_one"),
+        Binding("p", "poll_one", "Poll", id="poll"),
         Binding("enter", "details", "Details", show=False, id="details"),
         *(
             Binding(key, f"toggle_status('{status}')", f"{status}", show=False, id=f"filter_{status.lower()}")
@@ -48,6 +48,7 @@ class PrintersScreen(Screen):
         yield Static(id="banner", markup=False)
         yield Input(placeholder="Filter: name, address, location, model, serial — Esc clears", id="filter")
         yield PrinterTable(id="printers")
+        yield Static(id="why", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -65,6 +66,24 @@ class PrintersScreen(Screen):
                            sort=self.sort_column, reverse=self.sort_reverse)
         self.query_one(PrinterTable).show(rows, self.app.now())
         self._update_summary()
+        self._update_why()
+
+    def _update_why(self) -> None:
+        """The highlighted printer's reasons, in words, under the table."""
+        selected = self.query_one(PrinterTable).selected_id
+        row = self.app.row(selected) if selected else None
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if row is not None:
+            symbol, style = STATUS_STYLE.get(row.status, ("?", "dim"))
+            text.append(f"{symbol} {row.name or row.address}: ", style=style)
+            text.append(" · ".join(row.reasons) if row.reasons else
+                        ("all good" if row.status == "OK" else "not polled yet"))
+            if row.stale:
+                text.append("  (last good data: no reply since)", style="dim")
+        self.query_one("#why", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._update_why()
 
     def _on_fleet_changed(self, changed) -> None:
         self.refresh_table()

@@ -27,7 +27,7 @@ LAYOUTS = [
     (0, (("status", "Status", STATUS_WIDTH + 1), ("printer", "Printer", 22),
          ("supply", "Most urgent supply", 25), ("age", "Age", 4))),
 ]
-SUPPLY_LABEL_WIDTH = {34: 18, 28: 13, 27: 12, 25: 10}
+SUPPLY_LABEL_WIDTH = {34: 18, 28: 11, 27: 10, 25: 8}
 
 
 class PrinterTable(DataTable):
