@@ -182,8 +182,6 @@ def test_low_toner_still_reported_when_only_a_drum_is_low():
     assert run([drum], error_state=["lowToner"]) == (WARNING, ["Imaging Drum 15 %", "Toner low"])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: noToner (an Error flag) is dropped when any toner supply gives a "
-                                       "*warning* reason, so the printer is Warning instead of Error")
 def test_no_toner_flag_is_an_error_even_when_a_toner_is_only_warning():
     supplies = [sup(pct=None, note="unknown", level=-2), sup("1.2", "Cyan Toner", color="cyan", pct=15)]
     status, reasons = run(supplies, error_state=["noToner"])

@@ -45,8 +45,6 @@ def test_escape_sequences_are_stripped_whole(raw, expected):
     assert safe_text(raw) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="bug (cosmetic): ESC 7 / ESC 8 / ESC c / ESC = lose only the ESC; "
-                                       "the final byte is left behind as text")
 @pytest.mark.parametrize("seq", [f"{ESC}7", f"{ESC}8", f"{ESC}c", f"{ESC}=", f"{ESC}>"])
 def test_fp_and_fs_escapes_are_stripped_whole(seq):
     assert safe_text(f"Tray{seq} 1") == "Tray 1"
@@ -98,8 +96,6 @@ def test_newlines_folded_to_one_line(raw, expected):
     assert len(out.splitlines()) <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug (minor): U+2028/U+2029 line/paragraph separators survive, so the "
-                                       "'single-line' text still splits in str.splitlines()")
 def test_unicode_line_separators_folded():
     assert safe_text("a\u2028b\u2029c") == "a b c"
 

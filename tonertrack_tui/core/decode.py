@@ -20,7 +20,8 @@ OID = tuple[int, ...]
 # --- text -------------------------------------------------------------------------------------
 
 _HEX_PAIRS = re.compile(r"^(?:[0-9A-Fa-f]{2}[ \t\r\n]*)+$")
-_JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+# Two Japanese characters in a row: one alone is too often Latin-1 read as Shift-JIS ("é" + letter).
+_JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]{2,}")
 
 
 def _printable_ratio(text: str) -> float:
@@ -112,7 +113,13 @@ def text_value(value: Any, *, limit: int | None = 512) -> str | None:
         return safe_optional(decode_octets(value), limit=limit)
     if isinstance(value, ber.ObjectId):
         return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = int_value(value)
+        return None if number is None else str(number)
     return safe_optional(value, limit=limit)
+
+
+_INT_RANGE = (-(2**63), 2**64)  # anything outside no SNMP type can carry
 
 
 def int_value(value: Any) -> int | None:
@@ -120,7 +127,7 @@ def int_value(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
-        return int(value)
+        return int(value) if _INT_RANGE[0] <= value < _INT_RANGE[1] else None
     if isinstance(value, bytes) and 0 < len(value) <= 12:  # some devices send numbers as strings
         try:
             return int(value.decode("ascii").strip().rstrip("\x00"))
@@ -285,7 +292,7 @@ def supply_kind(type_name: str | None, description: str) -> str:
         return mib.SUPPLY_TYPE_KIND[type_name]
     lowered = description.lower()
     for word, kind in _KIND_WORDS:
-        if word in lowered:
+        if re.search(rf"(?<![a-z]){re.escape(word)}", lowered):  # "pink" is not "ink"
             return kind
     return "other"
 
@@ -318,7 +325,9 @@ def level_pct(level: int | None, max_: int | None, unit: str | None) -> tuple[in
     if level < 0:
         return None, "unknown", False
     if max_ is not None and max_ > 0:
-        return max(0, min(100, round(100 * level / max_))), None, False
+        if level >= max_:
+            return 100, None, False
+        return round(100 * level / max_), None, False
     # MaxCapacity −1/−2/0: unknown. A percent-unit level can still be read as a percentage.
     if unit == "percent" and level <= 100:
         return level, "max_unknown", True
@@ -342,10 +351,9 @@ def decode_supplies(values: dict[OID, Any]) -> list[Supply]:
         color = None
         colorant_index = int_value(row.get(3))
         if colorant_index and colorant_index > 0 and index:
-            color_value = colorants.get((index[0], colorant_index), {}).get(4)
-            color = color_from_text(text_value(color_value, limit=64)) or (
-                safe_optional(text_value(color_value, limit=32)) if color_value is not None else None
-            )
+            colorant = text_value(colorants.get((index[0], colorant_index), {}).get(4), limit=32)
+            if colorant and colorant.casefold() not in ("unknown", "other", "none"):
+                color = color_from_text(colorant) or colorant
         if color is None and kind in ("toner", "ink", "drum", "developer"):
             color = color_from_text(description)
         pct, note, estimated = level_pct(level, max_, unit)

@@ -61,7 +61,6 @@ WARNING_FLAGS = {
     "outputFull": "Output tray full",
     "inputTrayEmpty": "Input tray empty",
 }
-_TONER_FLAGS = {"lowToner", "noToner"}
 
 _LABELLED_KINDS = {"toner": "toner", "ink": "ink", "drum": "drum", "developer": "developer"}
 
@@ -108,10 +107,11 @@ def reason_items(result: PollResult) -> list[tuple[str, str]]:
     )
     for supply in worst_supplies:
         (errors if supply.severity == "error" else warnings).append(supply_reason(supply, result.supplies))
-    toner_reported = any(s.kind in ("toner", "ink") for s in worst_supplies)
+    toner_low = any(s.kind in ("toner", "ink") for s in worst_supplies)
+    toner_out = any(s.kind in ("toner", "ink") and s.severity == "error" for s in worst_supplies)
 
     for flag in result.error_state:
-        if flag in _TONER_FLAGS and toner_reported:
+        if (flag == "lowToner" and toner_low) or (flag == "noToner" and toner_out):
             continue  # "Cyan toner 8 %" already says it, better
         if flag in ERROR_FLAGS:
             errors.append(ERROR_FLAGS[flag])

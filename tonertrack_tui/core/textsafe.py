@@ -15,7 +15,7 @@ _ESCAPE_SEQ = re.compile(
     \x1b\[[0-?]*[ -/]*[@-~]            # CSI ... final byte
     | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)? # OSC ... BEL or ST (or unterminated)
     | \x1b[PX^_][^\x1b]*(?:\x1b\\)?      # DCS / SOS / PM / APC strings
-    | \x1b[@-Z\\-_]                     # two-byte sequences
+    | \x1b[ -/]*[0-~]                  # other ESC sequences (ESC 7, ESC c, ESC ( B ...)
     | \x9b[0-?]*[ -/]*[@-~]            # 8-bit CSI
     | \x9d[^\x07\x9c]*(?:\x07|\x9c)?   # 8-bit OSC
     """,
@@ -23,7 +23,7 @@ _ESCAPE_SEQ = re.compile(
 )
 # C0 (but TAB/LF handled apart), DEL, C1, bidi controls, zero-width and other invisible format chars.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
-_WHITESPACE = re.compile(r"[\t\n\r\f\v]+")
+_WHITESPACE = re.compile("[\t\n\r\f\v\u2028\u2029]+")
 
 MAX_TEXT = 512  # a description longer than this is cut: nobody reads 10,000 characters in a cell
 
