@@ -1,0 +1,147 @@
+"""Poll-all against snmpsim: offline counting, stale marking, progress, cancellation, the fleet lock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from tonertrack_tui.cli import main
+from tonertrack_tui.core.config import load_config, resolve_paths
+from tonertrack_tui.core.fleet import FleetPollBusy, FleetPoller
+from tonertrack_tui.core.history import History
+from tonertrack_tui.core.store import Store, new_record
+
+
+def dead_ports(n: int) -> list[int]:
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+@pytest.fixture
+def fleet_dir(tmp_path: Path, sim_fleet):
+    config_file = tmp_path / "config" / "config.toml"
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text("[polling]\ntimeout_s = 0.3\nretries = 0\n")
+    paths = resolve_paths(config_file, tmp_path / "data")
+    store = Store(paths.data_dir)
+    live = [
+        new_record(sim_fleet.address(0), snmp={"community": "colour_mfp"}),
+        new_record(sim_fleet.address(1), snmp={"community": "inkjet"}, name="Marketing inkjet"),
+        new_record(sim_fleet.address(2), snmp={"community": "mono_laser"}),
+    ]
+    dead = [new_record(f"127.0.0.1:{p}") for p in dead_ports(2)]
+    store.transact(lambda records: records.extend(live + dead), audit="import")
+    return paths, store, live, dead
+
+
+def poll_all(paths, store, **kwargs):
+    poller = FleetPoller(store, load_config(paths))
+
+    async def go():
+        try:
+            return await poller.poll_all(**kwargs)
+        finally:
+            poller.close()
+
+    return asyncio.run(go())
+
+
+def by_address(store: Store) -> dict[str, dict]:
+    return {r["address"]: r for r in store.load()}
+
+
+def test_poll_all_saves_status_names_and_history(fleet_dir):
+    paths, store, live, dead = fleet_dir
+    seen = []
+    summary = poll_all(paths, store, progress=lambda done, total, address: seen.append((done, total, address)))
+    assert summary.done == summary.total == 5 and summary.reachable == 3
+    assert [d for d, _, _ in seen] == [1, 2, 3, 4, 5] and {t for _, t, _ in seen} == {5}
+    assert {a for _, _, a in seen} == {r["address"] for r in live + dead}
+    records = by_address(store)
+    mfp = records[live[0]["address"]]
+    assert mfp["status"] == "Error" and mfp["name"] == "MFP-B1-2F-01" and not mfp["user_overridden"]
+    assert mfp["model"] == "RICOH IM C3000" and mfp["serial"] == "3100R910442"
+    assert mfp["last_poll"]["page_count"] == 184230 and mfp["last_good_poll_at"]
+    assert records[live[1]["address"]]["name"] == "Marketing inkjet"  # a name the user gave stays
+    assert records[dead[0]["address"]]["status"] == "Unknown"
+    assert records[dead[0]["address"]]["consecutive_failures"] == 1
+    counts = list(History.from_config(paths.data_dir, load_config(paths)).page_counts(mfp["id"]))
+    assert counts and counts[-1][1] == 184230
+
+
+def test_offline_after_three_failures_and_stale_until_then(fleet_dir):
+    paths, store, live, dead = fleet_dir
+    poll_all(paths, store)
+    # the inkjet stops answering: its community no longer matches anything snmpsim serves
+    store.update(live[1]["address"], snmp={"community": "gone"})
+    for expected_failures, expected_status in ((1, "Warning"), (2, "Warning"), (3, "Offline")):
+        poll_all(paths, store)
+        ink = by_address(store)[live[1]["address"]]
+        assert ink["consecutive_failures"] == expected_failures
+        assert ink["status"] == expected_status  # the last good state is kept until the threshold
+        assert ink["stale"] is True
+        assert ink["last_poll"]["status"] == "Warning"  # last good snapshot kept
+    assert by_address(store)[dead[0]["address"]]["status"] == "Offline"
+    store.update(live[1]["address"], snmp={"community": "inkjet"})
+    poll_all(paths, store)
+    ink = by_address(store)[live[1]["address"]]
+    assert (ink["status"], ink["stale"], ink["consecutive_failures"]) == ("Warning", False, 0)
+
+
+def test_cancel_saves_what_was_polled_and_releases_the_lock(fleet_dir):
+    paths, store, live, dead = fleet_dir
+    poller = FleetPoller(store, load_config(paths))
+
+    async def go():
+        task = asyncio.ensure_future(poller.poll_all())
+        await asyncio.sleep(0.15)  # the live printers answer in a few ms; the dead ones need 0.3 s
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not poller.lock.is_held_elsewhere()
+        again = await poller.poll_all()  # the lock is free again
+        poller.close()
+        return again
+
+    again = asyncio.run(go())
+    assert again.done == 5
+
+
+def test_second_poll_all_does_not_poll_twice(fleet_dir):
+    paths, store, live, dead = fleet_dir
+    first = FleetPoller(store, load_config(paths))
+    second = FleetPoller(store, load_config(paths))
+
+    async def go():
+        running = asyncio.ensure_future(first.poll_all(by="cron"))
+        await asyncio.sleep(0.05)
+        with pytest.raises(FleetPollBusy) as busy:
+            await second.poll_all()
+        assert "cron" in str(busy.value) and str(busy.value).startswith("the fleet is being polled by")
+        waited = await second.poll_all(wait=True)  # waits for the first, then polls
+        await running
+        first.close(), second.close()
+        return waited
+
+    assert asyncio.run(go()).done == 5
+
+
+def test_poll_all_cli_json(fleet_dir, capsys):
+    paths, store, live, dead = fleet_dir
+    code = main(["--config", str(paths.config_file), "--data-dir", str(paths.data_dir), "poll", "--all", "--json",
+                 "--fail-on", "error"])
+    out = capsys.readouterr().out
+    results = json.loads(out)
+    assert code == 1  # the colour MFP is in Error
+    assert [r["target"] for r in results] == [r["address"] for r in live + dead]
+    assert results[0]["status"] == "Error" and results[0]["reachable"] is True
+    assert results[3]["reachable"] is False
