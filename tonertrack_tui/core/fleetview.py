@@ -129,7 +129,7 @@ def _address_key(address: str) -> tuple:
 
 def sort_key(column: str):
     def name_key(row: PrinterRow):
-        return (row.name.casefold() or "\uffff", _address_key(row.address))
+        return ((row.name or row.address).casefold(), _address_key(row.address))
 
     keys = {
         "status": lambda r: (STATUS_RANK.get(r.status, 9), name_key(r)),

@@ -1,0 +1,164 @@
+"""The printers screen: filter, sort, status toggles, details, poll one, poll all with progress."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tonertrack_tui.app import create_app
+from tonertrack_tui.core.model import Identity, PollResult, Supply
+from tonertrack_tui.core.status import evaluate
+from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.screens.details import DetailsScreen
+from tonertrack_tui.screens.printers import PrintersScreen
+from tonertrack_tui.widgets.printer_table import PrinterTable
+
+FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
+
+
+def iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def snapshot(address: str, name: str, pct: int, model: str = "Model X") -> PollResult:
+    return evaluate(PollResult(
+        target=address, reachable=True, polled_at=iso(FIXED - timedelta(minutes=3)), duration_ms=5, requests=1,
+        identity=Identity(name=name, model=model), page_count=1000,
+        supplies=[Supply("1.1", "Black Toner", "toner", "toner", "consumed", "percent", "black", pct, 100,
+                         pct, None)]))
+
+
+@pytest.fixture
+def data(tmp_path: Path, sim_fleet):
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[polling]\ninterval_s = 3600\ntimeout_s = 0.3\nretries = 0\n")
+    store = Store(tmp_path / "data")
+    ids = {}
+    for key, address, name, location, pct in (
+        ("reception", "10.0.0.1", "Reception", "B1", 90),
+        ("accounts", "10.0.0.2", "Accounts", "B2", 15),
+        ("lab", "10.0.0.3", "Lab", "B1", 5),
+    ):
+        record = store.add(new_record(address, name=name, location=location))
+        store.record_poll([(record["id"], snapshot(address, name, pct))])
+        ids[key] = record["id"]
+    live = store.add(new_record(sim_fleet.address(0), location="B3", snmp={"community": "inkjet"}))
+    ids["live"] = live["id"]
+    return tmp_path, store, ids
+
+
+def make_app(tmp_path: Path):
+    return create_app(str(tmp_path / "config" / "config.toml"), str(tmp_path / "data"), clock=lambda: FIXED,
+                      auto_poll=False, watch_store=False, check_tty=False)
+
+
+def shown(app) -> list[str]:
+    table = app.screen.query_one(PrinterTable)
+    return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+
+
+async def test_filter_sort_and_status_toggles(data):
+    tmp_path, store, ids = data
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PrintersScreen)
+        # default sort: status, worst first (Error, Warning, Unknown, OK)
+        assert shown(app) == [ids["lab"], ids["accounts"], ids["live"], ids["reception"]]
+        await pilot.press("slash", "r", "e", "c")
+        await pilot.pause()
+        assert shown(app) == [ids["reception"]]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(shown(app)) == 4
+        await pilot.press("slash", "b", "1", "enter")  # location words match too
+        await pilot.pause()
+        assert set(shown(app)) == {ids["lab"], ids["reception"]}
+        await pilot.press("escape")
+        await pilot.press("s")  # status -> name
+        await pilot.pause()
+        # unnamed printers sort by the address they show instead ("127.0.0.1:…" first)
+        assert shown(app) == [ids["live"], ids["accounts"], ids["lab"], ids["reception"]]
+        await pilot.press("S")
+        await pilot.pause()
+        assert shown(app) == [ids["reception"], ids["lab"], ids["accounts"], ids["live"]]
+        await pilot.press("3")  # Error only
+        await pilot.pause()
+        assert shown(app) == [ids["lab"]]
+        await pilot.press("2")  # + Warning
+        await pilot.pause()
+        assert set(shown(app)) == {ids["lab"], ids["accounts"]}
+
+
+async def test_cursor_stays_on_the_same_printer_across_sort(data):
+    tmp_path, store, ids = data
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PrinterTable)
+        table.select_id(ids["reception"])
+        await pilot.press("s", "s", "S")
+        await pilot.pause()
+        assert table.selected_id == ids["reception"]
+
+
+async def test_enter_opens_details_and_p_polls_the_selected(data):
+    tmp_path, store, ids = data
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PrinterTable)
+        table.select_id(ids["live"])
+        await pilot.press("p")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.records[ids["live"]]["status"] != "Unknown":
+                break
+        assert app.records[ids["live"]]["status"] == "Warning"
+        assert store.get(ids["live"])["name"] == "EPSON3A7F21"  # saved, sysName taken
+        await pilot.pause(0.3)
+        assert "EPSON3A7F21" in str(app.screen.query_one("#why").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+
+
+async def test_poll_all_shows_progress_and_updates_rows(data):
+    tmp_path, store, ids = data
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        progress_seen = []
+        app.poll_state_changed.subscribe(app.screen, lambda _: progress_seen.append(
+            (app.polling, app.poll_total)))
+        await pilot.press("P")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if not app.polling and app.last_poll_finished:
+                break
+        assert progress_seen[0] == (True, 4)
+        assert app.last_poll_finished is not None
+        # the three made-up addresses do not answer: still their last good state, marked stale
+        for key in ("reception", "accounts", "lab"):
+            assert app.records[ids[key]]["stale"] is True
+        assert app.records[ids["live"]]["status"] == "Warning"
+        assert store.get(ids["live"])["status"] == "Warning"
+
+
+async def test_hostile_name_is_shown_literally(tmp_path):
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("")
+    store = Store(tmp_path / "data")
+    store.add(new_record("10.9.9.9", name="[red]Lab[/] \x1b[2J[@click=app.quit]x[/]"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        svg = app.export_screenshot()
+        assert "[red]Lab[/]" in svg.replace("&#160;", " ")
+        assert "\x1b" not in svg
+        assert app.is_running
