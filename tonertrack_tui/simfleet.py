@@ -114,6 +114,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tonertrack_tui.core import ber, mib
+
 __all__ = [
     "AUTH_PROTOCOLS",
     "PRIV_PROTOCOLS",
@@ -653,71 +655,20 @@ def free_udp_ports(hosts: Sequence[str]) -> list[tuple[str, int]]:
             sock.close()
 
 
-def _ber_length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _tlv(tag: int, payload: bytes) -> bytes:
-    return bytes([tag]) + _ber_length(len(payload)) + payload
-
-
-def _ber_int(value: int) -> bytes:
-    return _tlv(0x02, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
-
-
-def _ber_oid(oid: str) -> bytes:
-    arcs = [int(a) for a in oid.strip(".").split(".")]
-    out = bytearray([40 * arcs[0] + arcs[1]])
-    for arc in arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        out += bytes(reversed(chunk))
-    return _tlv(0x06, bytes(out))
-
-
 def encode_get_request(community: str | bytes, oid: str, request_id: int) -> bytes:
-    """An SNMPv2c GetRequest for one OID, BER-encoded by hand (~40 bytes)."""
+    """An SNMPv2c GetRequest for one OID (the project's own codec, core/ber.py)."""
     if isinstance(community, str):
         community = community.encode("latin-1")
-    varbind = _tlv(0x30, _ber_oid(oid) + b"\x05\x00")
-    pdu = _tlv(0xA0, _ber_int(request_id) + _ber_int(0) + _ber_int(0) + _tlv(0x30, varbind))
-    return _tlv(0x30, _ber_int(1) + _tlv(0x04, community) + pdu)
-
-
-def _read_tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of value, end of value) of the TLV at ``pos``."""
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        size = length & 0x7F
-        length = int.from_bytes(data[pos:pos + size], "big")
-        pos += size
-    if pos + length > len(data):
-        raise ValueError("truncated BER")
-    return tag, pos, pos + length
+    return ber.encode_request(ber.V2C, community, ber.GET, request_id,
+                              ber.encode_varbinds_null([mib.oid(oid)]))
 
 
 def _response_request_id(data: bytes) -> int | None:
     try:
-        tag, pos, _ = _read_tlv(data, 0)
-        if tag != 0x30:
-            return None
-        _, _, pos = _read_tlv(data, pos)          # version
-        _, _, pos = _read_tlv(data, pos)          # community
-        tag, pos, _ = _read_tlv(data, pos)        # the PDU
-        if tag != 0xA2:
-            return None
-        tag, start, end = _read_tlv(data, pos)    # request-id
-        return int.from_bytes(data[start:end], "big", signed=True) if tag == 0x02 else None
-    except (IndexError, ValueError):
+        response = ber.decode_message(data)
+    except ber.BerError:
         return None
+    return response.request_id if response.pdu_tag == ber.RESPONSE else None
 
 
 def probe(host: str, port: int = 161, community: str = "public", timeout: float = 0.5) -> bool:
