@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from ..core.fleet import settings_for
 from ..core.fleetview import PrinterRow, age_text, last_result, parse_time, supply_view
+from ..core.forecast import forecast_supplies
 from ..core.model import PollResult
 from ..core.status import ERROR_FLAGS, WARNING_FLAGS, reason_items, worst_supply
 from ..core.textsafe import safe_text
@@ -110,6 +111,7 @@ class DetailsScreen(Screen):
             yield Static(id="det-identity", markup=False)
             yield Static("Supplies", classes="section", markup=False)
             yield SupplyList(id="det-supplies")
+            yield Static(id="det-forecast", markup=False)
             yield Static(f"Pages and trends, last {TREND_DAYS} days", classes="section", markup=False)
             yield Static(id="det-pages", markup=False)
             yield Static("Alerts and error state", classes="section", markup=False)
@@ -185,6 +187,8 @@ class DetailsScreen(Screen):
         if key != self._trend_key:
             self._trend_key = key
             self.run_worker(self._load_trends(result, now), group="trends", exclusive=True, exit_on_error=False)
+            self.run_worker(self._load_forecasts(result, now), group="forecast", exclusive=True,
+                            exit_on_error=False)
 
     # -- sections ----------------------------------------------------------------------------------
 
@@ -341,6 +345,35 @@ class DetailsScreen(Screen):
         trends = await asyncio.to_thread(compute)
         if self.is_attached and not self._gone:
             self._update_pages(result, trends)
+
+    async def _load_forecasts(self, result: PollResult | None, now: datetime) -> None:
+        """'~N days left' per supply with a level, from its history (core/forecast.py), off the UI thread."""
+        supplies = [s for s in (result.supplies if result else []) if s.remaining_pct is not None]
+        history = self._history()
+        forecasts = {}
+        if supplies and history is not None:
+            forecasts = await asyncio.to_thread(forecast_supplies, history, self.printer_id, supplies, now=now)
+        if not self.is_attached or self._gone:
+            return
+        box = self.query_one("#det-forecast", Static)
+        box.display = bool(supplies)
+        if not supplies:
+            return
+        text = Text("Forecast ", style="dim")
+        known_ones = sorted((f.days_left, supply_view(s, result.supplies).label, f)
+                            for s in supplies if (f := forecasts.get(s.index)) is not None and f.known)
+        horizon = self.app.config.export.forecast_horizon_days if self.app.config else 30
+        for i, (days, label, forecast) in enumerate(known_ones):
+            if i:
+                text.append(" · ", style="dim")
+            text.append(f"{safe_text(label, limit=40)} ")
+            text.append(forecast.short(), style=self.tone("bold yellow" if days <= horizon else ""))
+        unknown = [safe_text(supply_view(s, result.supplies).label, limit=40) for s in supplies
+                   if not (forecasts.get(s.index) and forecasts[s.index].known)]
+        if unknown:
+            text.append(" · " if known_ones else "", style="dim")
+            text.append(f"forecast unknown: {', '.join(unknown)}", style="dim")
+        box.update(text)
 
     def _history(self):
         poller = self.app.poller

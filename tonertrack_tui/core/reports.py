@@ -1,0 +1,589 @@
+"""CSV reports: usage (one printer), monthly (the fleet), supplies (the order list), alerts.
+
+A report is built as rows (`Report`: columns + rows of plain values) and then written.
+The builders only read: the inventory records, the history (core/history.py) and the
+config. The CLI (`tonertrack export ...`) and the TUI export menu call the same functions.
+
+## CSV
+
+* UTF-8 **with a BOM** in files: Excel (Windows and Mac) reads a BOM-less CSV as the
+  local ANSI code page and turns "Büro 3.OG" into "BÃ¼ro 3.OG"; with the BOM, Excel,
+  LibreOffice and Numbers all read UTF-8, and Python's csv/pandas read it with
+  encoding "utf-8-sig". Standard output (`-o -`) gets no BOM: it goes to pipes and
+  other programs, where a BOM is a stray character in the first header.
+* Comma-separated, CRLF line ends (RFC 4180), quoting only where needed.
+* Every text cell goes through `textsafe.csv_cell`: a cell starting with = + - @ TAB CR is
+  prefixed with ' so a spreadsheet shows it instead of running it; control characters and
+  escape sequences are removed. Numbers stay numbers.
+* Written atomically: a temp file in the destination directory, fsync, rename
+  (`fsutil.atomic_write_bytes`). On any error — a directory that cannot be written, a full
+  disk — the temp file is removed, nothing is left under the target name, and
+  `ReportWriteError` names the file.
+
+## Figures that are estimates
+
+Monthly pages come from the lifetime counter (core/history.py): the increase since the
+previous reading counts for the month (or day) of the later reading. So a month after
+months without any reading also holds their pages, a counter reset loses the pages around
+it, and the first month with readings only counts from its first reading. Every such
+figure carries a note; months without readings between two months with readings are
+listed with no page figure and the note "no readings".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .address import AddressError, parse_address
+from .fleet import thresholds_for, thresholds_from_config
+from .fleetview import last_result, problems
+from .forecast import Forecast, forecast_supplies
+from .fsutil import atomic_write_bytes, ensure_private_dir
+from .history import NOTE_RESET, NOTE_V2, NOTE_WRAP, MonthlyPages, page_delta
+from .status import Thresholds, supply_label, supply_severity
+from .store import UnknownPrinter
+from .textsafe import csv_cell, safe_text
+
+REPORTS = ("usage", "monthly", "supplies", "alerts")
+PERIOD_REPORTS = ("usage", "monthly")
+USAGE_DAYS = 60
+BOM = b"\xef\xbb\xbf"
+REPORT_FILE_MODE = 0o600  # page counts, serials and locations of a shared jump box's fleet: private by default
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+NOTE_ESTIMATE_RESET = "estimate: counter reset, pages around it not counted"
+NOTE_WRAPPED = "counter wrapped (bridged)"
+NOTE_PARTIAL = "partial: counting starts at the first reading"
+NOTE_NO_READINGS = "no readings"
+
+
+class ReportError(Exception):
+    """A report cannot be made or written; the message says why in one line."""
+
+
+class BadMonth(ReportError, ValueError):
+    def __init__(self, text: str, what: str = "month"):
+        self.text = text
+        super().__init__(f"bad {what} {text!r}: expected YYYY-MM, e.g. 2026-01")
+
+
+class BadPeriod(ReportError, ValueError):
+    pass
+
+
+class ReportWriteError(ReportError):
+    """Writing the file failed; nothing was left under its name."""
+
+    def __init__(self, path: Path | str, error: OSError):
+        self.path = Path(path)
+        self.error = error
+        reason = error.strerror or str(error)
+        super().__init__(f"cannot write {path}: {reason} (nothing was written)")
+
+
+@dataclass(slots=True)
+class Report:
+    kind: str
+    columns: tuple[str, ...]
+    rows: list[list[Any]] = field(default_factory=list)
+    subject: str = ""  # the printer of a usage report, for the file name
+
+    def csv_text(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow([_cell(v) for v in row])
+        return buf.getvalue()
+
+    def csv_bytes(self, *, bom: bool = True) -> bytes:
+        data = self.csv_text().encode("utf-8", "replace")
+        return BOM + data if bom else data
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return value
+    return csv_cell(safe_text(value, limit=None))
+
+
+# ---------------------------------------------------------------- months and periods
+
+
+def parse_month(text: str, what: str = "month") -> str:
+    """'2026-01' -> '2026-01'; BadMonth for 2026-13, 26-01, 2026-1, text."""
+    m = _MONTH.match(text.strip()) if isinstance(text, str) else None
+    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1970:
+        raise BadMonth(text, what)
+    return text.strip()
+
+
+def check_period(start: str | None, end: str | None) -> tuple[str | None, str | None]:
+    start = parse_month(start, "--from month") if start else None
+    end = parse_month(end, "--to month") if end else None
+    if start and end and start > end:
+        raise BadPeriod(f"the period is empty: --from {start} is after --to {end}")
+    return start, end
+
+
+def next_month(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y + m // 12}-{m % 12 + 1:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    out = []
+    m = first
+    while m <= last:
+        out.append(m)
+        m = next_month(m)
+    return out
+
+
+def period_label(start: str | None, end: str | None, months: Sequence[str]) -> str:
+    first = start or (months[0] if months else "")
+    last = end or (months[-1] if months else "")
+    if not first:
+        return "no data"
+    return first if first == last else f"{first} to {last}"
+
+
+# ---------------------------------------------------------------- the inventory
+
+
+def find_printer(records: Iterable[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The record whose id or address is `key` (canonicalised); UnknownPrinter otherwise."""
+    records = list(records)
+    for r in records:
+        if r.get("id") == key:
+            return r
+    try:
+        address = str(parse_address(key.strip()))
+    except (AddressError, AttributeError):
+        address = key
+    for r in records:
+        if r.get("address") == address:
+            return r
+    raise UnknownPrinter(key)
+
+
+def _identity(record: dict[str, Any]) -> list[Any]:
+    result = last_result(record)
+    ident = result.identity if result else None
+    return [
+        record.get("address") or "",
+        record.get("name") or (ident.name if ident else "") or "",
+        record.get("location") or "",
+        record.get("model") or (ident.model if ident else "") or "",
+        record.get("serial") or (ident.serial if ident else "") or "",
+    ]
+
+
+def _printer_order(record: dict[str, Any]) -> tuple:
+    location = safe_text(record.get("location")).casefold()
+    name = safe_text(record.get("name")).casefold()
+    return (location == "", location, name == "", name, str(record.get("address")))
+
+
+# ---------------------------------------------------------------- monthly figures
+
+
+@dataclass(slots=True)
+class MonthFigure:
+    month: str
+    pages: int | None  # None: no readings that month
+    start_count: int | None
+    end_count: int | None
+    notes: list[str]
+
+    @property
+    def note(self) -> str:
+        return "; ".join(self.notes)
+
+    @property
+    def estimate(self) -> bool:
+        return any(n.startswith(("estimate", "partial", NOTE_NO_READINGS)) for n in self.notes)
+
+
+def _index_notes(note: str | None) -> list[str]:
+    out = []
+    for part in (note or "").split("; "):
+        if not part:
+            continue
+        out.append({NOTE_RESET: NOTE_ESTIMATE_RESET, NOTE_WRAP: NOTE_WRAPPED}.get(part, part))
+    return out
+
+
+def month_figures(rows: Sequence[MonthlyPages]) -> list[MonthFigure]:
+    """A printer's months from the history index, with the gaps between them filled in and noted.
+
+    A month without readings between two months with readings gets no figure ("no
+    readings"); the next month with readings holds those pages too and says so. The first
+    month with readings counts from its first reading only ("partial") unless TonerTrack v2
+    figures cover it.
+    """
+    if not rows:
+        return []
+    by_month = {r.month: r for r in rows}
+    out: list[MonthFigure] = []
+    seen_reading = False
+    missing: list[str] = []
+    for month in months_between(rows[0].month, rows[-1].month):
+        r = by_month.get(month)
+        if r is None:
+            missing.append(month)
+            continue
+        notes = _index_notes(r.note)
+        has_readings = r.start_count is not None
+        has_v2 = NOTE_V2 in (r.note or "") or "includes TonerTrack v2" in (r.note or "")
+        if has_readings:
+            if missing and seen_reading:
+                gap = missing[0] if len(missing) == 1 else f"{missing[0]} to {missing[-1]}"
+                notes.insert(0, f"estimate: includes pages of {gap} (no readings then)")
+                for m in missing:
+                    out.append(MonthFigure(m, None, None, None, [f"{NOTE_NO_READINGS} (pages counted in {month})"]))
+            elif missing:
+                for m in missing:
+                    out.append(MonthFigure(m, None, None, None, [NOTE_NO_READINGS]))
+            if not seen_reading and not has_v2:
+                notes.insert(0, NOTE_PARTIAL)
+            seen_reading = True
+        else:
+            for m in missing:
+                out.append(MonthFigure(m, None, None, None, [NOTE_NO_READINGS]))
+        missing = []
+        out.append(MonthFigure(month, r.pages, r.start_count, r.end_count, notes))
+    out.sort(key=lambda f: f.month)
+    return out
+
+
+def _in_period(month: str, start: str | None, end: str | None) -> bool:
+    return (start is None or month >= start) and (end is None or month <= end)
+
+
+MONTHLY_COLUMNS = ("address", "name", "location", "model", "serial", "month", "pages", "start_count",
+                   "end_count", "note")
+
+
+def monthly_report(records: Iterable[dict[str, Any]], history: Any, *, start: str | None = None,
+                   end: str | None = None) -> Report:
+    """Every printer × month, then totals per location and for the fleet (per month and for the period).
+
+    Reads only the history index (one file), so 1,000 printers × years stay fast. Printers
+    deleted from the inventory are left out (their history stays on disk).
+    """
+    start, end = check_period(start, end)
+    report = Report("monthly", MONTHLY_COLUMNS)
+    all_months = history.monthly_pages_all()
+    by_location: dict[str, dict[str, list[int]]] = {}  # location -> month -> [pages, printers, estimates]
+    fleet: dict[str, list[int]] = {}
+    months_seen: set[str] = set()
+    for record in sorted(records, key=_printer_order):
+        figures = [f for f in month_figures(all_months.get(record.get("id"), []))
+                   if _in_period(f.month, start, end)]
+        if not figures:
+            continue
+        ident = _identity(record)
+        location = ident[2]
+        for f in figures:
+            report.rows.append([*ident, f.month, f.pages, f.start_count, f.end_count, f.note])
+            months_seen.add(f.month)
+            for bucket in (by_location.setdefault(location, {}).setdefault(f.month, [0, 0, 0]),
+                           fleet.setdefault(f.month, [0, 0, 0])):
+                bucket[0] += f.pages or 0
+                bucket[1] += 1
+                bucket[2] += f.estimate
+    months = sorted(months_seen)
+    label = period_label(start, end, months)
+
+    def total_row(name: str, location: str, month: str, pages: int, printers: int, estimates: int) -> list[Any]:
+        note = f"{printers} printer{'s' if printers != 1 else ''}"
+        if estimates:
+            note += f"; includes {estimates} estimated figure{'s' if estimates != 1 else ''}"
+        return ["TOTAL", name, location, "", "", month, pages, None, None, note]
+
+    def period_total(buckets: dict[str, list[int]], printers: int) -> tuple[int, int, int]:
+        return (sum(b[0] for b in buckets.values()), printers, sum(b[2] for b in buckets.values()))
+
+    location_printers: dict[str, set[str]] = {}
+    for row in report.rows:
+        location_printers.setdefault(row[2], set()).add(row[0])
+    for location in sorted(by_location, key=lambda loc: (loc == "", loc.casefold())):
+        shown = location or "(no location)"
+        for month in sorted(by_location[location]):
+            pages, printers, estimates = by_location[location][month]
+            report.rows.append(total_row("location total", shown, month, pages, printers, estimates))
+        report.rows.append(total_row("location total", shown, label,
+                                     *period_total(by_location[location], len(location_printers[location]))))
+    if fleet:
+        for month in months:
+            pages, printers, estimates = fleet[month]
+            report.rows.append(total_row("fleet total", "", month, pages, printers, estimates))
+        report.rows.append(total_row("fleet total", "", label,
+                                     *period_total(fleet, sum(len(p) for p in location_printers.values()))))
+    return report
+
+
+# ---------------------------------------------------------------- usage (one printer)
+
+
+USAGE_COLUMNS = ("address", "name", "location", "model", "serial", "unit", "period", "pages", "start_count",
+                 "end_count", "note")
+
+
+def _utc_day(t: datetime) -> date:
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+
+
+def daily_figures(history: Any, printer_id: str, first: date, last: date) -> list[MonthFigure]:
+    """Pages per UTC day from `first` to `last` (as MonthFigure rows with a day in `month`).
+
+    Days before the printer's first reading are left out; a day without readings has no
+    figure, and the next day with readings holds those pages and says so.
+    """
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    days: dict[date, MonthFigure] = {}
+    first_reading: date | None = None
+    prev: tuple[date, int] | None = None
+    for when, count in history.page_counts(printer_id, end=end):
+        day = _utc_day(when)
+        if first_reading is None:
+            first_reading = day
+        if day >= first:
+            fig = days.get(day)
+            if fig is None:
+                fig = days[day] = MonthFigure(day.isoformat(), 0, prev[1] if prev else count, count, [])
+                if prev is None:
+                    fig.notes.append("first reading: counting starts here")
+                elif prev[0] < day - timedelta(days=1):
+                    fig.notes.append(f"estimate: includes pages since {prev[0].isoformat()} (no readings between)")
+            if prev is not None:
+                pages, note = page_delta(prev[1], count)
+                fig.pages = (fig.pages or 0) + pages
+                if note == NOTE_RESET and NOTE_ESTIMATE_RESET not in fig.notes:
+                    fig.notes.append(NOTE_ESTIMATE_RESET)
+                elif note == NOTE_WRAP and NOTE_WRAPPED not in fig.notes:
+                    fig.notes.append(NOTE_WRAPPED)
+            fig.end_count = count
+        prev = (day, count)
+    if first_reading is None:
+        return []
+    out = []
+    day = max(first, first_reading)
+    while day <= last:
+        out.append(days.get(day) or MonthFigure(day.isoformat(), None, None, None, [NOTE_NO_READINGS]))
+        day += timedelta(days=1)
+    return out
+
+
+def usage_report(records: Iterable[dict[str, Any]], history: Any, printer: str, *, start: str | None = None,
+                 end: str | None = None, today: date | None = None, days: int = USAGE_DAYS) -> Report:
+    """One printer: pages per month in the period (and their total), then per day for the last `days` days."""
+    start, end = check_period(start, end)
+    record = find_printer(records, printer)
+    today = today or datetime.now(timezone.utc).date()
+    ident = _identity(record)
+    report = Report("usage", USAGE_COLUMNS, subject=record["address"])
+    figures = [f for f in month_figures(history.monthly_pages(record["id"])) if _in_period(f.month, start, end)]
+    for f in figures:
+        report.rows.append([*ident, "month", f.month, f.pages, f.start_count, f.end_count, f.note])
+    if figures:
+        estimates = sum(f.estimate for f in figures)
+        note = f"includes {estimates} estimated month{'s' if estimates != 1 else ''}" if estimates else ""
+        first_count = next((f.start_count for f in figures if f.start_count is not None), None)
+        last_count = next((f.end_count for f in reversed(figures) if f.end_count is not None), None)
+        report.rows.append([*ident, "total", period_label(start, end, [f.month for f in figures]),
+                            sum(f.pages or 0 for f in figures), first_count, last_count, note])
+    first = today - timedelta(days=days - 1)
+    last = today
+    if start:
+        first = max(first, date(int(start[:4]), int(start[5:7]), 1))
+    if end:
+        last = min(last, date.fromisoformat(next_month(end) + "-01") - timedelta(days=1))
+    if first <= last:
+        for f in daily_figures(history, record["id"], first, last):
+            report.rows.append([*ident, "day", f.month, f.pages, f.start_count, f.end_count, f.note])
+    return report
+
+
+# ---------------------------------------------------------------- supplies (the order list)
+
+# Part numbers as vendors print them in supply descriptions. Each alternative is a shape that
+# plain words and quantities ("Black", "4000 pages", "110V", "A4", "M507") never have.
+_PART_LABELLED = re.compile(
+    r"(?i:\b(?:P/?N|part\s*(?:no\.?|number|#)|order\s*(?:no\.?|number)|ref\.?)\s*[:#.]?\s*)"
+    r"([A-Z0-9][A-Z0-9-]{3,19})\b")
+_PART_SHAPES = re.compile(
+    r"""
+    \b(?:
+        \d{3}R\d{5}                                   # Xerox        106R03533, 013R00662
+      | C13T[0-9A-Z]{4,6}                             # Epson        C13T7911, C13T09K140
+      | (?:C[A-Z]?|Q|W)\d{3,4}[A-Z]{1,2}              # HP           CF410A, CE285A, Q2612A, W2030X, C4092A
+      | (?!(?:SN|ISO|IEC|RFC|USB|UTF|MAC|DIN|IP)-)
+        [A-Z]{2,4}-[A-Z]{0,2}\d{2,5}[A-Z0-9]{0,6}    # prefix-number TN-2420, TK-5240K, DR-2400, MLT-D111S, CRG-045H
+      | \d{2}[A-Z][0-9A-Z]{3}\d                       # Lexmark      50F2H00, 71B20K0, 24B6035
+    )\b
+    """,
+    re.VERBOSE,
+)
+
+
+def part_number(description: str | None) -> str | None:
+    """The vendor part number in a supply description, if it carries one.
+
+    "Black Cartridge HP CF410A" -> "CF410A"; "TN-2420"; "Toner Cartridge; PN 106R03533";
+    "Black Toner" -> None; "Imaging Unit 4000 pages" -> None.
+    """
+    if not description:
+        return None
+    text = safe_text(description, limit=200)
+    labelled = _PART_LABELLED.search(text)
+    if labelled and any(c.isdigit() for c in labelled.group(1)):
+        return labelled.group(1)
+    m = _PART_SHAPES.search(text)
+    return m.group(0) if m else None
+
+
+SUPPLIES_COLUMNS = ("printer", "address", "location", "model", "supply", "kind", "colour", "remaining_pct",
+                    "level", "days_left", "part_number", "why", "forecast")
+_SEVERITY_RANK = {"error": 0, "warning": 1}
+
+
+def _level_text(supply: Any) -> str:
+    if supply.remaining_pct is None:
+        return (supply.level_note or "unknown").replace("_", " ")
+    if supply.is_receptacle:
+        return f"{supply.full_pct} % full"
+    return f"{'~' if supply.estimated else ''}{supply.remaining_pct} %"
+
+
+def supplies_report(records: Iterable[dict[str, Any]], history: Any, config: Any = None, *,
+                    now: datetime | None = None, horizon_days: int | None = None,
+                    base_thresholds: Thresholds | None = None) -> Report:
+    """Every supply below its warning threshold or forecast to run out (fill up) within the horizon.
+
+    Thresholds are the printer's own, per kind, over the config's (as the poller judges
+    them). Most urgent first: errors, then warnings, each by days left.
+    """
+    now = now or datetime.now(timezone.utc)
+    if horizon_days is None:
+        horizon_days = config.export.forecast_horizon_days if config is not None else 30
+    base = base_thresholds or (thresholds_from_config(config) if config is not None else Thresholds())
+    report = Report("supplies", SUPPLIES_COLUMNS)
+    items: list[tuple[tuple, list[Any]]] = []
+    for record in records:
+        result = last_result(record)
+        if result is None or not result.supplies:
+            continue
+        thresholds = thresholds_for(record, base)
+        forecasts = forecast_supplies(history, record["id"], result.supplies, now=now)
+        address, name, location, model, _serial = _identity(record)
+        for supply in result.supplies:
+            severity = supply_severity(supply, thresholds)
+            fc: Forecast = forecasts[supply.index]
+            soon = fc.known and fc.whole_days <= horizon_days
+            if severity not in ("warning", "error") and not soon:
+                continue
+            why = []
+            if severity in ("warning", "error"):
+                warning, error = thresholds.for_kind(supply.kind)
+                limit = error if severity == "error" else warning
+                what = "space left" if supply.is_receptacle else "remaining"
+                why.append(f"{what} below the {severity} threshold ({limit} %)")
+            if soon:
+                why.append(f"forecast: {fc.short()}")
+            days_left = fc.whole_days
+            forecast_text = fc.basis if fc.known else f"unknown: {fc.reason}"
+            row = [name or address, address, location, model, supply.description or supply_label(supply),
+                   supply.kind, supply.color or "", supply.remaining_pct, _level_text(supply), days_left,
+                   part_number(supply.description) or "", "; ".join(why), forecast_text]
+            key = (_SEVERITY_RANK.get(severity, 2), fc.days_left if fc.known else float("inf"),
+                   supply.remaining_pct if supply.remaining_pct is not None else 101,
+                   safe_text(name or address).casefold(), supply.index)
+            items.append((key, row))
+    items.sort(key=lambda item: item[0])
+    report.rows = [row for _, row in items]
+    return report
+
+
+# ---------------------------------------------------------------- alerts
+
+
+ALERTS_COLUMNS = ("severity", "printer", "address", "location", "model", "problem", "since")
+
+
+def alerts_report(records: Iterable[dict[str, Any]]) -> Report:
+    """Active problems across the fleet, worst first (the alerts screen's list)."""
+    records = list(records)
+    by_id = {r.get("id"): r for r in records}
+    report = Report("alerts", ALERTS_COLUMNS)
+    for item in problems(records):
+        record = by_id.get(item.get("printer_id")) or {}
+        since = item.get("since")
+        report.rows.append([item["severity"], item["printer"], item.get("address") or "",
+                            record.get("location") or "", record.get("model") or "", item["problem"],
+                            since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else ""])
+    return report
+
+
+# ---------------------------------------------------------------- building and writing
+
+
+def build_report(kind: str, records: Iterable[dict[str, Any]], history: Any, config: Any = None, *,
+                 printer: str | None = None, start: str | None = None, end: str | None = None,
+                 now: datetime | None = None) -> Report:
+    """One report by name: what the CLI and the TUI export menu both call."""
+    now = now or datetime.now(timezone.utc)
+    records = list(records)
+    if kind == "usage":
+        if not printer:
+            raise ReportError("the usage report needs a printer (its address)")
+        return usage_report(records, history, printer, start=start, end=end, today=_utc_day(now))
+    if kind == "monthly":
+        return monthly_report(records, history, start=start, end=end)
+    if kind == "supplies":
+        return supplies_report(records, history, config, now=now)
+    if kind == "alerts":
+        return alerts_report(records)
+    raise ReportError(f"unknown report {kind!r} (one of {', '.join(REPORTS)})")
+
+
+def default_file_name(kind: str, day: date, subject: str = "") -> str:
+    """'monthly-2026-11-26.csv'; 'usage-10.1.2.3-2026-11-26.csv' (the address made file-safe)."""
+    tag = re.sub(r"[^A-Za-z0-9._-]+", "_", subject).strip("._") if subject else ""
+    return f"{kind}-{tag + '-' if tag else ''}{day.isoformat()}.csv"
+
+
+def default_path(config: Any, kind: str, day: date, subject: str = "") -> Path:
+    """The configured export directory and the dated name."""
+    return Path(config.export_dir) / default_file_name(kind, day, subject)
+
+
+def write_report(report: Report, path: Path | str, *, create_dir: bool = False) -> Path:
+    """Write the CSV (with a BOM) to `path` atomically; ReportWriteError if anything fails.
+
+    `create_dir` makes the directory (0700) first: for the configured export directory,
+    not for a path the user typed (a typo there should be an error, not a new directory).
+    """
+    path = Path(path).expanduser()
+    data = report.csv_bytes(bom=True)
+    try:
+        if create_dir:
+            ensure_private_dir(path.parent)
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a directory")
+        atomic_write_bytes(path, data, mode=REPORT_FILE_MODE)
+    except OSError as exc:
+        raise ReportWriteError(path, exc) from exc
+    return path

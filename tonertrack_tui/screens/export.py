@@ -1,0 +1,338 @@
+"""The export menu (`x`): pick a report, its period and where the CSV goes; it is written in a thread.
+
+Keyboard only: Tab / Shift+Tab move between the fields, Enter in a field (or on Export)
+writes the report, Escape closes. The report is built and written by core/reports.py — the
+same code as `tonertrack export` — in a worker thread that never touches widgets: it posts
+`ExportScreen.Finished` and the handler shows where the file went, or what went wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ..core.config import display_path
+from ..core.reports import (
+    PERIOD_REPORTS,
+    BadMonth,
+    ReportError,
+    build_report,
+    check_period,
+    default_path,
+    parse_month,
+    write_report,
+)
+from ..core.store import UnknownPrinter
+from ..core.textsafe import safe_text
+
+REPORT_OPTIONS = [
+    ("Monthly pages, every printer", "monthly"),
+    ("Usage of one printer", "usage"),
+    ("Supplies to order", "supplies"),
+    ("Active alerts", "alerts"),
+]
+HINTS = {  # one line at 80 columns
+    "monthly": "Pages per printer and month; totals per location and fleet.",
+    "usage": "One printer's pages per month, and per day for the last 60 days.",
+    "supplies": "Supplies low or running out soon (forecast), with part numbers.",
+    "alerts": "Every active problem across the fleet, worst first.",
+}
+KEYS_HINT = "Tab next field · Enter or ^s export · Esc close"
+
+
+class ExportScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    ExportScreen {
+        align: center middle;
+    }
+    ExportScreen #export-dialog {
+        width: 78;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $accent;
+        background: $panel;
+        padding: 0 1;
+    }
+    ExportScreen #export-title {
+        height: 1;
+        text-style: bold;
+    }
+    ExportScreen .row {
+        height: 1;
+        margin-top: 1;
+    }
+    ExportScreen .field-label {
+        width: 10;
+        color: $text-muted;
+    }
+    ExportScreen .row Input {
+        width: 1fr;
+    }
+    ExportScreen .row Input:focus, ExportScreen .row Select:focus > SelectCurrent {
+        background: $accent 35%;
+    }
+    ExportScreen #report {
+        width: 34;
+    }
+    ExportScreen #printer {
+        width: 1fr;
+    }
+    ExportScreen #start, ExportScreen #end {
+        width: 11;
+    }
+    ExportScreen .gap-label {
+        width: auto;
+        margin: 0 1 0 2;
+        color: $text-muted;
+    }
+    ExportScreen #hint {
+        height: auto;
+        color: $text-muted;
+        padding-left: 10;
+    }
+    ExportScreen #export-status {
+        height: auto;
+        margin-top: 1;
+    }
+    ExportScreen #export-status.-error {
+        color: $error;
+        text-style: bold;
+    }
+    ExportScreen #export-buttons {
+        height: 1;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    ExportScreen #export-buttons Button {
+        width: auto;
+        min-width: 0;
+        margin-left: 2;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="export_close"),
+        Binding("ctrl+s", "export", "Export", id="export_run", priority=True),
+    ]
+
+    class Finished(Message):
+        """From the worker thread: the file written (and its rows), or the problem."""
+
+        def __init__(self, path: Path | None, rows: int, problem: str | None) -> None:
+            super().__init__()
+            self.path = path
+            self.rows = rows
+            self.problem = problem
+
+    def __init__(self, printer_id: str | None = None) -> None:
+        super().__init__()
+        self.printer_id = printer_id
+        self.running = False
+        self._auto_destination = ""
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        printer_id = self.printer_id or self._selected_printer()
+        options = self._printer_options()
+        if printer_id not in {value for _, value in options}:
+            printer_id = None
+        with Vertical(id="export-dialog"):
+            yield Static(Text("Export a report (CSV)", style="bold"), id="export-title")
+            with Horizontal(classes="row"):
+                yield Label("Report", classes="field-label")
+                yield Select(REPORT_OPTIONS, value="monthly", allow_blank=False, compact=True, id="report")
+            yield Static(HINTS["monthly"], id="hint", markup=False)
+            with Horizontal(classes="row", id="printer-row"):
+                yield Label("Printer", classes="field-label")
+                yield Select(options, prompt="choose a printer (type its address or name)", compact=True,
+                             value=printer_id if printer_id else Select.BLANK, id="printer")
+            with Horizontal(classes="row", id="period-row"):
+                yield Label("From", classes="field-label")
+                yield Input(placeholder="YYYY-MM", max_length=7, compact=True, id="start")
+                yield Label("to", classes="gap-label")
+                yield Input(placeholder="YYYY-MM", max_length=7, compact=True, id="end")
+                yield Label("blank: all months with data", classes="gap-label")
+            with Horizontal(classes="row"):
+                yield Label("Save to", classes="field-label")
+                yield Input(compact=True, id="destination", select_on_focus=False)
+            yield Static("", id="export-status", markup=False)
+            with Horizontal(id="export-buttons"):
+                yield Button("Export ⏎", id="run", variant="primary", compact=True)
+                yield Button("Close esc", id="close", compact=True)
+
+    def on_mount(self) -> None:
+        self._report_changed()
+        self.query_one("#report", Select).focus()
+
+    # -- what the menu starts from -----------------------------------------------------------
+
+    def _selected_printer(self) -> str | None:
+        """The printer the user was looking at: the details screen's, or the list's cursor row."""
+        for screen in reversed(self.app.screen_stack):
+            if screen is self:
+                continue
+            printer_id = getattr(screen, "printer_id", None)
+            if isinstance(printer_id, str):
+                return printer_id
+            table = getattr(screen, "table", None)
+            selected = getattr(table, "selected_id", None)
+            if isinstance(selected, str):
+                return selected
+            break
+        return None
+
+    def _printer_options(self) -> list[tuple[Text, str]]:
+        rows = sorted(self.app.all_rows(), key=lambda r: (r.address, r.name))
+        return [(Text(f"{r.address}  {r.name}".rstrip(), no_wrap=True, overflow="ellipsis"), r.id) for r in rows]
+
+    @property
+    def report_kind(self) -> str:
+        return str(self.query_one("#report", Select).value)
+
+    def _today(self):
+        return self.app.now().astimezone().date()
+
+    def _default_destination(self) -> str:
+        config = self.app.config
+        if config is None:
+            return ""
+        subject = ""
+        if self.report_kind == "usage":
+            record = self.app.records.get(self.query_one("#printer", Select).value)  # type: ignore[arg-type]
+            subject = record["address"] if record else ""
+        return display_path(default_path(config, self.report_kind, self._today(), subject))
+
+    def _refresh_destination(self) -> None:
+        """Follow the report (and printer) with the dated default, unless the user typed a path."""
+        box = self.query_one("#destination", Input)
+        new = self._default_destination()
+        if box.value in ("", self._auto_destination):
+            box.value = new
+            box.cursor_position = len(new)
+        self._auto_destination = new
+
+    @on(Select.Changed, "#report")
+    def _report_changed(self) -> None:
+        kind = self.report_kind
+        self.query_one("#printer-row").display = kind == "usage"
+        self.query_one("#period-row").display = kind in PERIOD_REPORTS
+        self.query_one("#hint", Static).update(HINTS[kind])
+        self._refresh_destination()
+        self._show("")
+
+    @on(Select.Changed, "#printer")
+    def _printer_changed(self) -> None:
+        self._refresh_destination()
+
+    # -- running -------------------------------------------------------------------------------
+
+    def _problem(self) -> tuple[str | None, Any]:
+        """(what is wrong, the widget to fix it in), or (None, None)."""
+        kind = self.report_kind
+        if kind == "usage" and self.query_one("#printer", Select).is_blank():
+            return "Choose the printer for the usage report.", self.query_one("#printer")
+        if kind in PERIOD_REPORTS:
+            for field, what in (("start", "From"), ("end", "To")):
+                text = self.query_one(f"#{field}", Input).value.strip()
+                if text:
+                    try:
+                        parse_month(text)
+                    except BadMonth:
+                        return f"{what}: {text!r} is not a month; write YYYY-MM, e.g. 2026-01.", \
+                            self.query_one(f"#{field}")
+            try:
+                check_period(self._month("start"), self._month("end"))
+            except ReportError as exc:
+                return str(exc).replace("--from", "From").replace("--to", "To") + ".", self.query_one("#start")
+        destination = self.query_one("#destination", Input).value.strip()
+        if not destination:
+            return "Say where to save the file.", self.query_one("#destination")
+        if destination == "-":
+            return "Standard output is for the command line: give a file name here.", \
+                self.query_one("#destination")
+        return None, None
+
+    def _month(self, field: str) -> str | None:
+        return self.query_one(f"#{field}", Input).value.strip() or None
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#run")
+    def action_export(self) -> None:
+        if self.running:
+            return
+        problem, widget = self._problem()
+        if problem:
+            self._show(problem, error=True)
+            if widget is not None:
+                widget.focus()
+            return
+        kind = self.report_kind
+        config = self.app.config
+        destination = Path(self.query_one("#destination", Input).value.strip()).expanduser()
+        create_dir = config is not None and destination.parent == Path(config.export_dir).expanduser()
+        records = [dict(r) for r in self.app.records.values()]  # a snapshot: polls go on meanwhile
+        printer = self.query_one("#printer", Select).value if kind == "usage" else None
+        start, end = (self._month("start"), self._month("end")) if kind in PERIOD_REPORTS else (None, None)
+        history = self._history()
+        now = self.app.now()
+        self.running = True
+        self.query_one("#run", Button).disabled = True
+        self._show(f"Writing the {kind} report…")
+
+        def work() -> None:
+            try:
+                report = build_report(kind, records, history, config, printer=printer, start=start, end=end,
+                                      now=now)
+                path = write_report(report, destination, create_dir=create_dir)
+            except (ReportError, UnknownPrinter) as exc:
+                self.post_message(self.Finished(None, 0, str(exc)))
+            except Exception as exc:  # a report must never take the app down
+                self.post_message(self.Finished(None, 0, f"{type(exc).__name__}: {exc}"))
+            else:
+                self.post_message(self.Finished(path, len(report.rows), None))
+
+        self.run_worker(work, thread=True, group="export", exit_on_error=False)
+
+    def _history(self):
+        poller = self.app.poller
+        if poller is not None:
+            return poller.history
+        from ..core.history import History
+
+        if self.app.store is not None and self.app.config is not None:
+            return History.from_config(self.app.store.data_dir, self.app.config)
+        return None
+
+    def on_export_screen_finished(self, message: Finished) -> None:
+        self.running = False
+        self.query_one("#run", Button).disabled = False
+        if message.problem:
+            self._show(f"✖ {message.problem}", error=True)
+            return
+        rows = f"{message.rows:,} row{'s' if message.rows != 1 else ''}"
+        self._show(f"✔ Wrote {rows} to {display_path(message.path)}")
+
+    def _show(self, text: str, *, error: bool = False) -> None:
+        """A result or problem in the status line; with nothing to say, the keys."""
+        status = self.query_one("#export-status", Static)
+        status.set_class(error, "-error")
+        if not text:
+            status.update(Text(KEYS_HINT, style="dim"))
+            return
+        status.update(Text(safe_text(text, limit=None)))
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
