@@ -26,6 +26,7 @@ demo: $(STAMP)
 
 ## Run the whole test suite (unit, integration against snmpsim, TUI pilot and snapshots).
 test: $(TEST_STAMP)
+	-@command -v cupsd >/dev/null 2>&1 || [ -x /usr/sbin/cupsd ] || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cups-daemon cups-client >/dev/null 2>&1; } || true
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 ## Benchmarks (figures, not pass/fail).

@@ -1,0 +1,128 @@
+"""Print-server sync: the plan of every enabled source, applied on confirmation.
+
+The sources are read in a thread (files, lpstat, rpcclient may take seconds); nothing is
+written until the user confirms, and the plan is re-checked inside the transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ..core.sync import CHANGE_KINDS, SyncError, apply_plan, plan_sync, read_sources, select_sources
+from ..core.textsafe import safe_text
+from .confirm import ConfirmScreen
+
+
+class SyncScreen(Screen):
+    DEFAULT_CSS = """
+    SyncScreen #sync-summary { height: auto; max-height: 4; padding: 0 1; background: $boost; }
+    SyncScreen #sync-table { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("y", "apply", "Apply", id="sync_apply"),
+        Binding("r", "refresh", "Re-read", id="sync_refresh"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan = None
+        self.listings: list = []
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Reading the sync sources…"), id="sync-summary")
+        yield DataTable(id="sync-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Change", key="change", width=9)
+        table.add_column("Source", key="source", width=8)
+        table.add_column("Queue", key="queue", width=16)
+        table.add_column("Address", key="address", width=16)
+        table.add_column("What", key="what")
+        self.action_refresh()
+
+    def _say(self, text: str) -> None:
+        self.query_one("#sync-summary", Static).update(Text(text))
+
+    def action_refresh(self) -> None:
+        if not self.busy:
+            self.run_worker(self._read(), group="sync-read", exclusive=True, exit_on_error=False)
+
+    async def _read(self) -> None:
+        app = self.app
+        self.busy = True
+        self._say("Reading the sync sources…")
+        try:
+            sources = select_sources(app.config.sync.sources)
+            listings, errors = await asyncio.to_thread(read_sources, sources)
+            records = await asyncio.to_thread(app.store.load)
+        except (SyncError, Exception) as exc:  # a bad source or store must not end the app
+            self._say(safe_text(str(exc), limit=300))
+            return
+        finally:
+            self.busy = False
+        plan = plan_sync(listings, records)
+        plan.failed = [e.source for e in errors]
+        self.plan, self.listings = plan, listings
+        self._show(plan, [safe_text(str(e), limit=200) for e in errors])
+
+    def _show(self, plan, errors: list[str]) -> None:
+        counts = plan.counts()
+        line = "  ".join(f"{k} {counts[k]}" for k in (*CHANGE_KINDS, "unchanged", "problems"))
+        lines = [line]
+        lines += [f"FAILED {e}" for e in errors]
+        lines.append("y apply · r re-read · Esc back" if plan.changes else "Nothing to change.")
+        self._say("\n".join(lines))
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, c in enumerate(plan.changes):
+            table.add_row(Text("+".join(c.kinds)), Text(safe_text(c.source, limit=20)),
+                          Text(safe_text(c.queue, limit=40)), Text(safe_text(c.address, limit=45)),
+                          Text(safe_text(c.describe(), limit=200)), key=f"c{i}")
+        for i, p in enumerate(plan.problems):
+            table.add_row(Text("problem", style="bold yellow"), Text(""), Text(""), Text(""),
+                          Text(safe_text(p, limit=200)), key=f"p{i}")
+
+    def action_apply(self) -> None:
+        if self.plan is None or self.plan.empty or self.busy:
+            self.notify("Nothing to apply.")
+            return
+        counts = self.plan.counts()
+        what = ", ".join(f"{counts[k]} {k}" for k in CHANGE_KINDS if counts[k])
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_worker(self._apply(), group="sync-apply", exclusive=True, exit_on_error=False)
+
+        self.app.push_screen(ConfirmScreen(f"Apply the sync plan ({what})?",
+                                           "Printers are never deleted; names you set are kept.", "Apply"),
+                             answered)
+
+    async def _apply(self) -> None:
+        app = self.app
+        self.busy = True
+        try:
+            applied = await asyncio.to_thread(apply_plan, self.plan, self.listings, app.store)
+        except Exception as exc:
+            self.notify(safe_text(str(exc), limit=300), title="Sync not applied", severity="error", markup=False)
+            return
+        finally:
+            self.busy = False
+        counts = applied.counts()
+        self.notify(", ".join(f"{counts[k]} {k}" for k in CHANGE_KINDS if counts[k]) or "nothing",
+                    title="Sync applied", markup=False)
+        await app.reload_records()
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
