@@ -340,6 +340,27 @@ class TonerTrackApp(App):
         if not isinstance(self.screen, SettingsScreen):
             self.push_screen(SettingsScreen())
 
+    def action_sync(self) -> None:
+        from .screens.sync import SyncScreen
+
+        if not isinstance(self.screen, SyncScreen) and self.store is not None:
+            self.push_screen(SyncScreen())
+
+    def action_discover(self) -> None:
+        from .screens.discover import DiscoverScreen
+
+        if not isinstance(self.screen, DiscoverScreen) and self.store is not None:
+            self.push_screen(DiscoverScreen())
+
+    def get_system_commands(self, screen):
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Print-server sync", "Show the sync plan of the configured sources; apply it",
+                            self.action_sync)
+        yield SystemCommand("Discover printers", "Find SNMP printers on an address range and add them",
+                            self.action_discover)
+
     def show_details(self, printer_id: str) -> None:
         from .screens.details import DetailsScreen
 

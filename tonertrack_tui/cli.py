@@ -18,6 +18,12 @@ COMMAND_MODULES = [
     "poll",
     "printers",
     "inventory",
+    "reports",
+    "sync",
+    "discover",
+    "metrics",
+    "check",
+    "daemon",
 ]
 
 DESCRIPTION = """\

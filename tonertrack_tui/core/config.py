@@ -170,11 +170,81 @@ class SyncSource:
     path: str = ""
     location: str = ""
     enabled: bool = True
+    ports_path: str = ""  # windows-export: Get-PrinterPort | Export-Csv, joined for PrinterHostAddress
+    timeout_s: float = 30.0  # cups, windows-rpc: the lpstat / rpcclient run
+    username: str = ""  # windows-rpc
+    domain: str = ""  # windows-rpc
+    credentials_file: str = ""  # windows-rpc: a Samba auth file (username=, password=, domain=)
+    password_env: str = ""  # windows-rpc: the environment variable holding the password
 
 
 @dataclass(frozen=True, slots=True)
 class SyncConfig:
     sources: tuple[SyncSource, ...] = ()
+
+
+NOTIFY_EVENTS = ("warning", "error", "offline", "ok", "supply_low", "forecast")
+EMAIL_SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHook:
+    """[[notify.commands]]: a program run per message; argv as given (no shell), JSON on stdin."""
+    argv: tuple[str, ...]
+    name: str = ""
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """[[notify.webhooks]]: a JSON POST; `template` ("" = the documented body) may use $text etc."""
+    url: str
+    name: str = ""
+    template: str = ""
+    timeout_s: float = 10.0
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailChannel:
+    """[[notify.emails]]: SMTP with STARTTLS/SSL and optional login."""
+    host: str
+    to: tuple[str, ...]
+    sender: str
+    name: str = ""
+    port: int = 0  # 0 = 587 for starttls, 465 for ssl, 25 for none
+    security: str = "starttls"
+    username: str = ""
+    password: str = ""
+    password_file: str = ""
+    password_env: str = ""
+    timeout_s: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyConfig:
+    enabled: bool = True
+    events: tuple[str, ...] = NOTIFY_EVENTS
+    forecast_days: int = 14
+    digest: bool = False
+    max_per_hour: int = 30
+    retries: int = 5
+    retry_backoff_s: float = 10.0
+    commands: tuple[CommandHook, ...] = ()
+    webhooks: tuple[Webhook, ...] = ()
+    emails: tuple[EmailChannel, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonConfig:
+    sync_interval_s: int = 3600  # 0 = the daemon never syncs
+    log_level: str = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    listen: str = "127.0.0.1:9469"
+    textfile: str = ""  # the daemon rewrites it after every poll when set
 
 
 @dataclass(frozen=True)
@@ -186,6 +256,9 @@ class Config:
     ui: UiConfig = field(default_factory=UiConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     paths: Paths | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -307,7 +380,19 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "history.raw_days": _int(1, 366),
     "history.retention_days": _int(0, 36500),
 }
-SECTIONS = ("polling", "snmp", "thresholds", "export", "ui", "history", "sync")
+SCHEMA.update({
+    "notify.enabled": _bool,
+    "notify.forecast_days": _int(0, 3650),
+    "notify.digest": _bool,
+    "notify.max_per_hour": _int(1, 100000),
+    "notify.retries": _int(0, 20),
+    "notify.retry_backoff_s": _number(0.01, 3600),
+    "daemon.sync_interval_s": _int(0, 30 * 86400),
+    "daemon.log_level": _string(choices=("debug", "info", "warning", "error")),
+    "metrics.listen": _string(nonempty=True),
+    "metrics.textfile": _string(),
+})
+SECTIONS = ("polling", "snmp", "thresholds", "export", "ui", "history", "sync", "notify", "daemon", "metrics")
 _BINDING_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
     "name": _string(nonempty=True),
@@ -316,6 +401,12 @@ _SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
     "path": _string(),
     "location": _string(),
     "enabled": _bool,
+    "ports_path": _string(),
+    "timeout_s": _number(1, 600),
+    "username": _string(),
+    "domain": _string(),
+    "credentials_file": _string(),
+    "password_env": _string(),
 }
 
 
@@ -343,6 +434,10 @@ def _validate_layer(raw: Mapping[str, Any], origin: str) -> tuple[dict[str, Any]
                 flat.update(_validate_kinds(value, fail, unknown))
             elif dotted == "ui.keys":
                 flat.update(_validate_keys(value, fail, unknown))
+            elif dotted == "notify.events":
+                flat[dotted] = _validate_events(value, fail)
+            elif dotted in _CHANNEL_KEYS:
+                flat[dotted] = _validate_channels(dotted, value, fail, unknown)
             elif dotted == "sync.sources":
                 flat[dotted] = _validate_sources(value, fail, unknown)
             elif dotted in SCHEMA:
@@ -420,13 +515,107 @@ def _validate_sources(value: Any, fail, unknown) -> list[dict[str, Any]]:
     return out
 
 
+def _str_list(*, nonempty: bool = False) -> Callable[[Any], tuple[str, ...]]:
+    def check(v: Any) -> tuple[str, ...]:
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise _Invalid(f"must be an array of strings, got {v!r}")
+        if nonempty and not v:
+            raise _Invalid("must not be empty")
+        for x in v:
+            _string()(x)
+        return tuple(v)
+    return check
+
+
+def _headers(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()):
+        raise _Invalid(f"must be a table of header = \"value\", got {v!r}")
+    for k, x in v.items():
+        _string(nonempty=True)(k)
+        _string()(x)
+    return dict(v)
+
+
+def _url(v: Any) -> str:
+    _string(nonempty=True)(v)
+    if not re.match(r"^https?://[^/\s]+", v):
+        raise _Invalid(f"must be an http:// or https:// URL, got {v!r}")
+    return v
+
+
+def _template(v: Any) -> str:
+    import json
+
+    _string()(v.replace("\n", " ").replace("\t", " ") if isinstance(v, str) else v)
+    if v.strip():
+        try:
+            json.loads(v)
+        except ValueError as exc:
+            raise _Invalid(f"must be JSON (placeholders like $text go inside strings): {exc}") from None
+    return v
+
+
+# [[notify.X]] array -> (dataclass, {key: checker}, required keys)
+_CHANNEL_KEYS: dict[str, tuple[type, dict[str, Callable[[Any], Any]], tuple[str, ...]]] = {
+    "notify.commands": (CommandHook, {
+        "name": _string(), "argv": _str_list(nonempty=True), "timeout_s": _number(0.1, 3600),
+    }, ("argv",)),
+    "notify.webhooks": (Webhook, {
+        "name": _string(), "url": _url, "template": _template, "timeout_s": _number(0.1, 600),
+        "headers": _headers,
+    }, ("url",)),
+    "notify.emails": (EmailChannel, {
+        "name": _string(), "host": _string(nonempty=True), "port": _int(0, 65535),
+        "security": _string(choices=EMAIL_SECURITY), "username": _string(), "password": _string(),
+        "password_file": _string(), "password_env": _string(), "sender": _string(nonempty=True),
+        "to": _str_list(nonempty=True), "timeout_s": _number(0.1, 600),
+    }, ("host", "sender", "to")),
+}
+
+
+def _validate_events(value: Any, fail) -> tuple[str, ...]:
+    try:
+        events = _str_list()(value)
+    except _Invalid as exc:
+        raise fail("notify.events", str(exc)) from None
+    for e in events:
+        if e not in NOTIFY_EVENTS:
+            raise fail("notify.events", f"unknown event {e!r} (events: {', '.join(NOTIFY_EVENTS)})")
+    return events
+
+
+def _validate_channels(dotted: str, value: Any, fail, unknown) -> list[dict[str, Any]]:
+    _cls, keys, required = _CHANNEL_KEYS[dotted]
+    if not isinstance(value, list):
+        raise fail(dotted, f"must be an array of tables ([[{dotted}]])")
+    out = []
+    for i, table in enumerate(value):
+        base = f"{dotted}[{i}]"
+        if not isinstance(table, dict):
+            raise fail(base, f"must be a table, got {table!r}")
+        for key in required:
+            if key not in table:
+                raise fail(f"{base}.{key}", "is required")
+        item = {}
+        for key, v in table.items():
+            if key not in keys:
+                unknown(f"{base}.{key}")
+                continue
+            try:
+                item[key] = keys[key](v)
+            except _Invalid as exc:
+                raise fail(f"{base}.{key}", str(exc)) from None
+        out.append(item)
+    return out
+
+
 # ---------------------------------------------------------------- loading
 
 
 def _flatten_defaults() -> dict[str, Any]:
     d = Config()
     flat: dict[str, Any] = {}
-    for section in ("polling", "snmp", "export", "history"):
+    for section in ("polling", "snmp", "export", "history", "daemon", "metrics"):
         obj = getattr(d, section)
         for name in obj.__dataclass_fields__:
             flat[f"{section}.{name}"] = getattr(obj, name)
@@ -436,6 +625,10 @@ def _flatten_defaults() -> dict[str, Any]:
     for binding, key in DEFAULT_KEYS.items():
         flat[f"ui.keys.{binding}"] = key
     flat["sync.sources"] = []
+    for name in ("enabled", "events", "forecast_days", "digest", "max_per_hour", "retries", "retry_backoff_s"):
+        flat[f"notify.{name}"] = getattr(d.notify, name)
+    for dotted in _CHANNEL_KEYS:
+        flat[dotted] = []
     return flat
 
 
@@ -514,6 +707,15 @@ def _build(flat: dict[str, Any], sources: dict[str, str], paths: Paths | None, w
         ui=UiConfig(keys=keys, mouse=flat["ui.mouse"]),
         history=section("history", HistoryConfig),
         sync=SyncConfig(tuple(SyncSource(**s) for s in flat["sync.sources"])),
+        notify=NotifyConfig(
+            **{k: flat[f"notify.{k}"] for k in ("enabled", "events", "forecast_days", "digest", "max_per_hour",
+                                                "retries", "retry_backoff_s")},
+            commands=tuple(CommandHook(**c) for c in flat["notify.commands"]),
+            webhooks=tuple(Webhook(**w) for w in flat["notify.webhooks"]),
+            emails=tuple(EmailChannel(**e) for e in flat["notify.emails"]),
+        ),
+        daemon=section("daemon", DaemonConfig),
+        metrics=section("metrics", MetricsConfig),
         paths=paths,
         warnings=tuple(warnings),
         sources=dict(sources),

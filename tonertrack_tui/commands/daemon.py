@@ -1,0 +1,233 @@
+"""`tonertrack daemon`: poll the fleet unattended, send notifications, run scheduled syncs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import logging
+import os
+import signal
+import sys
+import time
+from typing import Any
+
+from ..core.config import ConfigError, load_config, resolve_paths
+from ..core.fleet import FleetPollBusy, FleetPoller
+from ..core.store import Store, StoreError
+
+log = logging.getLogger("tonertrack.daemon")
+
+HELP = "poll the fleet unattended and send notifications (for systemd)"
+DESCRIPTION = """\
+Poll every printer of the inventory every polling.interval_s seconds, save the
+results and history, send notifications ([notify] in the config), rewrite the
+metrics textfile ([metrics] textfile) and run print-server syncs every
+daemon.sync_interval_s seconds.
+
+The daemon shares the fleet-poll lock with the TUI and `poll --all`: when another
+process is polling the fleet, this round is skipped (and logged). Notifications
+come from the saved state, so a poll made by a TUI still notifies.
+
+Logs go to stderr with their level; under systemd (JOURNAL_STREAM set) without
+timestamps and with syslog level prefixes that journald understands. SIGTERM or
+SIGINT stops it cleanly: a running poll is cancelled, what was polled is saved,
+unsent notifications are kept for the next start, and the exit status is 0.
+"""
+
+_SYSLOG_LEVELS = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+# names a sync module may give its "sync every enabled source" function (core/sync.py is optional)
+_SYNC_FUNCTIONS = ("run_scheduled_sync", "scheduled_sync", "sync_all", "sync_sources", "run_all")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("daemon", help=HELP, description=DESCRIPTION,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--interval", type=float, metavar="S", help="seconds between polls (default: polling.interval_s)")
+    p.add_argument("--once", action="store_true", help="one round (poll, notify, metrics), then exit")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                   help="log level (default: daemon.log_level, info)")
+    p.set_defaults(func=run)
+
+
+class _JournalFormatter(logging.Formatter):
+    """`<6>message`: journald takes the level from the prefix and adds its own timestamp."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"<{_SYSLOG_LEVELS.get(record.levelno, 6)}>{super().format(record)}"
+
+
+def setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("JOURNAL_STREAM"):
+        handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("tonertrack")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = resolve_paths(getattr(args, "config", None), getattr(args, "data_dir", None))
+    try:
+        config = load_config(paths)
+    except ConfigError as exc:
+        print(f"tonertrack: {exc}", file=sys.stderr)
+        return 1
+    setup_logging(args.log_level or config.daemon.log_level)
+    for warning in config.warnings:
+        log.warning("%s", warning)
+    if args.interval is not None and args.interval <= 0:
+        log.error("--interval must be above 0")
+        return 2
+    store = Store(paths.data_dir)
+    try:
+        store.load()
+    except StoreError as exc:
+        log.error("%s", exc)
+        return 1
+    daemon = Daemon(store, config, interval=args.interval or float(config.polling.interval_s), once=args.once)
+    return asyncio.run(daemon.run())
+
+
+class Daemon:
+    def __init__(self, store: Store, config: Any, *, interval: float, once: bool = False) -> None:
+        from ..core.notify import Notifier
+
+        self.store = store
+        self.config = config
+        self.interval = interval
+        self.once = once
+        self.poller = FleetPoller(store, config)
+        self.notifier = Notifier(store.data_dir, config.notify)
+        self.stopping = asyncio.Event()
+        self._poll_task: asyncio.Task | None = None
+        self._last_sync: float | None = None
+        self._sync_missing_logged = False
+
+    def _stop(self, signame: str) -> None:
+        if not self.stopping.is_set():
+            log.info("%s received: stopping", signame)
+        self.stopping.set()
+        if self._poll_task is not None and not self._poll_task.done():
+            self._poll_task.cancel()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stop, sig.name)
+        channels = ", ".join(w.sender.shown for w in self.notifier.workers.values()) or "none"
+        log.info("started: %s, polling every %g s, notification channels: %s",
+                 self.store.data_dir, self.interval, channels)
+        try:
+            while not self.stopping.is_set():
+                started = time.monotonic()
+                await self.round()
+                if self.once:
+                    await asyncio.to_thread(self.notifier.wait_idle, 30.0)
+                    break
+                delay = max(1.0, self.interval - (time.monotonic() - started))
+                try:
+                    await asyncio.wait_for(self.stopping.wait(), timeout=delay)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            self.poller.close()
+            saved = await asyncio.to_thread(self.notifier.close, 3.0)
+            log.info("stopped%s", f" ({saved} unsent notification(s) kept for the next start)" if saved else "")
+        return 0
+
+    async def round(self) -> None:
+        await self.poll()
+        try:
+            records = await asyncio.to_thread(self.store.load)
+        except StoreError as exc:
+            log.error("%s", exc)
+            return
+        try:
+            await asyncio.to_thread(self.notifier.process, records, history=self.poller.history)
+        except OSError as exc:
+            log.error("cannot save the notification state: %s", exc)
+        await self.write_textfile()
+        if not self.stopping.is_set():
+            await self.maybe_sync()
+
+    async def poll(self) -> None:
+        self._poll_task = asyncio.ensure_future(self.poller.poll_all(by="daemon"))
+        try:
+            summary = await self._poll_task
+        except FleetPollBusy as busy:
+            log.info("skipping this round: %s", busy)
+            return
+        except asyncio.CancelledError:
+            if not self.stopping.is_set():
+                raise
+            log.info("poll cancelled; what was polled is saved")
+            return
+        except StoreError as exc:
+            log.error("poll not saved: %s", exc)
+            return
+        finally:
+            self._poll_task = None
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "no printers"
+        log.info("polled %d printers in %.1f s (%s)", summary.done, summary.duration_s, counts)
+
+    async def write_textfile(self) -> None:
+        path = self.config.metrics.textfile
+        if not path:
+            return
+        from ..core.metrics import exposition
+        from .metrics import write_textfile
+
+        try:
+            await asyncio.to_thread(lambda: write_textfile(os.path.expanduser(path), exposition(self.store)))
+        except OSError as exc:
+            log.error("cannot write the metrics textfile %s: %s", path, exc.strerror or exc)
+
+    async def maybe_sync(self) -> None:
+        every = self.config.daemon.sync_interval_s
+        if not every or not self.config.sync.sources:
+            return
+        if self._last_sync is not None and time.monotonic() - self._last_sync < every:
+            return
+        self._last_sync = time.monotonic()
+        func = _sync_function()
+        if func is None:
+            if not self._sync_missing_logged:
+                log.info("print-server sync is not available in this version; scheduled syncs are skipped")
+                self._sync_missing_logged = True
+            return
+        try:
+            result = await asyncio.to_thread(func, self.store, self.config)
+            if inspect.isawaitable(result):
+                result = await result
+            log.info("print-server sync done%s", f": {result}" if result else "")
+        except Exception as exc:  # a failing print server must not stop the polling
+            log.error("print-server sync failed: %s", exc)
+
+
+def _sync_function():
+    try:
+        from ..core import sync
+    except ImportError:
+        return None
+    for name in _SYNC_FUNCTIONS:
+        func = getattr(sync, name, None)
+        if callable(func):
+            return func
+    if all(hasattr(sync, n) for n in ("select_sources", "read_sources", "plan_sync", "apply_plan")):
+        return lambda store, config: _sync_enabled_sources(sync, store, config)
+    return None
+
+
+def _sync_enabled_sources(sync: Any, store: Store, config: Any) -> str:
+    """What `tonertrack sync` does, for every enabled source: read, plan, apply in one transaction."""
+    listings, errors = sync.read_sources(sync.select_sources(config.sync.sources))
+    for error in errors:
+        log.warning("print-server sync: %s", error)
+    plan = sync.plan_sync(listings, store.load())
+    applied = sync.apply_plan(plan, listings, store)
+    changes = len(getattr(applied, "changes", []) or [])
+    return f"{len(listings)} source(s) read, {changes} change(s)"
