@@ -49,6 +49,12 @@ class PrinterRow:
     reasons: tuple[str, ...]
 
 
+def no_reply_text(record: dict[str, Any]) -> str:
+    """Why a printer is Offline (or stale), in words."""
+    n = int(record.get("consecutive_failures") or 0)
+    return "no reply to the last poll" if n == 1 else f"no reply to the last {n} polls"
+
+
 def parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -93,7 +99,7 @@ def row_for(record: dict[str, Any], result: PollResult | None = None) -> Printer
     if status not in STATUSES:
         status = "Unknown"
     if status in ("Offline", "Unknown") and not reasons and record.get("consecutive_failures"):
-        reasons = (f"no reply to the last {record['consecutive_failures']} polls",)
+        reasons = (no_reply_text(record),)
     return PrinterRow(
         id=str(record.get("id")),
         status=status,
@@ -184,8 +190,7 @@ def problems(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         name = safe_text(record.get("name") or record.get("address"), limit=60)
         if status == "Offline":
             items.append({"severity": "Offline", "printer_id": record.get("id"), "printer": name,
-                          "address": record.get("address"), "problem": "Offline: no reply to the last "
-                          f"{record.get('consecutive_failures') or 0} polls",
+                          "address": record.get("address"), "problem": f"Offline: {no_reply_text(record)}",
                           "since": parse_time(record.get("last_good_poll_at"))})
             continue
         if result is None:

@@ -57,7 +57,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Iterable
 
-from .fleetview import last_result
+from .fleetview import last_result, no_reply_text
 from .fsutil import append_lines, atomic_write_bytes, ensure_private_dir
 from .status import supply_label
 from .textsafe import safe_text
@@ -124,7 +124,7 @@ def status_event(record: dict[str, Any], old: str | None, new: str) -> Event:
     result = last_result(record)
     reasons = [safe_text(r, limit=200) for r in (result.reasons if result and new != "Offline" else [])]
     if new == "Offline":
-        reasons = [f"no reply to the last {int(record.get('consecutive_failures') or 0)} polls"]
+        reasons = [no_reply_text(record)]
     if new == "OK":
         text = f"{_who(p)} is back to OK (was {old})"
     else:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..core.fleet import settings_for
-from ..core.fleetview import PrinterRow, age_text, last_result, parse_time, supply_view
+from ..core.fleetview import PrinterRow, age_text, last_result, no_reply_text, parse_time, supply_view
 from ..core.forecast import forecast_supplies
 from ..core.model import PollResult
 from ..core.status import ERROR_FLAGS, WARNING_FLAGS, reason_items, worst_supply
@@ -224,8 +224,7 @@ class DetailsScreen(Screen):
         text = Text()
         lines: list[tuple[str, str]] = []
         if row.status == "Offline":
-            failures = int(record.get("consecutive_failures") or 0)
-            lines.append(("offline", f"Offline: no reply to the last {failures} polls"))
+            lines.append(("offline", f"Offline: {no_reply_text(record)}"))
         for reason in row.reasons:
             if row.status == "Offline" and reason.startswith("no reply to the last"):
                 continue
