@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 
 from ..core.discover import CONFIRM_ABOVE, MAX_RANGE, RangeError, add_found, discover, expand_range, range_size
 from ..core.snmp import SnmpClient
-from ..core.textsafe import safe_text
+from ..core.textsafe import safe_text, terminal_json
 from .common import UsageError, add_snmp_options, snmp_overrides, snmp_settings_from_args
 from .printers import _checked_snmp, handle_errors, open_inventory
 
@@ -97,11 +96,11 @@ def run_discover(args: argparse.Namespace) -> int:
         added = add_found(store, new, own)
     if args.json:
         shown = result.found if args.all else printers
-        print(json.dumps({
+        print(terminal_json({
             "range": args.range, "scanned": result.scanned, "answered": len(result.found),
             "printers": len(printers), "seconds": round(result.seconds, 2),
             "found": [f.to_json() for f in shown], "added": [r["address"] for r in added],
-        }, indent=2, ensure_ascii=False))
+        }, indent=2))
         return 0
     if printers or args.all and result.found:
         print(format_found(result.found, show_all=args.all))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 
 from ..core.address import AddressError, parse_address
 from ..core.model import PollResult
 from ..core.poller import poll_targets, run_with_client
+from ..core.textsafe import terminal_json
 from .common import UsageError, add_snmp_options, snmp_settings_from_args
 
 HELP = "poll printers now and print what they need"
@@ -78,7 +78,7 @@ def exit_code(results: list[PollResult], fail_on: str | None) -> int:
 def print_results(results: list[PollResult], *, as_json: bool, out=None) -> None:
     out = out or sys.stdout
     if as_json:
-        json.dump([r.to_json() for r in results], out, indent=2, ensure_ascii=False)
+        out.write(terminal_json([r.to_json() for r in results], indent=2))
         out.write("\n")
         return
     from .render import render_result

@@ -23,7 +23,7 @@ from ..core.store import (
     masked_record,
     new_record,
 )
-from ..core.textsafe import safe_text
+from ..core.textsafe import has_control, safe_text, terminal_json
 from .common import UsageError, add_snmp_options, snmp_overrides
 
 HELP = "the printer inventory: list, show, add, edit, remove"
@@ -106,7 +106,7 @@ def _name_arg(value: str | None) -> str | None:
     name = value.strip()
     if not name:
         raise UsageError("the name must not be empty")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if has_control(name):  # C0, DEL, C1 (8-bit CSI), bidi and zero-width characters
         raise UsageError("the name must not contain control characters")
     return name
 
@@ -114,7 +114,7 @@ def _name_arg(value: str | None) -> str | None:
 def _text_arg(value: str | None, what: str) -> str | None:
     if value is None:
         return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if has_control(value):
         raise UsageError(f"the {what} must not contain control characters")
     return value.strip()
 
@@ -168,7 +168,7 @@ def run_list(args: argparse.Namespace) -> int:
     records = store.find(args.search, status=args.status, location=args.location)
     records.sort(key=_key)
     if args.json:
-        print(json.dumps([public_record(r) for r in records], indent=2, ensure_ascii=False))
+        print(terminal_json([public_record(r) for r in records], indent=2))
     elif records:
         print(format_table(records))
     elif not args.search and args.status is None and args.location is None:
@@ -217,7 +217,7 @@ def run_show(args: argparse.Namespace) -> int:
     _, store = open_inventory(args)
     record = _find(store, args.address)
     if args.json:
-        print(json.dumps(public_record(record, with_last_poll=True), indent=2, ensure_ascii=False))
+        print(terminal_json(public_record(record, with_last_poll=True), indent=2))
     else:
         print(format_details(record))
     return 0

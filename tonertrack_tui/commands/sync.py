@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -17,7 +16,7 @@ from ..core.sync import (
     read_sources,
     select_sources,
 )
-from ..core.textsafe import safe_text
+from ..core.textsafe import safe_text, terminal_json
 from .printers import handle_errors, open_inventory
 
 HELP = "keep the inventory in step with print servers (Windows, CUPS, CSV)"
@@ -123,7 +122,7 @@ def run_sync(args: argparse.Namespace) -> int:
     plan.failed = [e.source for e in errors]
     status = 1 if errors else 0
     if args.json:
-        print(json.dumps(plan_json(plan), indent=2, ensure_ascii=False))
+        print(terminal_json(plan_json(plan), indent=2))
     else:
         print(format_plan(plan))
     if plan.empty:

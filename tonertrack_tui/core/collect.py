@@ -204,6 +204,8 @@ class _Walker:
         cursors = {r: r.start for r in ranges}
         counts = {r: 0 for r in ranges}
         caps = {r: MAX_ROWS_PER_TABLE * r.columns for r in ranges}
+        column_rows: dict[tuple[Range, int], int] = {}
+        jumped: set[Range] = set()
         active = list(ranges)
         scalars = list(SCALARS)
         first_reply = True
@@ -261,15 +263,33 @@ class _Walker:
                     if r in finished:
                         continue
                     seen.add(r)
+                    if r in jumped and r.contains(name) and name[:len(cursors[r])] < cursors[r]:
+                        continue  # the rest of a column cut below: skipped, not a loop
                     if value is ber.END_OF_MIB_VIEW or not r.contains(name) or name <= cursors[r]:
                         finished.add(r)
+                        continue
+                    column = name[len(r.entry)]
+                    column_rows[r, column] = column_rows.get((r, column), 0) + 1
+                    if column_rows[r, column] > MAX_ROWS_PER_TABLE:
+                        # rows, not var-binds: a sparse table must not give 7 x the rows
+                        note = f"{r.name} table cut at {MAX_ROWS_PER_TABLE} rows"
+                        if note not in self.notes:
+                            self.notes.append(note)
+                        if column >= r.last_col:
+                            finished.add(r)
+                        else:
+                            cursors[r] = r.entry + (column + 1,)
+                            jumped.add(r)
                         continue
                     if value not in ber.SNMP_EXCEPTIONS:
                         values[name] = value
                     cursors[r] = name
+                    jumped.discard(r)
                     counts[r] += 1
                     if counts[r] >= caps[r]:
-                        self.notes.append(f"{r.name} table cut at {MAX_ROWS_PER_TABLE} rows")
+                        note = f"{r.name} table cut at {MAX_ROWS_PER_TABLE} rows"
+                        if note not in self.notes:
+                            self.notes.append(note)
                         finished.add(r)
                     if self.getnext_only:
                         continue

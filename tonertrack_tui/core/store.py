@@ -507,9 +507,19 @@ def _parse(path: Path, raw: bytes) -> list[dict[str, Any]]:
     printers = doc["printers"]
     if not isinstance(printers, list):
         raise StoreCorrupt(path, "'printers' is not a list")
+    ids: set[str] = set()
+    addresses: set[str] = set()
     for i, r in enumerate(printers):
-        if not isinstance(r, dict) or not isinstance(r.get("id"), str) or not isinstance(r.get("address"), str):
+        if not isinstance(r, dict) or not isinstance(r.get("id"), str) or not isinstance(r.get("address"), str) \
+                or not r["id"] or not r["address"]:
             raise StoreCorrupt(path, f"printer #{i + 1} has no id or address")
+        # found here, not by the next save: every transaction would fail on them
+        if r["id"] in ids:
+            raise StoreCorrupt(path, f"printer #{i + 1} repeats the id {r['id'][:40]!r}")
+        if r["address"] in addresses:
+            raise StoreCorrupt(path, f"printer #{i + 1} repeats the address {r['address'][:80]!r}")
+        ids.add(r["id"])
+        addresses.add(r["address"])
         normalise_record(r)
     return printers
 

@@ -7,6 +7,7 @@ Markup is not this module's concern: the UI passes text as `Text`/`Content`, nev
 
 from __future__ import annotations
 
+import json
 import re
 
 # CSI / OSC / other escape sequences, so that "ESC[2J" disappears whole instead of leaving "[2J".
@@ -44,9 +45,25 @@ def safe_text(value: object, *, limit: int | None = MAX_TEXT) -> str:
     return text
 
 
+def has_control(value: str) -> bool:
+    """True when text typed by a user holds C0/C1 controls, DEL, ESC, bidi or zero-width characters."""
+    return "\t" in value or "\n" in value or bool(_INVISIBLE.search(value))
+
+
 def safe_optional(value: object, *, limit: int | None = MAX_TEXT) -> str | None:
     text = safe_text(value, limit=limit)
     return text or None
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on: C1 (8-bit CSI/OSC), DEL,
+# bidi and zero-width characters. Inside a JSON string a \uXXXX escape is the same data.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+
+
+def terminal_json(obj: object, **kwargs: object) -> str:
+    """json.dumps for a terminal: readable non-ASCII, but every control or bidi character escaped."""
+    text = json.dumps(obj, ensure_ascii=False, **kwargs)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 _CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
