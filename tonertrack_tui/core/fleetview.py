@@ -6,6 +6,7 @@ urgent, what a filter matches, how "3 min ago" is worded) live here and are unit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -65,7 +66,7 @@ def parse_time(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def supply_view(supply: Supply, siblings: list[Supply]) -> SupplyView:
+def supply_view(supply: Supply, siblings: Sequence[Supply]) -> SupplyView:
     label = safe_text(supply_label(supply, siblings), limit=40)
     if supply.remaining_pct is None:
         text = LEVEL_NOTE_WORDS.get(supply.level_note or "unknown", "unknown")

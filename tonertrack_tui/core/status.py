@@ -10,6 +10,8 @@ space left is "95 % full" and is judged on those 5 %.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import mib
@@ -65,13 +67,26 @@ WARNING_FLAGS = {
 _LABELLED_KINDS = {"toner": "toner", "ink": "ink", "drum": "drum", "developer": "developer"}
 
 
-def supply_label(supply: Supply, siblings: list[Supply] | None = None) -> str:
+_pair_counts_cache: tuple[object, int, Counter] | None = None
+
+
+def _pair_counts(siblings: Sequence[Supply]) -> Counter:
+    """(colour, kind) counts of a supply list; labelling every supply of a list asks for the
+    same list over and over (a hostile device has 2,048 rows), so the last answer is kept."""
+    global _pair_counts_cache
+    cached = _pair_counts_cache
+    if cached is not None and cached[0] is siblings and cached[1] == len(siblings):
+        return cached[2]
+    counts = Counter((s.color, s.kind) for s in siblings)
+    _pair_counts_cache = (siblings, len(siblings), counts)
+    return counts
+
+
+def supply_label(supply: Supply, siblings: Sequence[Supply] | None = None) -> str:
     """ "Cyan toner" when colour and kind say it all and are unique, else the description."""
     if supply.color and supply.kind in _LABELLED_KINDS:
         label = f"{supply.color.capitalize()} {_LABELLED_KINDS[supply.kind]}"
-        if siblings is None or sum(
-            1 for s in siblings if s.color == supply.color and s.kind == supply.kind
-        ) == 1:
+        if siblings is None or _pair_counts(siblings)[(supply.color, supply.kind)] == 1:
             return label
     return supply.description or f"Supply {supply.index}"
 

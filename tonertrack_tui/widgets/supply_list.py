@@ -56,7 +56,7 @@ def _layout(width: int) -> tuple[int, int]:
 
 
 def supply_line(supply: Supply, siblings: Sequence[Supply], width: int, *, mono: bool = False) -> Text:
-    view = supply_view(supply, list(siblings))
+    view = supply_view(supply, siblings)
     style = mono_safe(SEVERITY_STYLE.get(view.severity, ""), mono)
     trough = "" if mono else "on grey23"
     label_w, bar_w = _layout(width)
