@@ -66,3 +66,14 @@ def snmp_settings_from_args(args: argparse.Namespace, base: SnmpSettings | None 
 def fail_usage(message: str) -> int:
     print(f"tonertrack: error: {message}", file=sys.stderr)
     return 2
+
+
+def write_stdout_bytes(data: bytes) -> None:
+    """Bytes to stdout as they are (a BOM or CRLF must not be re-encoded by a text layer)."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    out.write(data)
+    out.flush()

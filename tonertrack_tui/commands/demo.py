@@ -103,7 +103,6 @@ def _responder_beside_python() -> bool:
 
 
 def _print_once(config_file: Path, data_dir: Path) -> int:
-    from .poll import exit_code  # noqa: F401  (same output as `poll --all`)
     from .poll_all import run_all
 
     args = argparse.Namespace(config=str(config_file), data_dir=str(data_dir), json=False, fail_on=None,

@@ -19,6 +19,7 @@ from ..core.importers import (
     read_import,
 )
 from ..core.textsafe import csv_cell, safe_text
+from .common import write_stdout_bytes
 from .printers import handle_errors, open_inventory
 
 IMPORT_DESCRIPTION = """\
@@ -113,13 +114,7 @@ def run_export_inventory(args: argparse.Namespace) -> int:
     else:
         if args.json and sys.stdout.isatty():
             print("tonertrack: warning: the backup contains SNMP secrets", file=sys.stderr)
-        out = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
-        if out is not None:
-            sys.stdout.flush()
-            out.write(data)
-            out.flush()
-        else:
-            sys.stdout.write(data.decode("utf-8"))
+        write_stdout_bytes(data)
     return 0
 
 

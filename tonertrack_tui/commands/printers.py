@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import functools
 import ipaddress
-import json
 import sys
 from dataclasses import replace
 from typing import Any, Callable

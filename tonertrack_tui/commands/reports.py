@@ -17,7 +17,7 @@ from ..core.reports import (
     write_report,
 )
 from ..core.store import UnknownPrinter
-from .common import UsageError
+from .common import UsageError, write_stdout_bytes
 from .inventory import export_subparsers
 from .printers import handle_errors, open_inventory
 
@@ -88,14 +88,7 @@ def run_report(args: argparse.Namespace) -> int:
     except (ReportError, UnknownPrinter) as exc:  # a bad month or period, an unknown printer
         raise UsageError(str(exc)) from None
     if args.output == "-":
-        data = report.csv_bytes(bom=False)
-        out = getattr(sys.stdout, "buffer", None)
-        if out is not None:
-            sys.stdout.flush()
-            out.write(data)
-            out.flush()
-        else:
-            sys.stdout.write(data.decode("utf-8"))
+        write_stdout_bytes(report.csv_bytes(bom=False))
         return 0
     if args.output:
         path, create_dir = args.output, False

@@ -22,7 +22,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import platformdirs
 import tomli_w
@@ -489,29 +489,12 @@ def _validate_keys(value: Any, fail, unknown) -> dict[str, Any]:
 
 
 def _validate_sources(value: Any, fail, unknown) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        raise fail("sync.sources", "must be an array of tables ([[sync.sources]])")
-    out, names = [], set()
-    for i, table in enumerate(value):
-        base = f"sync.sources[{i}]"
-        if not isinstance(table, dict):
-            raise fail(base, f"must be a table, got {table!r}")
-        for required in ("name", "kind"):
-            if required not in table:
-                raise fail(f"{base}.{required}", "is required")
-        src = {}
-        for key, v in table.items():
-            if key not in _SOURCE_KEYS:
-                unknown(f"{base}.{key}")
-                continue
-            try:
-                src[key] = _SOURCE_KEYS[key](v)
-            except _Invalid as exc:
-                raise fail(f"{base}.{key}", str(exc)) from None
+    out = _validate_tables("sync.sources", value, _SOURCE_KEYS, ("name", "kind"), fail, unknown)
+    names: set[str] = set()
+    for i, src in enumerate(out):
         if src["name"] in names:
-            raise fail(f"{base}.name", f"duplicate source name {src['name']!r}")
+            raise fail(f"sync.sources[{i}].name", f"duplicate source name {src['name']!r}")
         names.add(src["name"])
-        out.append(src)
     return out
 
 
@@ -586,6 +569,12 @@ def _validate_events(value: Any, fail) -> tuple[str, ...]:
 
 def _validate_channels(dotted: str, value: Any, fail, unknown) -> list[dict[str, Any]]:
     _cls, keys, required = _CHANNEL_KEYS[dotted]
+    return _validate_tables(dotted, value, keys, required, fail, unknown)
+
+
+def _validate_tables(dotted: str, value: Any, keys: Mapping[str, Callable[[Any], Any]],
+                     required: Sequence[str], fail, unknown) -> list[dict[str, Any]]:
+    """An array of tables ([[dotted]]): each table's keys checked, required ones present."""
     if not isinstance(value, list):
         raise fail(dotted, f"must be an array of tables ([[{dotted}]])")
     out = []

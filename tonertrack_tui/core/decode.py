@@ -12,7 +12,7 @@ from typing import Any
 
 from . import ber, mib
 from .model import Alert, Identity, PollResult, Supply, Tray
-from .textsafe import safe_optional, safe_text
+from .textsafe import safe_optional
 
 OID = tuple[int, ...]
 

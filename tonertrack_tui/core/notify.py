@@ -38,7 +38,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import signal
 import smtplib
 import ssl
