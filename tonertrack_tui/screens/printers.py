@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
 from ..core.fleetview import SORT_COLUMNS, select_rows, summarize
 from ..widgets.printer_table import PrinterTable
-from ..widgets.status_badge import STATUS_STYLE
+from ..widgets.status_badge import STATUS_STYLE, mono_safe
 
 STATUS_KEYS = {"1": "OK", "2": "Warning", "3": "Error", "4": "Offline", "5": "Unknown"}
 
@@ -75,7 +75,7 @@ class PrintersScreen(Screen):
         text = Text(no_wrap=True, overflow="ellipsis")
         if row is not None:
             symbol, style = STATUS_STYLE.get(row.status, ("?", "dim"))
-            text.append(f"{symbol} {row.name or row.address}: ", style=style)
+            text.append(f"{symbol} {row.name or row.address}: ", style=mono_safe(style, self.app.no_color))
             text.append(" · ".join(row.reasons) if row.reasons else
                         ("all good" if row.status == "OK" else "not polled yet"))
             if row.stale:
@@ -101,6 +101,7 @@ class PrintersScreen(Screen):
         narrow = self.size.width < 110
         for status in ("OK", "Warning", "Error", "Offline", "Unknown"):
             symbol, style = STATUS_STYLE[status]
+            style = mono_safe(style, self.app.no_color)
             mark = "▸" if status in self.statuses else ""
             word = "" if narrow else f" {status}"
             text.append(f"{mark}{symbol}{word} {counts.get(status, 0)}", style=style)

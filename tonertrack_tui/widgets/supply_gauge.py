@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ..core.fleetview import SupplyView
-from .status_badge import SEVERITY_STYLE
+from .status_badge import SEVERITY_STYLE, mono_safe
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
@@ -23,14 +23,27 @@ def bar(pct: int | None, width: int) -> str:
     return out
 
 
-def gauge_text(view: SupplyView | None, *, width: int = 6, label_width: int = 18, with_label: bool = True) -> Text:
+def bar_text(pct: int | None, width: int, style: str = "", *, mono: bool = False) -> Text:
+    """The bar on its grey trough; `mono` (the app's `no_color`, where a red bar greyed by
+    luminance disappears on its grey trough): the bar in the text colour on a light shade."""
+    if not mono:
+        return Text(bar(pct, width), style=f"{style} on grey23".strip())
+    body = bar(pct, width).rstrip(" ")
+    text = Text(body, style=style)
+    text.append("░" * (width - len(body)), style="dim")
+    return text
+
+
+def gauge_text(view: SupplyView | None, *, width: int = 6, label_width: int = 18, with_label: bool = True,
+               mono: bool = False) -> Text:
+    """Label, bar and value of the most urgent supply; `mono`: readable without colours."""
     if view is None:
         return Text("—", style="dim")
-    style = SEVERITY_STYLE.get(view.severity, "")
+    style = mono_safe(SEVERITY_STYLE.get(view.severity, ""), mono)
     text = Text()
     if with_label:
         label = view.label if len(view.label) <= label_width else view.label[: label_width - 1] + "…"
         text.append(label.ljust(label_width) + " ")
-    text.append(bar(view.pct, width), style=f"{style} on grey23" if style else "on grey23")
+    text.append_text(bar_text(view.pct, width, style, mono=mono))
     text.append(f" {view.text}", style=style)
     return text

@@ -15,8 +15,8 @@ from textual.widget import Widget
 from ..core.fleetview import supply_view
 from ..core.model import Supply, Tray
 from ..core.textsafe import safe_text
-from .status_badge import SEVERITY_STYLE
-from .supply_gauge import bar
+from .status_badge import SEVERITY_STYLE, mono_safe  # noqa: F401  (screens import mono_safe from here too)
+from .supply_gauge import bar_text
 
 LEVEL_NOTE_WORDS = {
     "some_remaining": "some remaining",
@@ -27,14 +27,6 @@ LEVEL_NOTE_WORDS = {
 # Read without colour too (NO_COLOR, 16 colours)
 SEVERITY_MARK = {"error": "✖", "warning": "▲", "ok": " ", "unknown": "?"}
 WIDE = 100  # from this width on, raw level/max and unit are shown too
-
-
-def mono_safe(style: str, mono: bool) -> str:
-    """Under NO_COLOR Textual greys colours by luminance, which makes red nearly invisible:
-    keep only the attributes (bold, dim …) so the text stays readable; symbols carry the meaning."""
-    if not mono:
-        return style
-    return " ".join(word for word in style.split() if word in ("bold", "dim", "italic", "underline", "reverse"))
 
 
 def level_words(note: str | None) -> str:
@@ -58,7 +50,6 @@ def _layout(width: int) -> tuple[int, int]:
 def supply_line(supply: Supply, siblings: Sequence[Supply], width: int, *, mono: bool = False) -> Text:
     view = supply_view(supply, siblings)
     style = mono_safe(SEVERITY_STYLE.get(view.severity, ""), mono)
-    trough = "" if mono else "on grey23"
     label_w, bar_w = _layout(width)
     if view.pct is None:
         value = level_words(supply.level_note)
@@ -73,7 +64,7 @@ def supply_line(supply: Supply, siblings: Sequence[Supply], width: int, *, mono:
     label = view.label if len(view.label) <= label_w else view.label[: label_w - 1] + "…"
     line.append(label.ljust(label_w) + " ")
     line.append("▕", style="dim")
-    line.append(bar(view.pct, bar_w), style=f"{style} {trough}".strip())
+    line.append_text(bar_text(view.pct, bar_w, style, mono=mono))
     line.append("▏", style="dim")
     line.append(f" {value:<17}", style=style)
     details = [safe_text(supply.kind, limit=20)]
@@ -98,7 +89,7 @@ def tray_line(tray: Tray, width: int, *, mono: bool = False) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("  " + label.ljust(label_w) + " ")
     line.append("▕", style="dim")
-    line.append(bar(tray.remaining_pct, bar_w), style="" if mono else "on grey23")
+    line.append_text(bar_text(tray.remaining_pct, bar_w, mono=mono))
     line.append("▏", style="dim")
     line.append(f" {value:<17}")
     media = safe_text(tray.media, limit=30) if tray.media else ""
