@@ -9,6 +9,7 @@ second however many printers answered.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -90,6 +91,14 @@ class TonerTrackApp(App):
 
             self.push_screen(LoadErrorScreen(self.services.load_error, self.services.load_error_file))
             return
+        if not self.is_headless and self.console.color_system == "standard":
+            # 16 colours: Textual's remapping turns warnings bright red; the terminal's own
+            # palette keeps red, yellow, green and magenta what they say
+            self.ansi_color = True
+        # The inventory is long-lived: keep it out of full collections, which otherwise
+        # stall the event loop 200 ms at a time during a poll of 1,000 printers.
+        gc.collect()
+        gc.freeze()
         keys = dict(self.config.ui.keys) if self.config else {}
         if keys:
             self.set_keymap(keys)

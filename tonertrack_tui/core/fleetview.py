@@ -169,7 +169,7 @@ def summarize(rows: Iterable[PrinterRow]) -> dict[str, int]:
 
 def age_text(when: datetime | None, now: datetime) -> str:
     if when is None:
-        return "never"
+        return "—"  # never polled
     seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
         return f"{seconds}s"

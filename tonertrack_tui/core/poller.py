@@ -114,6 +114,8 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetC
     finally:
         if not probe.done():
             probe.cancel()
+        elif not probe.cancelled():
+            probe.exception()  # a probe that timed out after v2c answered: nothing to report
     return collected, collected.requests
 
 
