@@ -33,5 +33,9 @@ test: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+## Re-draw the README's screenshots from the demo fleet.
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -317,3 +317,32 @@ def test_two_processes_adding_200_each(store):
     parsed = [json.loads(line) for line in lines]
     assert {x["action"] for x in parsed} == {"add"}
     assert {x["printer"] for x in parsed} == {r["address"] for r in records}
+
+
+def test_record_poll_line_path_writes_what_a_full_transaction_writes(tmp_path):
+    """record_poll parses only the polled printers' lines; the file must come out the same."""
+    from tonertrack_tui.core.status import evaluate
+
+    def fill(store: Store) -> list[str]:
+        ids = []
+        for i in range(5):
+            ids.append(store.add(new_record(f"10.0.0.{i + 1}", name=f"P{i}" if i % 2 else ""))["id"])
+        return ids
+
+    fast, slow = Store(tmp_path / "fast"), Store(tmp_path / "slow")
+    ids_fast, ids_slow = fill(fast), fill(slow)
+    for rid_fast, rid_slow, i in zip(ids_fast, ids_slow, range(5)):
+        result = evaluate(PollResult(target=f"10.0.0.{i + 1}", reachable=i != 2, polled_at="2026-01-01T00:00:00Z",
+                                     identity=Identity(name=f"sys{i}", model="M", serial=f"S{i}"),
+                                     supplies=[Supply("1.1", "Black", "toner", "toner", "consumed", None, "black",
+                                                      5, 100, 5, None)]))
+        fast.record_poll([(rid_fast, result)])
+        slow.record_poll([result])  # by address: the full transaction path
+    a, b = fast.load(), slow.load()
+    for ra, rb in zip(a, b):
+        ra.pop("id"), rb.pop("id"), ra.pop("added_at"), rb.pop("added_at")
+    assert a == b
+    assert a[1]["name"] == "P1" and a[0]["name"] == "sys0" and a[2]["consecutive_failures"] == 1
+    fast_audit = (tmp_path / "fast" / "printers_audit.log").read_text().splitlines()
+    slow_audit = (tmp_path / "slow" / "printers_audit.log").read_text().splitlines()
+    assert len(fast_audit) == len(slow_audit)

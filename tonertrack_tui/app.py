@@ -99,6 +99,7 @@ class TonerTrackApp(App):
         # stall the event loop 200 ms at a time during a poll of 1,000 printers.
         gc.collect()
         gc.freeze()
+        gc.set_threshold(700, 10, 100)  # and full collections ten times rarer than the default
         keys = dict(self.config.ui.keys) if self.config else {}
         if keys:
             self.set_keymap(keys)
@@ -259,6 +260,7 @@ class TonerTrackApp(App):
 
     async def _poll_all(self, auto: bool) -> None:
         assert self.poller is not None
+        gc.freeze()  # what exists now lives on: full collections during the poll skip it
         self.polling = True
         self.poll_done, self.poll_total, self.poll_current = 0, len(self.records), ""
         self.poll_state_changed.publish(None)
@@ -274,7 +276,8 @@ class TonerTrackApp(App):
             self.poll_done, self.poll_total, self.poll_current = done, total, address
 
         try:
-            await self.poller.poll_all(on_result=on_result, progress=progress, by="TUI")
+            # results reach the screen through on_result; the summary need not hold 1,000 of them
+            await self.poller.poll_all(on_result=on_result, progress=progress, by="TUI", keep_results=False)
         except FleetPollBusy as busy:
             self.polling_elsewhere = str(busy)
             if not auto:
@@ -287,6 +290,7 @@ class TonerTrackApp(App):
         else:
             self.last_poll_finished = self.now()
         finally:
+            gc.freeze()  # the per-printer caches built by this poll are long-lived too
             self.polling = False
             self._store_token = self.store.token if self.store else None
             interval = self._interval()

@@ -37,6 +37,7 @@ from .status import Thresholds
 POLL_LOCK_FILE = "poll.lock"
 SUSPECT_LANE = 256  # printers that failed last time: they mostly wait, they cost no CPU
 FLUSH_INTERVAL_S = 2.0
+FLUSH_SECONDS_PER_100 = 1.0  # a save re-reads and rewrites the whole file: big fleets save less often
 
 ResultCallback = Callable[[dict[str, Any], PollResult], None]  # (record, result) per printer
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, address)
@@ -275,7 +276,7 @@ class FleetPoller:
 
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,
-                       by: str = "tonertrack") -> FleetPollSummary:
+                       by: str = "tonertrack", keep_results: bool = True) -> FleetPollSummary:
         """Poll every printer once. Cancel the task to stop: what was polled is still saved."""
         while not self.lock.try_acquire(by):
             if not wait:
@@ -289,6 +290,7 @@ class FleetPoller:
         try:
             records = await asyncio.to_thread(self.store.load)
             summary.total = len(records)
+            flush_every = max(FLUSH_INTERVAL_S, FLUSH_SECONDS_PER_100 * len(records) / 100)
             base = thresholds_from_config(self.config)
             bound = max(1, self.config.polling.concurrency)
 
@@ -297,14 +299,15 @@ class FleetPoller:
                 summary.done += 1
                 summary.reachable += result.reachable
                 summary.by_status[result.status] = summary.by_status.get(result.status, 0) + 1
-                summary.results.append((record["id"], result))
+                if keep_results:
+                    summary.results.append((record["id"], result))
                 pending.append((record["id"], result))
                 if on_result is not None:
                     on_result(record, result)
                 if progress is not None:
                     progress(summary.done, summary.total, record["address"])
                 now = time.monotonic()
-                if now - last_flush >= FLUSH_INTERVAL_S and (flushing is None or flushing.done()):
+                if now - last_flush >= flush_every and (flushing is None or flushing.done()):
                     batch, pending = pending, []
                     last_flush = now
                     flushing = asyncio.ensure_future(asyncio.to_thread(self._save, batch))
