@@ -57,16 +57,24 @@ class _JournalFormatter(logging.Formatter):
         return f"<{_SYSLOG_LEVELS.get(record.levelno, 6)}>{super().format(record)}"
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str):
+    """Log to stderr; returns a function that puts the previous logging set-up back."""
     handler = logging.StreamHandler(sys.stderr)
     if os.environ.get("JOURNAL_STREAM"):
         handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("tonertrack")
+    saved = (root.handlers[:], root.level, root.propagate)
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+
+    def restore() -> None:
+        root.handlers[:], level_, root.propagate = saved
+        root.setLevel(level_)
+
+    return restore
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +84,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"tonertrack: {exc}", file=sys.stderr)
         return 1
-    setup_logging(args.log_level or config.daemon.log_level)
+    restore_logging = setup_logging(args.log_level or config.daemon.log_level)
+    try:
+        return _run(args, paths, config)
+    finally:
+        restore_logging()  # `main()` may be called again in the same process (tests, scripts)
+
+
+def _run(args: argparse.Namespace, paths, config) -> int:
     for warning in config.warnings:
         log.warning("%s", warning)
     if args.interval is not None and args.interval <= 0:
