@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import os
 import resource
 import socket
@@ -94,6 +95,9 @@ def main() -> int:
         config = load_config(paths)
         store = Store(paths.data_dir)
         live = [new_record(a) for a in fleet.addresses()]
+        # SimFleet gives each responder process a contiguous block of endpoints; real printers
+        # are independent devices, so interleave them (fixed seed) to keep both responders busy
+        random.Random(1).shuffle(live)
         dead = [new_record(f"127.0.0.1:{p}") for p in dead_ports(args.dead)]
         t0 = time.perf_counter()
         store.transact(lambda records: records.extend(live + dead), audit="import")
