@@ -54,6 +54,7 @@ e.g. took the sysName as name). Secrets are masked (`credentials.mask_secret`).
 from __future__ import annotations
 
 import getpass
+from contextlib import contextmanager
 import json
 import re
 import os
@@ -62,7 +63,7 @@ import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .address import AddressError, parse_address
 from .credentials import SECRET_FIELDS, SnmpSettings, mask_secret
@@ -322,14 +323,9 @@ class Store:
 
     # ------------------------------------------------------------ writing
 
-    def transact(self, fn: Callable[[list[dict[str, Any]]], T], *, audit: str | None = "edit") -> T:
-        """Run `fn(records)` on a fresh copy read under the lock, then save all or nothing.
-
-        `fn` mutates the list (append, remove, edit dicts) and may return a value, which
-        transact returns. If `fn` raises, nothing is written. `audit` is the audit action for
-        changed records (additions are "add" and removals "delete" when it is add/edit/delete);
-        None writes no audit lines. Do not call other Store methods from inside `fn`.
-        """
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """This thread and the exclusive file lock (other processes) for one transaction."""
         with self._thread_lock:
             lock = FileLock(self.lock_path)
             try:
@@ -338,41 +334,52 @@ class Store:
             except OSError as exc:
                 raise StoreWriteError(self.path, exc, "nothing was changed") from exc
             try:
-                records, _, raw = self._read()
-                ids_before = [r["id"] for r in records]
-                old_lines = _record_lines(raw, len(records))
-                if old_lines is None:  # hand-formatted file: keep a parsed copy to diff against
-                    old_lines = [_line(r) for r in _parse(self.path, raw)] if raw else []
-                result = fn(records)
-                _check_unique(records)
-                new_lines = [_line(r) for r in records]
-                if new_lines == old_lines and (raw or not records):
-                    self.token = self.mtime_token()
-                    return result
-                for tmp in stale_temps(self.path):  # left by a writer killed mid-save; we hold the lock
-                    try:
-                        tmp.unlink()
-                    except OSError:
-                        pass
-                try:
-                    atomic_write_bytes(self.path, _serialise(new_lines))
-                except OSError as exc:
-                    raise StoreWriteError(self.path, exc) from exc
-                self.token = self.mtime_token()
-                if audit:
-                    old_by_id = dict(zip(ids_before, old_lines))
-                    changed_before, changed_after = [], []
-                    for record, line in zip(records, new_lines):
-                        old_line = old_by_id.pop(record["id"], None)
-                        if old_line != line:  # only changed records are parsed and diffed
-                            changed_after.append(record)
-                            if old_line is not None:
-                                changed_before.append(normalise_record(json.loads(old_line)))
-                    changed_before.extend(normalise_record(json.loads(x)) for x in old_by_id.values())
-                    self._audit(changed_before, changed_after, audit)
-                return result
+                yield
             finally:
                 lock.release()
+
+    def transact(self, fn: Callable[[list[dict[str, Any]]], T], *, audit: str | None = "edit") -> T:
+        """Run `fn(records)` on a fresh copy read under the lock, then save all or nothing.
+
+        `fn` mutates the list (append, remove, edit dicts) and may return a value, which
+        transact returns. If `fn` raises, nothing is written. `audit` is the audit action for
+        changed records (additions are "add" and removals "delete" when it is add/edit/delete);
+        None writes no audit lines. Do not call other Store methods from inside `fn`.
+        """
+        with self._locked():
+            records, _, raw = self._read()
+            ids_before = [r["id"] for r in records]
+            old_lines = _record_lines(raw, len(records))
+            if old_lines is None:  # hand-formatted file: keep a parsed copy to diff against
+                old_lines = [_line(r) for r in _parse(self.path, raw)] if raw else []
+            result = fn(records)
+            _check_unique(records)
+            new_lines = [_line(r) for r in records]
+            if new_lines == old_lines and (raw or not records):
+                self.token = self.mtime_token()
+                return result
+            for tmp in stale_temps(self.path):  # left by a writer killed mid-save; we hold the lock
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
+            try:
+                atomic_write_bytes(self.path, _serialise(new_lines))
+            except OSError as exc:
+                raise StoreWriteError(self.path, exc) from exc
+            self.token = self.mtime_token()
+            if audit:
+                old_by_id = dict(zip(ids_before, old_lines))
+                changed_before, changed_after = [], []
+                for record, line in zip(records, new_lines):
+                    old_line = old_by_id.pop(record["id"], None)
+                    if old_line != line:  # only changed records are parsed and diffed
+                        changed_after.append(record)
+                        if old_line is not None:
+                            changed_before.append(normalise_record(json.loads(old_line)))
+                changed_before.extend(normalise_record(json.loads(x)) for x in old_by_id.values())
+                self._audit(changed_before, changed_after, audit)
+            return result
 
     def _audit(self, before: list[dict], after: list[dict], action: str) -> None:
         old = {r["id"]: r for r in before}
@@ -487,50 +494,41 @@ class Store:
         lines of the polled printers: a flush during a 1,000-printer poll otherwise parses
         and re-encodes 4 MB while holding the GIL (a 100+ ms stall in a TUI beside it).
         None when the file is not in that layout (the caller then uses transact)."""
-        with self._thread_lock:
-            lock = FileLock(self.lock_path)
-            try:
-                ensure_private_dir(self.data_dir)
-                lock.acquire()
-            except OSError as exc:
-                raise StoreWriteError(self.path, exc, "nothing was changed") from exc
-            try:
-                raw, token = self._read_raw()
-                if token is None:
+        with self._locked():
+            raw, token = self._read_raw()
+            if token is None:
+                return None
+            n = raw.count(b"\n") - 2
+            lines = _record_lines(raw, n) if n > 0 else None
+            if lines is None:
+                return None
+            where: dict[str, int] = {}
+            for i, line in enumerate(lines):
+                m = _LINE_ID.match(line)
+                if m is None:
                     return None
-                n = raw.count(b"\n") - 2
-                lines = _record_lines(raw, n) if n > 0 else None
-                if lines is None:
-                    return None
-                where: dict[str, int] = {}
-                for i, line in enumerate(lines):
-                    m = _LINE_ID.match(line)
-                    if m is None:
-                        return None
-                    where[m.group(1)] = i
-                before, after = [], []
-                for pid, result in items:
-                    i = where.get(pid)
-                    if i is None:
-                        continue  # removed meanwhile
-                    try:
-                        record = normalise_record(json.loads(lines[i]))
-                    except ValueError:
-                        return None  # let the full parse report it
-                    before.append(normalise_record(json.loads(lines[i])))
-                    _apply_poll(record, result, offline_after)
-                    lines[i] = _line(record)
-                    after.append(record)
-                if after:
-                    try:
-                        atomic_write_bytes(self.path, _serialise(lines))
-                    except OSError as exc:
-                        raise StoreWriteError(self.path, exc) from exc
-                self.token = self.mtime_token()
-                self._audit(before, after, "poll")
-                return [dict(r) for r in after]
-            finally:
-                lock.release()
+                where[m.group(1)] = i
+            before, after = [], []
+            for pid, result in items:
+                i = where.get(pid)
+                if i is None:
+                    continue  # removed meanwhile
+                try:
+                    record = normalise_record(json.loads(lines[i]))
+                except ValueError:
+                    return None  # let the full parse report it
+                before.append(normalise_record(json.loads(lines[i])))
+                _apply_poll(record, result, offline_after)
+                lines[i] = _line(record)
+                after.append(record)
+            if after:
+                try:
+                    atomic_write_bytes(self.path, _serialise(lines))
+                except OSError as exc:
+                    raise StoreWriteError(self.path, exc) from exc
+            self.token = self.mtime_token()
+            self._audit(before, after, "poll")
+            return [dict(r) for r in after]
 
     def quarantine(self) -> Path:
         """Rename a corrupt printers.json to printers.json.corrupt-<UTC time> (only when asked)."""
