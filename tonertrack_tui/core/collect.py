@@ -129,11 +129,24 @@ async def _collect(walker: _Walker, cache: TargetCache | None) -> Collected:
             return Collected(merged, walker.requests, False, walker.notes)
     values = await walker.run(COLD_RANGES)
     if cache is not None:
-        cache.static = {k: v for k, v in values.items() if k[:_COLUMN_LEN] not in _DYNAMIC_COLUMNS}
-        cache.cells = tuple(sorted(k for k in values if k[:_COLUMN_LEN] in STEADY_COLUMNS))
+        cache.static = {_shared(k): _shared(v) for k, v in values.items()
+                        if k[:_COLUMN_LEN] not in _DYNAMIC_COLUMNS}
+        cache.cells = tuple(sorted(_shared(k) for k in values if k[:_COLUMN_LEN] in STEADY_COLUMNS))
         cache.loaded_at = time.monotonic()
         _remember(cache, values, walker)
     return Collected(values, walker.requests, True, walker.notes)
+
+
+# Printers of one model answer with the same OIDs and mostly the same descriptions: a cache
+# for 1,000 printers holds ~150,000 of them, so equal ones are stored once (~20 MB less).
+_SHARED: dict[Any, Any] = {}
+_SHARED_MAX = 200_000
+
+
+def _shared(value: Any) -> Any:
+    if type(value) not in (tuple, bytes) or len(_SHARED) >= _SHARED_MAX:
+        return value
+    return _SHARED.setdefault(value, value)
 
 
 def _scalar_value(name: OID, asked: OID, value: Any) -> Any:
