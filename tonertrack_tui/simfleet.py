@@ -374,12 +374,14 @@ class SimFleet:
                 try:
                     self._launch()
                     break
-                except _PortTaken:
-                    # Another process took a port between our probe and snmpsim's bind.
+                except (_PortTaken, _NotReady) as exc:
+                    # Another process took a port between our probe and snmpsim's bind, or the
+                    # responder never answered: try again with new ports.
                     _terminate(self._procs)
                     self._procs.clear()
                     if attempt == 2:
-                        raise SimFleetError("could not bind free UDP ports after 3 attempts") from None
+                        why = str(exc) or "could not bind free UDP ports"
+                        raise SimFleetError(f"{why} (after 3 attempts)") from None
             self.startup_seconds = time.monotonic() - began
         except BaseException:
             self.stop()
@@ -502,6 +504,11 @@ class SimFleet:
             if probe(host, port, community, timeout=0.2):
                 pending.pop(0)
                 continue
+            if time.monotonic() > deadline:
+                # Alive, ports bound, yet silent (seen once in a loaded CI run): start it again
+                # rather than wait forever.
+                raise _NotReady(f"{RESPONDER} did not answer on {host}:{port} within "
+                                f"{self.startup_timeout:g} s:\n{self.stderr()}")
             time.sleep(0.05)  # a refused port fails at once: don't spin
         # snmpsim binds in the background and only logs a failed bind: a port
         # taken since free_udp_ports() chose it would just stay silent.
@@ -521,6 +528,10 @@ class SimFleet:
 
 
 class _PortTaken(Exception):
+    pass
+
+
+class _NotReady(Exception):
     pass
 
 
