@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import getpass
 import json
 import os
 import socket
@@ -27,7 +26,7 @@ from typing import Any, Callable
 
 from .collect import TargetCache
 from .credentials import CredentialError, SnmpSettings
-from .fsutil import ensure_private_dir
+from .fsutil import ensure_private_dir, os_user
 from .history import History, sample_from_poll
 from .model import PollResult
 from .poller import poll_one, utc_now_iso
@@ -113,7 +112,7 @@ class FleetLock:
         except BlockingIOError:
             os.close(fd)
             return False
-        info = {"pid": os.getpid(), "user": _os_user(), "host": socket.gethostname(),
+        info = {"pid": os.getpid(), "user": os_user(), "host": socket.gethostname(),
                 "started": utc_now_iso(), "by": by}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
@@ -148,13 +147,6 @@ class FleetLock:
                 os.ftruncate(fd, 0)
             finally:
                 os.close(fd)
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return str(os.getuid())
 
 
 @dataclass(slots=True)

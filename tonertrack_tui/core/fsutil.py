@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import getpass
 import os
 import secrets
 from pathlib import Path
@@ -149,3 +150,11 @@ class FileLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def os_user() -> str:
+    """Who is doing this, for the audit log and the fleet-poll lock."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry, no LOGNAME (containers)
+        return f"uid:{os.getuid()}"

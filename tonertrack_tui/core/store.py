@@ -53,7 +53,6 @@ e.g. took the sysName as name). Secrets are masked (`credentials.mask_secret`).
 
 from __future__ import annotations
 
-import getpass
 from contextlib import contextmanager
 import json
 import re
@@ -67,7 +66,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .address import AddressError, parse_address
 from .credentials import SECRET_FIELDS, SnmpSettings, mask_secret
-from .fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir, stale_temps
+from .fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir, os_user, stale_temps
 from .model import PollResult
 
 SCHEMA = 1
@@ -229,13 +228,6 @@ def _diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, l
     return changes
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry, no LOGNAME (containers)
-        return f"uid:{os.getuid()}"
-
-
 def _kind_action(kind: str, action: str) -> str:
     return kind if action in ("add", "edit", "delete") else action
 
@@ -384,8 +376,7 @@ class Store:
     def _audit(self, before: list[dict], after: list[dict], action: str) -> None:
         old = {r["id"]: r for r in before}
         new = {r["id"]: r for r in after}
-        now, user, pid = utc_now(), _os_user(), os.getpid()
-        lines = []
+        entries = []
         for rid in list(old) + [i for i in new if i not in old]:
             o, n = old.get(rid), new.get(rid)
             if o is None:
@@ -397,16 +388,20 @@ class Store:
             changes = _diff(o, n)
             if not changes:
                 continue
-            entry = {
-                "time": now, "user": user, "pid": pid, "action": _kind_action(kind, action),
-                "printer": (n or o)["address"], "id": rid, "changes": changes,
-            }
-            lines.append(json.dumps(entry, ensure_ascii=True, sort_keys=False).encode("ascii"))
+            entries.append({"action": _kind_action(kind, action), "printer": (n or o)["address"],
+                            "id": rid, "changes": changes})
+        self.append_audit(entries)
+
+    def append_audit(self, entries: list[dict[str, Any]], *, what: str = "the change itself") -> None:
+        """Audit lines (JSON, secrets already masked by the caller): time, OS user and pid first."""
+        now, user, pid = utc_now(), os_user(), os.getpid()
+        lines = [json.dumps({"time": now, "user": user, "pid": pid, **entry}, ensure_ascii=True).encode("ascii")
+                 for entry in entries]
         try:
             append_lines(self.audit_path, lines)
         except OSError as exc:
             # the inventory is saved; a lost audit line must not undo that, but must be said
-            raise StoreWriteError(self.audit_path, exc, "the change itself was saved") from exc
+            raise StoreWriteError(self.audit_path, exc, f"{what} was saved") from exc
 
     def add(self, record: dict[str, Any], *, audit: str = "add") -> dict[str, Any]:
         """Add a record (see new_record). DuplicatePrinter if its address or id is taken."""

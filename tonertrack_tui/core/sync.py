@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import getpass
 import io
 import json
 import os
@@ -64,9 +63,8 @@ from urllib.parse import urlsplit
 from .address import AddressError, parse_address
 from .config import SyncSource
 from .credentials import SnmpSettings
-from .fsutil import append_lines
 from .importers import ImportFileError, parse_csv
-from .store import Store, StoreWriteError, new_record, utc_now
+from .store import Store, new_record
 from .textsafe import safe_text
 
 MAX_FILE_BYTES = 64 << 20  # an export bigger than this is not a print server's queue list
@@ -749,13 +747,6 @@ def plan_sync(listings: Iterable[SourceListing], records: list[dict[str, Any]], 
 # ---------------------------------------------------------------- applying
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry, no LOGNAME (containers)
-        return f"uid:{os.getuid()}"
-
-
 def apply_plan(plan: SyncPlan, listings: list[SourceListing], store: Store) -> SyncPlan:
     """Write the plan in ONE transaction (PlanChanged if the inventory moved meanwhile)."""
     if plan.empty:
@@ -770,18 +761,12 @@ def apply_plan(plan: SyncPlan, listings: list[SourceListing], store: Store) -> S
 
     applied = store.transact(apply, audit=None)
     by_address = {r["address"]: r["id"] for r in store.load()} if applied.add else {}
-    now, user, pid = utc_now(), _os_user(), os.getpid()
-    lines = []
-    for change in applied.changes:
-        rid = change.printer_id or by_address.get(change.address)
-        entry = {"time": now, "user": user, "pid": pid, "action": "sync", "source": change.source,
-                 "change": "+".join(change.kinds), "queue": change.queue, "printer": change.address,
-                 "id": rid, "changes": change.fields}
-        lines.append(json.dumps(entry, ensure_ascii=True).encode("ascii"))
-    try:
-        append_lines(store.audit_path, lines)
-    except OSError as exc:
-        raise StoreWriteError(store.audit_path, exc, "the sync itself was saved") from exc
+    store.append_audit([
+        {"action": "sync", "source": change.source, "change": "+".join(change.kinds), "queue": change.queue,
+         "printer": change.address, "id": change.printer_id or by_address.get(change.address),
+         "changes": change.fields}
+        for change in applied.changes
+    ], what="the sync itself")
     return applied
 
 
