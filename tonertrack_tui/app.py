@@ -13,9 +13,12 @@ import gc
 import os
 import signal
 import sys
+import time
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import ModalScreen
@@ -23,6 +26,7 @@ from textual.signal import Signal
 
 from .core.fleet import FleetPollBusy, describe_holder
 from .core.fleetview import PrinterRow, row_for
+from .core.loopthread import LoopThread
 from .core.model import PollResult
 from .core.store import StoreError, apply_poll
 from .services import Services
@@ -30,6 +34,9 @@ from .services import Services
 TTY_CHECK_S = 5.0
 STORE_CHECK_S = 2.0
 REFRESH_S = 0.25
+GC_FULL_AFTER_IDLE_S = 2.0  # a full collection waits until nobody has typed for this long …
+GC_AFTER_POLL_S = 5.0  # … and, after a poll-all, until its last save and redraws are over …
+GC_FULL_EVERY = 100  # … and until as many younger collections as Python's default would wait
 
 
 class TonerTrackApp(App):
@@ -54,6 +61,7 @@ class TonerTrackApp(App):
         self.check_tty = check_tty
         self.records: dict[str, dict[str, Any]] = {r["id"]: r for r in services.records}
         self._rows: dict[str, PrinterRow] = {}
+        self._all_rows: list[PrinterRow] | None = None
         self._dirty: set[str] = set()
         self._all_dirty = False
         self.fleet_changed: Signal[set[str] | None] = Signal(self, "fleet-changed")
@@ -66,6 +74,13 @@ class TonerTrackApp(App):
         self.last_poll_finished: datetime | None = None
         self.next_poll_at: datetime | None = None
         self._auto_timer = None
+        # SNMP work runs on an event loop of its own (core/loopthread.py): decoding a burst of
+        # replies must not hold up drawing. Its results come back through `_arrived`.
+        self.snmp = LoopThread()
+        self._arrived: deque[tuple[str, PollResult]] = deque()
+        self._last_input = 0.0
+        self._gc_threshold: tuple[int, int, int] | None = None
+        self._gc_full_due_at: float | None = None
         self._store_token = services.store.token if services.store is not None else None
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -95,11 +110,17 @@ class TonerTrackApp(App):
             # 16 colours: Textual's remapping turns warnings bright red; the terminal's own
             # palette keeps red, yellow, green and magenta what they say
             self.ansi_color = True
-        # The inventory is long-lived: keep it out of full collections, which otherwise
-        # stall the event loop 200 ms at a time during a poll of 1,000 printers.
+        # The inventory and the modules are long-lived: keep them out of full collections.
+        # (Frozen once, here: objects frozen later and then dropped in a cycle, such as the
+        # ring of a cleared LRU cache, would never be freed.)
         gc.collect()
         gc.freeze()
-        gc.set_threshold(700, 10, 100)  # and full collections ten times rarer than the default
+        # Full collections are the app's own from here (see _collect_garbage): one walks
+        # every render cache and poll result (150,000+ objects with 1,000 printers) with every
+        # thread stopped, 100-200 ms — never while a poll runs or a key was just pressed.
+        # Python still collects the young generations, a millisecond or two at a time.
+        self._gc_threshold = gc.get_threshold()
+        gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], 1 << 30)
         keys = dict(self.config.ui.keys) if self.config else {}
         if keys:
             self.set_keymap(keys)
@@ -115,8 +136,9 @@ class TonerTrackApp(App):
             self._schedule_first_poll()
 
     def on_unmount(self) -> None:
-        if self.poller is not None:
-            self.poller.close()
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+        self.snmp.close(cleanup=self.poller.close if self.poller is not None else None)
 
     def _watch_terminal(self) -> None:
         """Exit when the SSH session (our terminal) goes away, as Dolphie does."""
@@ -145,9 +167,13 @@ class TonerTrackApp(App):
         return row
 
     def all_rows(self) -> list[PrinterRow]:
-        return [r for r in (self.row(pid) for pid in self.records) if r is not None]
+        """Every printer's row (the same list until a printer changes: callers don't modify it)."""
+        if self._all_rows is None:
+            self._all_rows = [r for r in (self.row(pid) for pid in self.records) if r is not None]
+        return self._all_rows
 
     def mark_dirty(self, printer_id: str | None = None) -> None:
+        self._all_rows = None
         if printer_id is None:
             self._all_dirty = True
             self._rows.clear()
@@ -155,7 +181,39 @@ class TonerTrackApp(App):
             self._dirty.add(printer_id)
             self._rows.pop(printer_id, None)
 
+    def _take_arrived(self) -> None:
+        """Apply the poll results the SNMP thread handed over since the last refresh."""
+        offline_after = self.config.polling.offline_after if self.config else 3
+        while self._arrived:
+            printer_id, result = self._arrived.popleft()
+            mine = self.records.get(printer_id)
+            if mine is not None:
+                apply_poll(mine, result, offline_after)
+                self.mark_dirty(printer_id)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _collect_garbage(self) -> None:
+        """The full collection, when no poll runs and nobody has typed for 2 s, after a poll-all
+        or once Python would have run one. Render caches (Textual's Strips refer to themselves)
+        are cyclic garbage that only a collection frees."""
+        now = time.monotonic()
+        if self._gc_threshold is None or self.polling or now - self._last_input < GC_FULL_AFTER_IDLE_S:
+            return
+        if self._gc_full_due_at is not None:
+            due = now >= self._gc_full_due_at
+        else:
+            due = gc.get_count()[2] >= GC_FULL_EVERY
+        if due:
+            self._gc_full_due_at = None
+            gc.collect()
+
     def _flush_dirty(self) -> None:
+        self._collect_garbage()
+        self._take_arrived()
         if self._all_dirty:
             self._all_dirty = False
             self._dirty.clear()
@@ -260,24 +318,21 @@ class TonerTrackApp(App):
 
     async def _poll_all(self, auto: bool) -> None:
         assert self.poller is not None
-        gc.freeze()  # what exists now lives on: full collections during the poll skip it
         self.polling = True
         self.poll_done, self.poll_total, self.poll_current = 0, len(self.records), ""
         self.poll_state_changed.publish(None)
-        offline_after = self.config.polling.offline_after
 
+        # both called on the SNMP thread: hand over, never touch the app's records there
         def on_result(record: dict[str, Any], result: PollResult) -> None:
-            mine = self.records.get(record["id"])
-            if mine is not None:
-                apply_poll(mine, result, offline_after)
-                self.mark_dirty(record["id"])
+            self._arrived.append((record["id"], result))
 
         def progress(done: int, total: int, address: str) -> None:
             self.poll_done, self.poll_total, self.poll_current = done, total, address
 
         try:
             # results reach the screen through on_result; the summary need not hold 1,000 of them
-            await self.poller.poll_all(on_result=on_result, progress=progress, by="TUI", keep_results=False)
+            await self.snmp.run(self.poller.poll_all(on_result=on_result, progress=progress, by="TUI",
+                                                     keep_results=False))
         except FleetPollBusy as busy:
             self.polling_elsewhere = str(busy)
             if not auto:
@@ -290,7 +345,8 @@ class TonerTrackApp(App):
         else:
             self.last_poll_finished = self.now()
         finally:
-            gc.freeze()  # the per-printer caches built by this poll are long-lived too
+            self._take_arrived()
+            self._gc_full_due_at = time.monotonic() + GC_AFTER_POLL_S
             self.polling = False
             self._store_token = self.store.token if self.store else None
             interval = self._interval()
@@ -309,7 +365,7 @@ class TonerTrackApp(App):
     async def _poll_one(self, record: dict[str, Any]) -> None:
         name = record.get("name") or record.get("address")
         try:
-            result = await self.poller.poll_record(record)
+            result = await self.snmp.run(self.poller.poll_record(dict(record)))
         except StoreError as exc:
             self.notify(str(exc), title="Could not save the poll result", severity="error", timeout=15)
             return

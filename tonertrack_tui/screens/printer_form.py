@@ -578,18 +578,16 @@ class PrinterFormScreen(ModalScreen[str | None]):
 
     async def _run_test(self, address: str, settings: SnmpSettings, thresholds, seq: int) -> None:
         poller = self.app.poller
-        own_client = None
         if poller is not None:
-            client = poller.client
+            result = await self.app.snmp.run(poller.probe(address, settings, thresholds))
         else:
             from ..core.snmp import SnmpClient
 
-            client = own_client = SnmpClient()
-        try:
-            result = await poll_one(client, address, settings, cache=TargetCache(), thresholds=thresholds)
-        finally:
-            if own_client is not None:
-                own_client.close()
+            client = SnmpClient()
+            try:
+                result = await poll_one(client, address, settings, cache=TargetCache(), thresholds=thresholds)
+            finally:
+                client.close()
         self.post_message(self.TestFinished(result, seq))
 
     @on(TestFinished)
