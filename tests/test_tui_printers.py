@@ -161,3 +161,81 @@ async def test_hostile_name_is_shown_literally(tmp_path):
         assert "[red]Lab[/]" in svg.replace("&#160;", " ")
         assert "\x1b" not in svg
         assert app.is_running
+
+
+async def test_rows_that_move_keep_their_lines_and_clicks_select_what_is_shown(data):
+    """The table reuses a row's rendered line when the row moves (a re-sort, a status change
+    during a poll); the mouse metadata in it must follow the row, or a click would select
+    the printer that used to be there."""
+    tmp_path, store, ids = data
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PrinterTable)
+
+        def line_rows() -> list[tuple[str, set[int]]]:
+            table._frame_style = table.rich_style
+            try:
+                lines = [table.render_line(y) for y in range(1, 1 + table.row_count)]
+            finally:
+                table._frame_style = None
+            return [(line.text, {s.style.meta.get("row") for s in line if s.style and s.style.meta})
+                    for line in lines]
+
+        before = line_rows()
+        for sort_keys in (("s",), ("S",), ("s", "s")):
+            await pilot.press(*sort_keys)
+            await pilot.pause()
+            order = shown(app)
+            for index, (text, rows) in enumerate(line_rows()):
+                assert rows == {index}
+                name = app.records[order[index]].get("name")
+                if name:
+                    assert name in text
+        assert [t for t, _ in line_rows()] != [t for t, _ in before]  # the order did change
+        await pilot.press("s", "s", "s", "s", "s", "s")  # back to the status sort
+        await pilot.pause()
+        target = shown(app).index(ids["reception"])
+        await pilot.click(PrinterTable, offset=(5, 1 + target))
+        await pilot.pause()
+        assert table.selected_id == ids["reception"]
+
+
+async def test_a_changed_printer_gets_its_line_drawn_again(data):
+    tmp_path, store, ids = data
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PrinterTable)
+        index = shown(app).index(ids["accounts"])
+        table._frame_style = table.rich_style
+        assert "15 %" in table.render_line(1 + index).text
+        table._frame_style = None
+        store.record_poll([(ids["accounts"], snapshot("10.0.0.2", "Accounts", 14))])
+        await app.reload_records()
+        await pilot.pause()
+        index = shown(app).index(ids["accounts"])
+        table._frame_style = table.rich_style
+        assert "14 %" in table.render_line(1 + index).text
+        table._frame_style = None
+
+
+async def test_full_collections_are_the_apps_own_while_it_runs(data):
+    import gc
+
+    tmp_path, store, ids = data
+    before = gc.get_threshold()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert gc.get_threshold()[:2] == before[:2]  # young generations as Python collects them
+        assert gc.get_threshold()[2] >= 1 << 30  # no automatic full collection mid-poll
+        app.polling = True
+        app._gc_full_due_at = 0.0
+        app._collect_garbage()
+        assert app._gc_full_due_at == 0.0  # not while polling
+        app.polling = False
+        app._last_input = 0.0
+        app._collect_garbage()
+        assert app._gc_full_due_at is None  # ran once idle
+    assert gc.get_threshold() == before

@@ -38,6 +38,7 @@ class PrintersScreen(Screen):
         self.query_text = ""
         self.statuses: set[str] = set()
         self.sort_column = "status"
+        self._shown_lines: dict[str, str] = {}
         self.sort_reverse = False
 
     def compose(self) -> ComposeResult:
@@ -80,7 +81,7 @@ class PrintersScreen(Screen):
                         ("all good" if row.status == "OK" else "not polled yet"))
             if row.stale:
                 text.append("  (last good data: no reply since)", style="dim")
-        self.query_one("#why", Static).update(text)
+        self._set_line("#why", text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._update_why()
@@ -115,7 +116,14 @@ class PrintersScreen(Screen):
             text.append(f" │ last poll {app.last_poll_finished.astimezone().strftime('%H:%M')}", style="dim")
         if app.next_poll_at is not None and not app.polling:
             text.append(f" │ next {app.next_poll_at.astimezone().strftime('%H:%M')}", style="dim")
-        self.query_one("#summary", Static).update(text)
+        self._set_line("#summary", text)
+
+    def _set_line(self, selector: str, text: Text) -> None:
+        """Update a one-line bar, only when it reads differently: its size is fixed (CSS), so
+        no layout pass — during a poll these change several times a second."""
+        if self._shown_lines.get(selector) != text.markup:
+            self._shown_lines[selector] = text.markup
+            self.query_one(selector, Static).update(text, layout=False)
 
     def _on_poll_state(self, _) -> None:
         app = self.app
@@ -124,7 +132,7 @@ class PrintersScreen(Screen):
         if app.polling:
             bar = self.query_one("#poll-progress", ProgressBar)
             bar.update(total=max(1, app.poll_total), progress=app.poll_done)
-            self.query_one("#poll-label", Label).update(f" polling {app.poll_done}/{app.poll_total}")
+            self.query_one("#poll-label", Label).update(f" polling {app.poll_done}/{app.poll_total}", layout=False)
         banner = self.query_one("#banner", Static)
         banner.set_class(bool(app.polling_elsewhere), "-visible")
         if app.polling_elsewhere:

@@ -11,10 +11,11 @@ from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
-from ..core.fleetview import PrinterRow, age_text
+from ..core.fleetview import PrinterRow, age_changes_at, age_text
 from .status_badge import WIDTH as STATUS_WIDTH
 from .status_badge import status_text
 from .supply_gauge import gauge_text
@@ -34,7 +35,8 @@ LAYOUTS = [
          ("supply", "Most urgent supply", 25), ("age", "Age", 4))),
 ]
 FORGET_HIDDEN_AFTER = 5000  # cells of filtered-out rows kept for when they come back
-RENDERED_CELLS = 2000  # a 60-row terminal × 8 columns, with and without the cursor, and some to scroll
+RENDERED_CELLS = 1200  # a 60-row terminal × 8 columns, with and without the cursor, and some to scroll
+RENDERED_LINES = 200  # and its lines (cached Strips also hold their crops: keep these small)
 SUPPLY_LABEL_WIDTH = {34: 18, 28: 11, 27: 10, 25: 8}
 
 
@@ -50,11 +52,23 @@ class PrinterTable(DataTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        # DataTable's own caches are keyed on its update counter, which moves at every change;
+        # ours (below) sit in front of them. Big ones only make full garbage collections slower.
+        self._row_render_cache = LRUCache(100)
+        self._cell_render_cache = LRUCache(300)
+        self._line_cache = LRUCache(100)
         self._order: list[str] = []
         self._positions: dict[str, int] = {}
         self._cells: dict[str, dict[str, object]] = {}
         self._rendered_cells: LRUCache = LRUCache(RENDERED_CELLS)
         self._values: dict[str, dict[str, object]] = {}
+        self._row_objects: dict[str, PrinterRow] = {}  # the row each printer's cells were made from
+        self._age_due: dict[str, datetime] = {}  # when each row's age text changes next
+        self._row_keys: dict[str, RowKey] = {}
+        self._column_keys: dict[str, ColumnKey] = {}
+        self._rendered_lines: LRUCache = LRUCache(RENDERED_LINES)
+        self._meta_styles: dict[tuple[int, int, bool], Style] = {}
+        self._frame_style: Style | None = None
         self._columns_shown: tuple[str, ...] = ()
         self._rows: list[PrinterRow] = []
         self._now: datetime | None = None
@@ -84,6 +98,9 @@ class PrinterTable(DataTable):
         self._positions = {}
         self._values = {}
         self._cells = {}
+        self._row_objects = {}
+        self._age_due = {}
+        self._column_keys = {key: ColumnKey(key) for key in wanted}
         return True
 
     def on_resize(self) -> None:
@@ -124,17 +141,31 @@ class PrinterTable(DataTable):
         except Exception:
             return None
 
+    def _row_key(self, printer_id: str) -> RowKey:
+        key = self._row_keys.get(printer_id)
+        if key is None:
+            key = self._row_keys[printer_id] = RowKey(printer_id)
+        return key
+
     def show(self, rows: list[PrinterRow], now: datetime) -> None:
         self._rows, self._now = rows, now
         self._ensure_columns()
         selected = self.selected_id
         order = [r.id for r in rows]
+        columns = self._column_keys
+        updated = False
         with self.app.batch_update():
             for row in rows:
-                shown = row.id in self._positions
-                for key, cell in self._refresh_cells(row, now).items():
-                    if shown:
-                        self.update_cell(row.id, key, cell)
+                changed = self._refresh_cells(row, now)
+                if changed and row.id in self._positions:
+                    # what DataTable.update_cell does, without a refresh of the widget per cell
+                    data = self._data[self._row_key(row.id)]
+                    for key, cell in changed.items():
+                        data[columns[key]] = cell
+                    updated = True
+            if updated:
+                self._update_count += 1
+                self.refresh()
             if order != self._order:
                 self._reorder(order)
             if selected is not None and selected in self._positions:
@@ -147,14 +178,29 @@ class PrinterTable(DataTable):
 
         Cells are kept for rows a filter hides too, so that they come back as the same
         objects (and so from the render cache) when the filter is cleared."""
+        changed = {}
+        if self._row_objects.get(row.id) is row:
+            # the same row object (the app makes a new one when the printer changes): only its
+            # age can have moved on — 1,000 unchanged rows cost a refresh next to nothing
+            due = self._age_due.get(row.id)
+            if due is not None and now >= due:
+                self._age_due[row.id] = age_changes_at(row.last_poll_at, now)
+                age = age_text(row.last_poll_at, now)
+                values = self._values[row.id]
+                if values["age"] != age:
+                    values["age"] = age
+                    if "age" in self._columns_shown:
+                        self._cells[row.id]["age"] = changed["age"] = self._render("age", age)
+            return changed
         values = self._values_for(row, now)
         old = self._values.get(row.id)
         cells = self._cells.setdefault(row.id, {})
-        changed = {}
         for key in self._columns_shown:
             if old is None or old.get(key) != values[key] or key not in cells:
                 cells[key] = changed[key] = self._render(key, values[key])
         self._values[row.id] = values
+        self._row_objects[row.id] = row
+        self._age_due[row.id] = age_changes_at(row.last_poll_at, now)
         return changed
 
     def _reorder(self, order: list[str]) -> None:
@@ -165,30 +211,36 @@ class PrinterTable(DataTable):
         whose statuses reorder the table at every refresh, stalled the event loop for a second.
         Kept rows keep their cells; the new order is set the way DataTable.sort() sets it.
         """
+        count_before = len(self._order)
         keep = set(order)
         gone = [key for key in self._order if key not in keep]
         if gone:
             for key in gone:
-                row_key = RowKey(key)
+                row_key = self._row_key(key)
                 self.rows.pop(row_key, None)
                 self._data.pop(row_key, None)
             remaining = [key for key in self._order if key in keep]
-            self._row_locations = TwoWayDict({RowKey(key): i for i, key in enumerate(remaining)})
+            self._row_locations = TwoWayDict({self._row_key(key): i for i, key in enumerate(remaining)})
         shown = self._columns_shown
         for key in order:
             if key not in self._positions:
                 cells = self._cells[key]
-                self.add_row(*(cells[column] for column in shown), key=key)
-        self._row_locations = TwoWayDict({RowKey(key): i for i, key in enumerate(order)})
+                self._row_keys[key] = self.add_row(*(cells[column] for column in shown), key=key)
+        row_key = self._row_key
+        self._row_locations = TwoWayDict({row_key(key): i for i, key in enumerate(order)})
         self._order = order
         self._positions = {key: i for i, key in enumerate(order)}
         if len(self._cells) > len(order) + FORGET_HIDDEN_AFTER:  # printers deleted meanwhile
             for key in [k for k in self._cells if k not in self._positions]:
                 del self._cells[key], self._values[key]
+                self._row_objects.pop(key, None)
+                self._age_due.pop(key, None)
+                self._row_keys.pop(key, None)
         self._update_count += 1
         self._require_update_dimensions = True
         self.cursor_coordinate = self.cursor_coordinate  # clamped to the new row count
-        self.refresh(layout=True)
+        # a layout pass of the whole screen only when the table's height can change
+        self.refresh(layout=len(order) != count_before)
         self.check_idle()
 
     def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
@@ -216,6 +268,73 @@ class PrinterTable(DataTable):
             lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         self._rendered_cells[key] = (cell, row_index, lines)
         return lines
+
+    def render_lines(self, crop):
+        # the widget's style is the same for every line of a frame: DataTable works it out
+        # (walking the DOM for backgrounds) once per line
+        self._frame_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    def render_line(self, y: int) -> Strip:
+        if self.fixed_rows or self._frame_style is None:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        if y >= (self.header_height if self.show_header else 0):
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, self._frame_style)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style) -> Strip:
+        """DataTable keys its line cache on an update counter that any cell change moves on,
+        so during a poll every visible line was built again at every refresh (~1 ms a line),
+        and again whenever a row moved up or down. A row's line is the same while the row
+        shows the same cell objects with the same cursor, hover, size and styles; when it
+        moved, only the mouse metadata (which row a click selects) is re-tagged."""
+        try:
+            row_key, line_in_row = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        row_index = self._row_locations.get(row_key)
+        cells = self._data.get(row_key)
+        if row_index is None or cells is None or self.cursor_type != "row":
+            return super()._render_line(y, x1, x2, base_style)
+        key = (row_key, line_in_row, x1, x2, self.size.width, base_style,
+               self.show_cursor and self.cursor_coordinate.row == row_index,
+               self._show_hover_cursor and self.hover_coordinate.row == row_index,
+               self._pseudo_class_state, self.app.theme, self._columns_shown)
+        shown = tuple(cells.values())
+        cached = self._rendered_lines.get(key)
+        if cached is None or len(cached[0]) != len(shown) or not all(a is b for a, b in zip(cached[0], shown)):
+            strip = super()._render_line(y, x1, x2, base_style)
+            parts = []
+            for text, style, control in strip:
+                meta = style.meta if style is not None else {}
+                plain = style.clear_meta_and_links() if meta else style
+                parts.append((text, plain, control, meta.get("column"), bool(meta.get("out_of_bounds"))))
+            self._rendered_lines[key] = (shown, row_index, strip, parts)
+            return strip
+        if cached[1] == row_index:
+            return cached[2]
+        meta_style = self._meta_style
+        segments = [Segment(text, plain + meta_style(row_index, column, oob) if column is not None else plain, control)
+                    for text, plain, control, column, oob in cached[3]]
+        strip = Strip(segments, cached[2].cell_length)
+        self._rendered_lines[key] = (shown, row_index, strip, cached[3])
+        return strip
+
+    def _meta_style(self, row: int, column: int, out_of_bounds: bool) -> Style:
+        """The mouse metadata DataTable puts on a cell's segments (see its _render_line_in_row)."""
+        key = (row, column, out_of_bounds)
+        style = self._meta_styles.get(key)
+        if style is None:
+            if len(self._meta_styles) > 20000:
+                self._meta_styles.clear()
+            meta = {"row": row, "column": column, "out_of_bounds": True} if out_of_bounds else \
+                {"row": row, "column": column}
+            style = self._meta_styles[key] = Style.from_meta(meta)
+        return style
 
     def _update_dimensions(self, new_rows) -> None:
         """Only size the table: every column has a fixed width and every row is one line, so
