@@ -7,8 +7,8 @@ urgent, what a filter matches, how "3 min ago" is worded) live here and are unit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from .model import PollResult, Supply
@@ -48,6 +48,10 @@ class PrinterRow:
     pages: int | None
     last_poll_at: datetime | None
     reasons: tuple[str, ...]
+    # sort keys, worked out once per row rather than at every re-sort of the whole fleet
+    address_key: tuple = field(default=(), compare=False)
+    name_key: tuple = field(default=(), compare=False)
+    text: str = field(default="", compare=False)  # what a filter searches, casefolded
 
 
 def no_reply_text(record: dict[str, Any]) -> str:
@@ -101,28 +105,40 @@ def row_for(record: dict[str, Any], result: PollResult | None = None) -> Printer
         status = "Unknown"
     if status in ("Offline", "Unknown") and not reasons and record.get("consecutive_failures"):
         reasons = (no_reply_text(record),)
+    name = safe_text(record.get("name") or (result.identity.name if result else "") or "", limit=80)
+    address = safe_text(record.get("address"), limit=80)
+    location = safe_text(record.get("location") or "", limit=60)
+    model = safe_text(record.get("model") or (result.identity.model if result else "") or "", limit=60)
+    serial = safe_text(record.get("serial") or "", limit=40)
+    address_key = _address_key(address)
     return PrinterRow(
         id=str(record.get("id")),
         status=status,
         stale=bool(record.get("stale")),
-        name=safe_text(record.get("name") or (result.identity.name if result else "") or "", limit=80),
-        address=safe_text(record.get("address"), limit=80),
-        location=safe_text(record.get("location") or "", limit=60),
-        model=safe_text(record.get("model") or (result.identity.model if result else "") or "", limit=60),
-        serial=safe_text(record.get("serial") or "", limit=40),
+        name=name,
+        address=address,
+        location=location,
+        model=model,
+        serial=serial,
         supply=supply,
         pages=result.page_count if result else None,
         last_poll_at=parse_time(record.get("last_poll_at")),
         reasons=reasons,
+        address_key=address_key,
+        name_key=((name or address).casefold(), address_key),
+        text=" ".join((name, address, location, model, serial)).casefold(),
     )
 
 
 def matches(row: PrinterRow, query: str) -> bool:
     """Every word of the query appears in name, address, location, model or serial."""
-    words = query.casefold().split()
+    return _matches(row, query.casefold().split())
+
+
+def _matches(row: PrinterRow, words: list[str]) -> bool:
     if not words:
         return True
-    haystack = " ".join((row.name, row.address, row.location, row.model, row.serial)).casefold()
+    haystack = row.text or " ".join((row.name, row.address, row.location, row.model, row.serial)).casefold()
     return all(word in haystack for word in words)
 
 
@@ -136,12 +152,12 @@ def _address_key(address: str) -> tuple:
 
 def sort_key(column: str):
     def name_key(row: PrinterRow):
-        return ((row.name or row.address).casefold(), _address_key(row.address))
+        return row.name_key or ((row.name or row.address).casefold(), _address_key(row.address))
 
     keys = {
         "status": lambda r: (STATUS_RANK.get(r.status, 9), name_key(r)),
         "name": name_key,
-        "address": lambda r: _address_key(r.address),
+        "address": lambda r: r.address_key or _address_key(r.address),
         "location": lambda r: (r.location.casefold() or "\uffff", name_key(r)),
         "model": lambda r: (r.model.casefold() or "\uffff", name_key(r)),
         "supply": lambda r: (r.supply.pct if r.supply and r.supply.pct is not None and not r.supply.receptacle
@@ -155,7 +171,8 @@ def sort_key(column: str):
 
 def select_rows(rows: Iterable[PrinterRow], *, query: str = "", statuses: frozenset[str] | None = None,
                 sort: str = "status", reverse: bool = False) -> list[PrinterRow]:
-    chosen = [r for r in rows if (not statuses or r.status in statuses) and matches(r, query)]
+    words = query.casefold().split()
+    chosen = [r for r in rows if (not statuses or r.status in statuses) and _matches(r, words)]
     chosen.sort(key=sort_key(sort), reverse=reverse)
     return chosen
 
@@ -172,12 +189,23 @@ def age_text(when: datetime | None, now: datetime) -> str:
         return "—"  # never polled
     seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
-        return f"{seconds}s"
+        # not "17s": a column of seconds ticking on every freshly polled row is noise (and a
+        # redraw of each of those rows every second) for a fleet polled every few minutes
+        return "now"
     if seconds < 3600:
         return f"{seconds // 60}m"
     if seconds < 86400:
         return f"{seconds // 3600}h"
     return f"{seconds // 86400}d"
+
+
+def age_changes_at(when: datetime | None, now: datetime) -> datetime:
+    """When `age_text(when, …)` will next read differently from what it reads at `now`."""
+    if when is None:
+        return datetime.max.replace(tzinfo=timezone.utc)
+    seconds = max(0, int((now - when).total_seconds()))
+    step = 60 if seconds < 3600 else 3600 if seconds < 86400 else 86400
+    return when + timedelta(seconds=(seconds // step + 1) * step)
 
 
 def problems(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -35,7 +35,8 @@ REASON_STYLE = {"error": ("✖", "bold red"), "warning": ("▲", "yellow"), "off
 def when_text(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
-    return f"{when.astimezone().strftime('%Y-%m-%d %H:%M')} ({age_text(when, now)} ago)"
+    age = age_text(when, now)
+    return f"{when.astimezone().strftime('%Y-%m-%d %H:%M')} ({'just now' if age == 'now' else f'{age} ago'})"
 
 
 def uptime_text(seconds: int | None) -> str:
