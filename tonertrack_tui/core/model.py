@@ -5,8 +5,14 @@ Field names follow DESIGN.md "What a poll returns"; scripts read them, so they a
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+
+def _flat_json(obj: Any) -> dict[str, Any]:
+    """dataclasses.asdict for a slotted dataclass of plain values, without its deep copies
+    (a result is serialised twice per poll: 1,000 printers spent 0.3 s in asdict)."""
+    return {name: getattr(obj, name) for name in obj.__slots__}
 
 
 @dataclass(slots=True)
@@ -96,7 +102,7 @@ class Tray:
     media: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _flat_json(self)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Tray:
@@ -114,7 +120,7 @@ class Alert:
     description: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _flat_json(self)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Alert:
@@ -152,7 +158,7 @@ class PollResult:
             "polled_at": self.polled_at,
             "duration_ms": self.duration_ms,
             "requests": self.requests,
-            "identity": asdict(self.identity),
+            "identity": _flat_json(self.identity),
             "device_status": self.device_status,
             "printer_status": self.printer_status,
             "error_state": list(self.error_state),

@@ -512,7 +512,7 @@ class Store:
                     record = normalise_record(json.loads(lines[i]))
                 except ValueError:
                     return None  # let the full parse report it
-                before.append(normalise_record(json.loads(lines[i])))
+                before.append(dict(record))  # _apply_poll only replaces top-level fields
                 _apply_poll(record, result, offline_after)
                 lines[i] = _line(record)
                 after.append(record)
