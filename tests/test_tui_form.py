@@ -305,7 +305,7 @@ async def test_edit_name_sets_user_overridden_and_blank_community_keeps_it(make_
 
 
 async def test_edit_location_and_community(make_app, store, data_dir):
-    record = _polled_printer(store)
+    _polled_printer(store)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")

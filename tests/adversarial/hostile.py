@@ -14,7 +14,6 @@ an snmpsim ``.snmprec`` text served under its own community by one responder.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -121,7 +120,7 @@ def types_recording(rows: int = len(WRONG_FOR_INT)) -> str:
     wi = lambda i: WRONG_FOR_INT[i % len(WRONG_FOR_INT)]  # noqa: E731
     wt = lambda i: WRONG_FOR_TEXT[i % len(WRONG_FOR_TEXT)]  # noqa: E731
     lines = [
-        f"1.3.6.1.2.1.1.1.0|{wt(0)}", f"1.3.6.1.2.1.1.2.0|4|not an oid", f"1.3.6.1.2.1.1.3.0|4|up",
+        f"1.3.6.1.2.1.1.1.0|{wt(0)}", "1.3.6.1.2.1.1.2.0|4|not an oid", "1.3.6.1.2.1.1.3.0|4|up",
         f"1.3.6.1.2.1.1.4.0|{wt(1)}", "1.3.6.1.2.1.1.5.0|4|adv-types", f"1.3.6.1.2.1.1.6.0|{wt(2)}",
         f"{HRD}.1.1|4|one", f"{HRD}.2.1|4|printer", f"{HRD}.3.1|{wt(3)}", f"{HRD}.5.1|4|running",
         f"{HRP}.1.1|6|1.3", f"{HRP}.2.1|2|255", f"1.3.6.1.2.1.43.5.1.1.17.1|{wt(4)}",

@@ -8,7 +8,6 @@ print-server exports → SyncSourceError; datagrams → BerError.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

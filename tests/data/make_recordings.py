@@ -109,7 +109,7 @@ COLORANTS = {1: "black", 2: "cyan", 3: "[magenta]magenta[/]", 4: f"yellow{ESC}[0
 
 TRAYS: dict[int, dict[int, tuple[str, str]]] = {
     1: {8: integer(8), 9: integer(500), 10: integer(9999), 11: integer(0),
-        12: text(f"=cmd|' /C calc'!A0"), 13: text("[red]Tray[/] 1 [@click=app.quit]x[/]"),
+        12: text("=cmd|' /C calc'!A0"), 13: text("[red]Tray[/] 1 [@click=app.quit]x[/]"),
         18: text(f"Tray 1\r\n{OSC8_LINK}\tinjected")},
     2: {8: integer(8), 9: text("500"), 10: integer(100), 11: integer(0),
         12: text("A4"), 13: text(CSV_FORMULA), 18: text(b"Tray 2\x00hidden")},
