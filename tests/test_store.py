@@ -346,3 +346,15 @@ def test_record_poll_line_path_writes_what_a_full_transaction_writes(tmp_path):
     fast_audit = (tmp_path / "fast" / "printers_audit.log").read_text().splitlines()
     slow_audit = (tmp_path / "slow" / "printers_audit.log").read_text().splitlines()
     assert len(fast_audit) == len(slow_audit)
+
+
+def test_an_append_after_a_torn_line_starts_on_a_line_of_its_own(tmp_path):
+    from tonertrack_tui.core.fsutil import append_lines
+
+    log = tmp_path / "audit.log"
+    log.write_bytes(b'{"time": "2025-01-01T00:00:00Z"}\n{"time": "2025-01-0')  # a writer killed mid-write
+    append_lines(log, [b'{"a": 1}', b'{"b": 2}\n'])
+    assert log.read_bytes().split(b"\n") == [b'{"time": "2025-01-01T00:00:00Z"}', b'{"time": "2025-01-0',
+                                            b'{"a": 1}', b'{"b": 2}', b""]
+    append_lines(log, [b'{"c": 3}'])  # a whole last line: no blank line in between
+    assert log.read_bytes().endswith(b'{"b": 2}\n{"c": 3}\n')

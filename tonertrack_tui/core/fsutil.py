@@ -93,19 +93,32 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> Non
 
 
 def append_lines(path: Path, lines: list[bytes], *, fsync: bool = True, mode: int = PRIVATE_FILE) -> None:
-    """Append whole lines: one os.write per line on an O_APPEND fd, so concurrent writers never interleave."""
+    """Append whole lines: one os.write per line on an O_APPEND fd, so concurrent writers never interleave.
+
+    A writer killed in the middle of a write (SIGKILL between two pages of it) leaves a torn
+    line without its newline: the next append starts on a fresh line, so the fragment never
+    swallows a whole line that follows it."""
     if not lines:
         return
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, mode)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            _write_all(fd, b"\n")
         for line in lines:
             if not line.endswith(b"\n"):
                 line += b"\n"
-            os.write(fd, line)
+            _write_all(fd, line)
         if fsync:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
 
 
 class FileLock:
