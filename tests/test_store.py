@@ -358,3 +358,35 @@ def test_an_append_after_a_torn_line_starts_on_a_line_of_its_own(tmp_path):
                                             b'{"a": 1}', b'{"b": 2}', b""]
     append_lines(log, [b'{"c": 3}'])  # a whole last line: no blank line in between
     assert log.read_bytes().endswith(b'{"b": 2}\n{"c": 3}\n')
+
+
+def test_load_for_polling_reads_only_what_a_poll_needs(store):
+    from tonertrack_tui.core.store import POLL_FIELDS
+
+    a = store.add(new_record("10.0.0.1", name="A", snmp={"community": "c1"}))
+    b = store.add(new_record("10.0.0.2", location="B2"))
+    store.record_poll([(a["id"], PollResult(target="10.0.0.1", reachable=True, status="OK",
+                                            polled_at="2025-03-05T12:00:00Z"))])
+    store.record_poll([(b["id"], PollResult(target="10.0.0.2", reachable=False, timed_out=True))])
+    slim = store.load_for_polling()
+    assert [r["id"] for r in slim] == [a["id"], b["id"]]
+    assert all(set(r) <= set(POLL_FIELDS) for r in slim)
+    assert "last_poll" not in slim[0] and "location" not in slim[1]
+    assert slim[0]["snmp"] == {"community": "c1"} and slim[1]["consecutive_failures"] == 1
+    assert slim[0]["last_good_poll_at"] == "2025-03-05T12:00:00Z"
+    full = {r["id"]: r for r in store.load()}
+    for r in slim:
+        assert r == {k: full[r["id"]][k] for k in r}
+
+
+def test_load_for_polling_of_another_layout_and_of_a_broken_file(store):
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    # a hand-edited (pretty-printed) file: not our line layout, read by the full parse
+    store.path.write_text(json.dumps({"schema": 1, "printers": [
+        {"id": "x1", "address": "10.0.0.9", "name": "Hand", "snmp": {"version": "1"}, "notes": "n"}]}, indent=2))
+    assert store.load_for_polling() == [{"id": "x1", "address": "10.0.0.9", "name": "Hand",
+                                         "snmp": {"version": "1"}, "thresholds": store.load()[0]["thresholds"],
+                                         "consecutive_failures": 0, "last_good_poll_at": None}]
+    store.path.write_text('{"schema": 1, "printers": [\n{"id":"a","address":"10.0.0.1"},\n{"id":"a","address":"10.0.0.2"}\n]}\n')
+    with pytest.raises(StoreCorrupt, match="repeats the id"):
+        store.load_for_polling()

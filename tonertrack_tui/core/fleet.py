@@ -285,7 +285,7 @@ class FleetPoller:
         last_flush = time.monotonic()
         flushing: asyncio.Task | None = None
         try:
-            records = await asyncio.to_thread(self.store.load)
+            records = await asyncio.to_thread(self.store.load_for_polling)
             summary.total = len(records)
             flush_every = max(FLUSH_INTERVAL_S, FLUSH_SECONDS_PER_100 * len(records) / 100)
             base = thresholds_from_config(self.config)

@@ -77,6 +77,8 @@ AUDIT_FILE = "printers_audit.log"
 # Fields a poll rewrites every few minutes: not inventory changes, never audited.
 VOLATILE_FIELDS = ("last_poll", "status", "consecutive_failures", "last_poll_at", "last_good_poll_at", "stale")
 STATUSES = ("OK", "Warning", "Error", "Offline", "Unknown")
+# what a fleet poll reads of each record (Store.load_for_polling)
+POLL_FIELDS = ("id", "address", "name", "snmp", "thresholds", "consecutive_failures", "last_good_poll_at")
 
 T = TypeVar("T")
 _SNMP_KEYS = set(SnmpSettings().to_json())
@@ -188,6 +190,17 @@ def normalise_record(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _poll_view(record: dict[str, Any]) -> dict[str, Any]:
+    """The POLL_FIELDS of a record, with the defaults normalise_record would fill in."""
+    view = {}
+    for key in POLL_FIELDS:
+        value = record[key] if key in record else _DEFAULTS.get(key)
+        view[key] = json.loads(json.dumps(value)) if key not in record and isinstance(value, (dict, list)) else value
+    if not isinstance(view.get("snmp"), dict):
+        view["snmp"] = {}
+    return view
+
+
 def masked_record(record: dict[str, Any], *, with_last_poll: bool = True) -> dict[str, Any]:
     """A record fit to show, print or log: SNMP secrets masked."""
     out = {k: v for k, v in record.items() if with_last_poll or k != "last_poll"}
@@ -281,6 +294,38 @@ class Store:
             records, token, _ = self._read()
             self.token = token
             return records
+
+    def load_for_polling(self) -> list[dict[str, Any]]:
+        """What a fleet poll needs of each printer (POLL_FIELDS), read one record at a time.
+
+        The full records of 1,000 printers, each with its last poll, are ~30 MB of Python
+        objects that a poll-all held for its whole run (and the TUI holds its own copy)."""
+        with self._thread_lock:
+            raw, token = self._read_raw()
+            if token is None:
+                return []
+            n = raw.count(b"\n") - 2
+            lines = _record_lines(raw, n) if n > 0 else None
+            slim: list[dict[str, Any]] | None = [] if lines is not None else None
+            ids, addresses = set(), set()
+            for line in lines or ():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    slim = None
+                    break
+                if not isinstance(record, dict) or not isinstance(record.get("id"), str) \
+                        or not isinstance(record.get("address"), str) or record["id"] in ids \
+                        or record["address"] in addresses:
+                    slim = None  # the full parse says what is wrong
+                    break
+                ids.add(record["id"])
+                addresses.add(record["address"])
+                slim.append(_poll_view(record))
+            if slim is None:
+                slim = [_poll_view(r) for r in _parse(self.path, raw)]
+            self.token = token
+            return slim
 
     def mtime_token(self) -> tuple[int, int, int] | None:
         """Cheap fingerprint of printers.json (mtime, size, inode); None when absent."""

@@ -40,6 +40,13 @@ RENDERED_LINES = 200  # and its lines (cached Strips also hold their crops: keep
 SUPPLY_LABEL_WIDTH = {34: 18, 28: 11, 27: 10, 25: 8}
 
 
+def _looks(cell: object) -> tuple | None:
+    """What decides how a Text cell is drawn (None: not a Text, draw it)."""
+    if not isinstance(cell, Text):
+        return None
+    return (cell.plain, tuple(cell.spans), cell.style, cell.justify, cell.overflow, cell.no_wrap, cell.end)
+
+
 class PrinterTable(DataTable):
     """Call `show(rows, now)`; it works out the smallest change to the screen."""
 
@@ -68,6 +75,7 @@ class PrinterTable(DataTable):
         self._column_keys: dict[str, ColumnKey] = {}
         self._rendered_lines: LRUCache = LRUCache(RENDERED_LINES)
         self._meta_styles: dict[tuple[int, int, bool], Style] = {}
+        self._rendered_looks: LRUCache = LRUCache(RENDERED_CELLS)
         self._frame_style: Style | None = None
         self._columns_shown: tuple[str, ...] = ()
         self._rows: list[PrinterRow] = []
@@ -261,13 +269,27 @@ class PrinterTable(DataTable):
         if cached is not None and cached[0] is cell:
             if cached[1] == row_index:
                 return cached[2]
-            meta = Style.from_meta({"row": row_index, "column": column_index})
-            lines = [[Segment(text, style + meta if style else meta, control) for text, style, control in line]
-                     for line in cached[2]]
+            lines = self._retag(cached[2], row_index, column_index)
         else:
-            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            # Many cells read the same in many rows (a status, an age, a model, a location):
+            # a cell that reads like one already drawn in this column is that drawing, re-tagged.
+            looks = (_looks(cell), column_index, base_style, width, cursor, hover, self._show_hover_cursor,
+                     self._pseudo_class_state, self.app.theme)
+            same = self._rendered_looks.get(looks) if looks[0] is not None else None
+            if same is not None:
+                lines = self._retag(same, row_index, column_index)
+            else:
+                lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+                if looks[0] is not None:
+                    self._rendered_looks[looks] = lines
         self._rendered_cells[key] = (cell, row_index, lines)
         return lines
+
+    def _retag(self, lines, row_index: int, column_index: int):
+        """A cell's drawing with the mouse metadata of another row (Style addition merges meta)."""
+        meta = self._meta_style(row_index, column_index, False)
+        return [[Segment(text, style + meta if style else meta, control) for text, style, control in line]
+                for line in lines]
 
     def render_lines(self, crop):
         # the widget's style is the same for every line of a frame: DataTable works it out
