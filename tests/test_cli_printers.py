@@ -204,3 +204,15 @@ def test_add_with_poll_goes_through_the_fleet_poller(capsys, store):
     rec = store.get(f"127.0.0.1:{port}")
     assert rec["consecutive_failures"] == 1 and rec["last_poll_at"] and rec["status"] == "Unknown"
     assert rec["snmp"] == {"timeout": 0.2, "retries": 0}
+
+
+def test_invert_receptacles_is_set_and_cleared_per_printer(capsys, store):
+    assert run(capsys, "printers", "add", "10.1.2.3", "--invert-receptacles")[0] == 0
+    assert store.get("10.1.2.3")["invert_receptacles"] is True
+    code, out, _ = run(capsys, "printers", "edit", "10.1.2.3", "--no-invert-receptacles")
+    assert code == 0 and "invert receptacles" in out
+    assert store.get("10.1.2.3")["invert_receptacles"] is False
+    code, out, _ = run(capsys, "printers", "edit", "10.1.2.3", "--no-invert-receptacles")
+    assert code == 0 and "nothing changed" in out
+    audit = [json.loads(line) for line in store.audit_path.read_text().splitlines()]
+    assert audit[-1]["changes"]["invert_receptacles"] == [True, False]

@@ -12,6 +12,7 @@ import pytest
 
 from tonertrack_tui.core import ber, decode as dec, mib
 from tonertrack_tui.core.decode import decode, decode_error_state, decode_octets, level_pct, text_value
+from tonertrack_tui.core.model import PollResult, Supply
 from tonertrack_tui.core.status import evaluate
 
 S = mib.PRT_SUPPLIES_ENTRY
@@ -885,3 +886,23 @@ def test_module_has_the_functions_tested_here():
     for name in ("decode", "decode_octets", "decode_error_state", "level_pct", "text_value", "int_value",
                  "supply_kind", "color_from_text"):
         assert callable(getattr(dec, name))
+
+
+@pytest.mark.parametrize(("cls", "kind", "level", "max_", "pct", "estimated", "expected"), [
+    ("receptacle", "waste", 12, 100, 12, False, 88),
+    ("receptacle", "waste", 0, 500, 0, False, 100),
+    ("receptacle", "waste", 600, 500, 100, False, 0),  # level above max: full
+    (None, "waste", 30, 100, 30, False, 70),  # no class column: the kind marks it
+    ("receptacle", "waste", 20, -2, 20, True, 80),  # a percent level without a max
+    ("receptacle", "waste", -3, 100, None, False, None),  # "some remaining" stays a state
+    ("consumed", "toner", 12, 100, 12, False, 12),  # toner is never inverted
+])
+def test_invert_receptacle_levels(cls, kind, level, max_, pct, estimated, expected):
+    from tonertrack_tui.core.decode import invert_receptacle_levels
+
+    supply = Supply("1.1", "Box", "wasteToner", kind, cls, "percent", None, level, max_, pct, None,
+                    estimated=estimated)
+    result = PollResult(target="x", reachable=True, supplies=[supply])
+    invert_receptacle_levels(result)
+    assert supply.remaining_pct == expected
+    assert (supply.level, supply.max) == (level, max_)

@@ -145,3 +145,26 @@ def test_poll_all_cli_json(fleet_dir, capsys):
     assert [r["target"] for r in results] == [r["address"] for r in live + dead]
     assert results[0]["status"] == "Error" and results[0]["reachable"] is True
     assert results[3]["reachable"] is False
+
+
+def test_a_printer_whose_waste_box_counts_up_is_read_inverted(fleet_dir):
+    """DESIGN: some devices count receptacles the other way round — a per-printer override,
+    never a silent guess. The colour MFP's waste bottle reports level 12 of 100."""
+    paths, store, live, dead = fleet_dir
+    mfp = live[0]
+
+    def waste(record_id: str) -> dict:
+        [supply] = [s for s in store.get(record_id)["last_poll"]["supplies"] if s["kind"] == "waste"]
+        return supply
+
+    poll_all(paths, store)
+    normal = waste(mfp["id"])
+    assert (normal["level"], normal["max"], normal["remaining_pct"]) == (12, 100, 12)  # RFC: 12 % space left
+    assert any("88 % full" in r for r in store.get(mfp["id"])["last_poll"]["reasons"])
+
+    store.update(mfp["id"], invert_receptacles=True)
+    poll_all(paths, store)
+    inverted = waste(mfp["id"])
+    assert (inverted["level"], inverted["max"], inverted["remaining_pct"]) == (12, 100, 88)  # raw stays raw
+    assert inverted["severity"] == "ok"
+    assert not any("Waste" in r and "full" in r for r in store.get(mfp["id"])["last_poll"]["reasons"])

@@ -386,7 +386,8 @@ def test_load_for_polling_of_another_layout_and_of_a_broken_file(store):
         {"id": "x1", "address": "10.0.0.9", "name": "Hand", "snmp": {"version": "1"}, "notes": "n"}]}, indent=2))
     assert store.load_for_polling() == [{"id": "x1", "address": "10.0.0.9", "name": "Hand",
                                          "snmp": {"version": "1"}, "thresholds": store.load()[0]["thresholds"],
-                                         "consecutive_failures": 0, "last_good_poll_at": None}]
+                                         "invert_receptacles": False, "consecutive_failures": 0,
+                                         "last_good_poll_at": None}]
     store.path.write_text('{"schema": 1, "printers": [\n{"id":"a","address":"10.0.0.1"},\n{"id":"a","address":"10.0.0.2"}\n]}\n')
     with pytest.raises(StoreCorrupt, match="repeats the id"):
         store.load_for_polling()

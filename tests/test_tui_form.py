@@ -325,6 +325,23 @@ async def test_edit_location_and_community(make_app, store, data_dir):
 # -- test button ------------------------------------------------------------------------------------
 
 
+async def add_form_for(pilot, address: str, community: str):
+    form = await open_add_form(pilot)
+    await type_into(pilot, "address", address)
+    await type_into(pilot, "community", community)
+    return form
+
+
+async def press_test(pilot, form) -> str:
+    """Press Test and wait (up to 10 s) for what it found."""
+    form.query_one("#test-result").update("")
+    await pilot.press("ctrl+t")
+    deadline = time.monotonic() + 10
+    while "Reachable" not in text_of(form, "#test-result") and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    return text_of(form, "#test-result")
+
+
 def _dead_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -369,14 +386,8 @@ def colour_mfp():
 async def test_test_button_shows_what_it_found_before_saving(make_app, colour_mfp, data_dir):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        form = await open_add_form(pilot)
-        await type_into(pilot, "address", colour_mfp)
-        await type_into(pilot, "community", "colour_mfp")
-        await pilot.press("ctrl+t")
-        deadline = time.monotonic() + 10
-        while "Reachable" not in text_of(form, "#test-result") and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        found = text_of(form, "#test-result")
+        form = await add_form_for(pilot, colour_mfp, "colour_mfp")
+        found = await press_test(pilot, form)
         assert "✔ Reachable" in found
         assert "MFP-B1-2F-01" in found and "RICOH IM C3000" in found and "3100R910442" in found
         assert "Error" in found and "Magenta toner 8 %" in found
@@ -385,6 +396,22 @@ async def test_test_button_shows_what_it_found_before_saving(make_app, colour_mf
         await save_and_settle(pilot)
         (record,) = printers(data_dir)
         assert record["address"] == colour_mfp and record["snmp"]["community"] == "colour_mfp"
+
+
+async def test_inverted_waste_box_is_tested_and_saved_as_set(make_app, colour_mfp, data_dir):
+    from textual.widgets import Checkbox
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await add_form_for(pilot, colour_mfp, "colour_mfp")
+        # the bottle reports level 12 of 100: RFC 3805 reads it as 12 % space left, 88 % full
+        assert "Waste Toner Bottle 88 % full" in await press_test(pilot, form)
+        form.query_one("#invert-receptacles", Checkbox).value = True
+        found = await press_test(pilot, form)
+        assert "✔ Reachable" in found and "88 % full" not in found
+        await save_and_settle(pilot)
+        (record,) = printers(data_dir)
+        assert record["invert_receptacles"] is True
 
 
 async def test_test_button_refuses_invalid_address(make_app):

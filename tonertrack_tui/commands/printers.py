@@ -251,6 +251,8 @@ def run_add(args: argparse.Namespace) -> int:
     location = _text_arg(args.location, "location") or ""
     own = _checked_snmp(snmp_overrides(args), config)
     record = new_record(address, name=name, location=location, snmp=own, notes=_text_arg(args.notes, "notes") or "")
+    if args.invert_receptacles:
+        record["invert_receptacles"] = True
     store.add(record)
     print(f"Added {address}" + (f" ({safe_text(name)})" if name else " (named by its sysName at the first good poll)"))
     if args.poll:
@@ -280,6 +282,8 @@ def run_edit(args: argparse.Namespace) -> int:
         fields["notes"] = notes
     if args.new_address is not None:
         fields["address"] = _address_arg(args.new_address, args.port)
+    if args.invert_receptacles is not None:
+        fields["invert_receptacles"] = args.invert_receptacles
     overrides = snmp_overrides(args)
     if args.reset_snmp or overrides:
         own = {} if args.reset_snmp else dict(current.get("snmp") or {})
@@ -289,7 +293,8 @@ def run_edit(args: argparse.Namespace) -> int:
         if name is not None:  # the name it already has
             print(f"{current['address']}: nothing changed")
             return 0
-        raise UsageError("nothing to change: give --name, --location, --address, --notes or SNMP options")
+        raise UsageError("nothing to change: give --name, --location, --address, --notes, "
+                         "--[no-]invert-receptacles or SNMP options")
     updated = store.update(current["id"], **fields)
     changed = sorted(k for k in fields if current.get(k) != updated.get(k))
     if not changed:
@@ -354,6 +359,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--location", metavar="L", help="location / group (kept over print-server sync)")
     p.add_argument("--notes", metavar="TEXT", help="free text")
     p.add_argument("--poll", action="store_true", help="poll it once right away")
+    p.add_argument("--invert-receptacles", action=argparse.BooleanOptionalAction, default=None,
+                   help="the device counts its waste boxes the other way round (its level is how full the "
+                        "box is, not the space left that RFC 3805 defines)")
     add_snmp_options(p)
     p.set_defaults(func=run_add)
 
@@ -368,6 +376,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--address", dest="new_address", metavar="NEW", help="new address (e.g. the queue moved)")
     p.add_argument("--notes", metavar="TEXT", help="free text (\"\" clears it)")
     p.add_argument("--reset-snmp", action="store_true", help="drop the printer's own SNMP settings: use the config's")
+    p.add_argument("--invert-receptacles", action=argparse.BooleanOptionalAction, default=None,
+                   help="the device counts its waste boxes the other way round (its level is how full the "
+                        "box is, not the space left that RFC 3805 defines)")
     add_snmp_options(p)
     p.set_defaults(func=run_edit)
 

@@ -312,6 +312,20 @@ def color_from_text(text: str | None) -> str | None:
     return None
 
 
+def invert_receptacle_levels(result: PollResult) -> None:
+    """For a device that counts its waste boxes the other way round (the per-printer
+    `invert_receptacles` override): the level of a receptacle is how full it is, not the
+    space left that RFC 3805 defines. remaining_pct stays "space left"; raw levels stay raw."""
+    for supply in result.supplies:
+        if not supply.is_receptacle or supply.remaining_pct is None:
+            continue
+        level, max_ = supply.level, supply.max
+        if level is not None and level >= 0 and max_ is not None and max_ > 0:
+            supply.remaining_pct = round(100 * (max_ - min(level, max_)) / max_)
+        else:  # a percent-unit level read without a max
+            supply.remaining_pct = 100 - supply.remaining_pct
+
+
 def level_pct(level: int | None, max_: int | None, unit: str | None) -> tuple[int | None, str | None, bool]:
     """(remaining_pct, level_note, estimated) per RFC 3805: states stay states."""
     if level is None:

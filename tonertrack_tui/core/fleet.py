@@ -219,15 +219,18 @@ class FleetPoller:
         await asyncio.to_thread(self._save, [(record["id"], result)])
         return result
 
-    async def probe(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None) -> PollResult:
+    async def probe(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None, *,
+                    invert_receptacles: bool = False) -> PollResult:
         """One poll of a device that need not be in the inventory (the form's Test): no cache
         kept, nothing saved."""
-        return await poll_one(self.client, address, settings, cache=TargetCache(), thresholds=thresholds)
+        return await poll_one(self.client, address, settings, cache=TargetCache(), thresholds=thresholds,
+                              invert_receptacles=invert_receptacles)
 
     async def _poll(self, record: dict[str, Any], base: Thresholds) -> PollResult:
         cache = self.caches.setdefault(record["id"], TargetCache())
         return await poll_one(self.client, record["address"], settings_for(record, self._defaults()),
-                              cache=cache, thresholds=thresholds_for(record, base))
+                              cache=cache, thresholds=thresholds_for(record, base),
+                              invert_receptacles=bool(record.get("invert_receptacles")))
 
     def _save(self, batch: list[tuple[str, PollResult]]) -> None:
         if not batch:

@@ -16,7 +16,7 @@ from typing import Awaitable, Callable, Iterable
 from . import ber, mib
 from .collect import Collected, TargetCache, collect
 from .credentials import SnmpSettings
-from .decode import decode
+from .decode import decode, invert_receptacle_levels
 from .model import PollResult
 from .snmp import SnmpClient, SnmpError, SnmpTimeout
 from .status import UNKNOWN, Thresholds, evaluate
@@ -38,7 +38,7 @@ def split_target(target: str, default_port: int = 161) -> tuple[str, int]:
 
 async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
                    cache: TargetCache | None = None, thresholds: Thresholds | None = None,
-                   default_port: int = 161) -> PollResult:
+                   default_port: int = 161, invert_receptacles: bool = False) -> PollResult:
     started = time.perf_counter()
     result = PollResult(target=target, polled_at=utc_now_iso())
     requests = 0
@@ -48,6 +48,8 @@ async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
         collected, requests = await _collect_with_v1_fallback(client, endpoint, cache)
         result = decode(target, collected.values)
         result.polled_at = utc_now_iso()
+        if invert_receptacles:
+            invert_receptacle_levels(result)
         evaluate(result, thresholds)
         result.reasons.extend(collected.notes)
     except SnmpTimeout as exc:

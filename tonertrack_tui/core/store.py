@@ -78,7 +78,8 @@ AUDIT_FILE = "printers_audit.log"
 VOLATILE_FIELDS = ("last_poll", "status", "consecutive_failures", "last_poll_at", "last_good_poll_at", "stale")
 STATUSES = ("OK", "Warning", "Error", "Offline", "Unknown")
 # what a fleet poll reads of each record (Store.load_for_polling)
-POLL_FIELDS = ("id", "address", "name", "snmp", "thresholds", "consecutive_failures", "last_good_poll_at")
+POLL_FIELDS = ("id", "address", "name", "snmp", "thresholds", "invert_receptacles", "consecutive_failures",
+               "last_good_poll_at")
 
 T = TypeVar("T")
 _SNMP_KEYS = set(SnmpSettings().to_json())

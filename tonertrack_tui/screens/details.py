@@ -425,6 +425,8 @@ class DetailsScreen(Screen):
             parts.append(value("community", "community"))
         parts += [value("timeout", "timeout", "{} s"), value("retries", "retries")]
         text = Text(" · ", style="dim").join(parts)
+        if record.get("invert_receptacles"):
+            text.append("\nwaste boxes: their level read as how full they are (inverted for this printer)")
         if any(k not in own for k in ("version", "community", "timeout", "retries")):
             text.append("\n* from the config's defaults", style="dim")
         return text

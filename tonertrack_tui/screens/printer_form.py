@@ -307,6 +307,10 @@ class PrinterFormScreen(ModalScreen[str | None]):
                     yield Label("%", classes="gap-label")
                 yield error("warning_pct")
                 yield error("error_pct")
+                with Horizontal(classes="row"):
+                    yield Label("", classes="field-label")
+                    yield Checkbox("Waste boxes report how full they are (inverted)", compact=True,
+                                   value=bool(record.get("invert_receptacles")), id="invert-receptacles")
                 yield Static("", id="test-result", markup=False)
             with Horizontal(id="buttons"):
                 yield Static("", id="form-status", markup=False)
@@ -567,7 +571,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
         window = settings.timeout * (settings.retries + 1)
         self._show_test(Text(f"Testing {address} with SNMPv{settings.version}… (up to {window:g} s; "
                              "the form stays usable)", style="italic"))
-        self.run_worker(self._run_test(address, settings, thresholds, self._test_seq), group="form-test",
+        self.run_worker(self._run_test(address, settings, thresholds, self._test_seq, self._inverted()),
+                        group="form-test",
                         exclusive=True, exit_on_error=False)
 
     def _show_test(self, text: Text) -> None:
@@ -576,16 +581,18 @@ class PrinterFormScreen(ModalScreen[str | None]):
         box.add_class("-shown")
         self.call_after_refresh(box.scroll_visible, animate=False)
 
-    async def _run_test(self, address: str, settings: SnmpSettings, thresholds, seq: int) -> None:
+    async def _run_test(self, address: str, settings: SnmpSettings, thresholds, seq: int,
+                        inverted: bool = False) -> None:
         poller = self.app.poller
         if poller is not None:
-            result = await self.app.snmp.run(poller.probe(address, settings, thresholds))
+            result = await self.app.snmp.run(poller.probe(address, settings, thresholds, invert_receptacles=inverted))
         else:
             from ..core.snmp import SnmpClient
 
             client = SnmpClient()
             try:
-                result = await poll_one(client, address, settings, cache=TargetCache(), thresholds=thresholds)
+                result = await poll_one(client, address, settings, cache=TargetCache(), thresholds=thresholds,
+                                        invert_receptacles=inverted)
             finally:
                 client.close()
         self.post_message(self.TestFinished(result, seq))
@@ -644,7 +651,12 @@ class PrinterFormScreen(ModalScreen[str | None]):
         thresholds = self._thresholds_from_form()
         if thresholds != (record.get("thresholds") or default_thresholds()):
             changes["thresholds"] = thresholds
+        if self._inverted() != bool(record.get("invert_receptacles")):
+            changes["invert_receptacles"] = self._inverted()
         return changes
+
+    def _inverted(self) -> bool:
+        return self.query_one("#invert-receptacles", Checkbox).value
 
     async def _save(self) -> None:
         store = self.app.store
@@ -653,6 +665,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
                 record = new_record(self._value("address"), name=self._value("name").strip(),
                                     location=self._value("location").strip(), snmp=self._snmp_from_form(),
                                     thresholds=self._thresholds_from_form())
+                record["invert_receptacles"] = self._inverted()
                 saved = await asyncio.to_thread(store.add, record)
             else:
                 changes = self._changes()
@@ -727,7 +740,10 @@ def describe_test(result: PollResult) -> Text:
     text.append_text(status_text(result.status))
     if result.reasons:
         text.append("  " + "; ".join(safe_text(r, limit=60) for r in result.reasons[:3]))
-    supplies = [supply_view(s, result.supplies) for s in result.supplies]
+    # the ones that need attention first: with 8 shown, a full waste box must not be the one cut
+    order = {"error": 0, "warning": 1}
+    supplies = sorted((supply_view(s, result.supplies) for s in result.supplies),
+                      key=lambda v: order.get(v.severity, 2))
     text.append("\nSupplies: ", style="dim")
     if supplies:
         text.append(", ".join(f"{v.label} {v.text}" for v in supplies[:8]))
