@@ -218,6 +218,9 @@ async def test_a_changed_printer_gets_its_line_drawn_again(data):
         table._frame_style = table.rich_style
         assert "14 %" in table.render_line(1 + index).text
         table._frame_style = None
+        # and the screen was repainted with it (not only the line if asked)
+        screen_text = app.export_screenshot().replace("&#160;", " ")
+        assert "14 %" in screen_text and "15 %" not in screen_text
 
 
 async def test_full_collections_are_the_apps_own_while_it_runs(data):
@@ -239,3 +242,32 @@ async def test_full_collections_are_the_apps_own_while_it_runs(data):
         app._collect_garbage()
         assert app._gc_full_due_at is None  # ran once idle
     assert gc.get_threshold() == before
+
+
+async def test_a_row_changed_off_screen_shows_its_new_values_when_scrolled_to(tmp_path):
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[polling]\ninterval_s = 3600\n")
+    store = Store(tmp_path / "data")
+    records = [new_record(f"10.0.1.{i}", name=f"P{i:02d}") for i in range(1, 61)]
+    store.transact(lambda existing: existing.extend(records), audit=None)
+    store.record_poll([(r["id"], snapshot(r["address"], r["name"], 50)) for r in records])
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")  # by name: P60 is the last row, far below the screen
+        await pilot.pause()
+        table = app.screen.query_one(PrinterTable)
+        last = records[-1]
+        assert shown(app)[-1] == last["id"] and table.scroll_y == 0
+        store.record_poll([(last["id"], snapshot(last["address"], last["name"], 15))])
+        await app.reload_records()
+        await pilot.pause()
+        await pilot.press("G")
+        await pilot.pause()
+        await pilot.pause()
+        table._frame_style = table.rich_style
+        y = 1 + shown(app).index(last["id"]) - int(table.scroll_y)
+        text = table.render_line(y).text
+        table._frame_style = None
+        assert "P60" in text and "15 %" in text, text

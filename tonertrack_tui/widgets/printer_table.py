@@ -155,27 +155,38 @@ class PrinterTable(DataTable):
             key = self._row_keys[printer_id] = RowKey(printer_id)
         return key
 
+    def _window(self) -> tuple[int, int]:
+        """The row indices on screen now (with a row to spare at either end)."""
+        header = self.header_height if self.show_header else 0
+        first = max(0, int(self.scroll_y) - 1)
+        return first, first + max(0, self.size.height - header) + 2
+
     def show(self, rows: list[PrinterRow], now: datetime) -> None:
         self._rows, self._now = rows, now
         self._ensure_columns()
         selected = self.selected_id
         order = [r.id for r in rows]
         columns = self._column_keys
-        updated = False
+        first, last = self._window()
+        updated = repaint = False
         with self.app.batch_update():
             for row in rows:
                 changed = self._refresh_cells(row, now)
-                if changed and row.id in self._positions:
+                position = self._positions.get(row.id)
+                if changed and position is not None:
                     # what DataTable.update_cell does, without a refresh of the widget per cell
                     data = self._data[self._row_key(row.id)]
                     for key, cell in changed.items():
                         data[columns[key]] = cell
                     updated = True
+                    repaint = repaint or first <= position < last
             if updated:
                 self._update_count += 1
-                self.refresh()
             if order != self._order:
-                self._reorder(order)
+                # during a poll most changes are to rows off screen: no repaint for those
+                self._reorder(order, repaint=repaint or order[first:last] != self._order[first:last])
+            elif repaint:
+                self.refresh()
             if selected is not None and selected in self._positions:
                 index = self._positions[selected]
                 if index != self.cursor_row:
@@ -211,7 +222,7 @@ class PrinterTable(DataTable):
         self._age_due[row.id] = age_changes_at(row.last_poll_at, now)
         return changed
 
-    def _reorder(self, order: list[str]) -> None:
+    def _reorder(self, order: list[str], *, repaint: bool = True) -> None:
         """Show the rows in `order`: drop the ones filtered out, append new ones, reorder all at once.
 
         DataTable.remove_row is O(rows) per row and clear() + add_row renders and measures
@@ -248,7 +259,10 @@ class PrinterTable(DataTable):
         self._require_update_dimensions = True
         self.cursor_coordinate = self.cursor_coordinate  # clamped to the new row count
         # a layout pass of the whole screen only when the table's height can change
-        self.refresh(layout=len(order) != count_before)
+        if len(order) != count_before:
+            self.refresh(layout=True)
+        elif repaint:
+            self.refresh()
         self.check_idle()
 
     def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
