@@ -50,14 +50,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from .fsutil import FileLock, atomic_write_bytes, ensure_private_dir
+from .fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir
 
 COUNTER32 = 2**32
 WRAP_MARGIN = 10**6
@@ -283,18 +282,9 @@ class History:
         return line
 
     def _append_lines(self, printer_id: str, lines: list[dict[str, Any]]) -> None:
-        path = self.file_of(printer_id)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            fence = size > 0 and os.pread(fd, 1, size - 1) != b"\n"  # a torn line from a killed writer
-            for i, line in enumerate(lines):
-                data = json.dumps(line, separators=(",", ":")).encode() + b"\n"
-                if fence and i == 0:
-                    data = b"\n" + data
-                os.write(fd, data)
-        finally:
-            os.close(fd)
+        # one write per line; a torn line of a killed writer is fenced off (fsutil.append_lines)
+        append_lines(self.file_of(printer_id), [json.dumps(line, separators=(",", ":")).encode() for line in lines],
+                     fsync=False, mode=0o600)
 
     def import_months(
         self,
