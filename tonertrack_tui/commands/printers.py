@@ -6,7 +6,6 @@ import argparse
 import functools
 import ipaddress
 import sys
-from dataclasses import replace
 from typing import Any, Callable
 
 from ..core.address import AddressError, parse_address
@@ -91,7 +90,7 @@ def _find(store: Store, key: str) -> dict[str, Any]:
 
 def _checked_snmp(own: dict[str, Any], config: Config) -> dict[str, Any]:
     """The printer's own SNMP settings after checking them over the config's defaults."""
-    merged = replace(config.default_snmp(), **{k: v for k, v in own.items() if v not in (None, "")})
+    merged = config.default_snmp().overridden(own)
     try:
         merged = merged.validated()
     except CredentialError as exc:

@@ -68,6 +68,11 @@ class SnmpSettings:
     timeout: float = 1.0
     retries: int = 1
 
+    def overridden(self, own: dict[str, Any]) -> SnmpSettings:
+        """These settings (the config's defaults) with a printer's own values on top; keys that
+        are not SNMP settings and blank values are ignored. Not validated."""
+        return replace(self, **{k: v for k, v in own.items() if k in _FIELDS and v not in (None, "")})
+
     def validated(self) -> SnmpSettings:
         """Return a normalised copy, or raise CredentialError naming what is wrong."""
         version = str(self.version).strip().lower().removeprefix("v")
@@ -122,3 +127,6 @@ class SnmpSettings:
         d = d or {}
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known and v is not None})
+
+
+_FIELDS = frozenset(f.name for f in fields(SnmpSettings))

@@ -20,7 +20,7 @@ import os
 import socket
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -163,8 +163,7 @@ class FleetPollSummary:
 
 def settings_for(record: dict[str, Any], defaults: SnmpSettings) -> SnmpSettings:
     """A printer's SNMP settings: its own where set, the config's defaults elsewhere."""
-    own = {k: v for k, v in (record.get("snmp") or {}).items() if v not in (None, "")}
-    merged = replace(defaults, **{k: v for k, v in own.items() if k in SnmpSettings.__slots__})  # type: ignore[attr-defined]
+    merged = defaults.overridden(record.get("snmp") or {})
     try:
         return merged.validated()
     except CredentialError:

@@ -40,7 +40,7 @@ import io
 import json
 import re
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -222,9 +222,9 @@ def _v2_time(value: Any) -> str | None:
 
 def _checked_snmp(own: dict[str, Any], default_snmp: SnmpSettings) -> dict[str, Any]:
     """A printer's own SNMP settings, checked together with the defaults they override."""
-    known = {k: v for k, v in own.items() if k in SnmpSettings.__slots__ and v not in (None, "")}  # type: ignore[attr-defined]
-    merged = replace(default_snmp, **known).validated()
-    return {k: getattr(merged, k) for k in known}
+    merged = default_snmp.overridden(own).validated()
+    return {k: getattr(merged, k) for k, v in own.items()
+            if k in SnmpSettings.__slots__ and v not in (None, "")}  # type: ignore[attr-defined]
 
 
 def parse_v2(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list[ImportRow], list[str]]:

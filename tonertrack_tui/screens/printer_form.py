@@ -9,7 +9,6 @@ the device once with what is on the form, without saving anything.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any, Callable
 
 from rich.text import Text
@@ -540,9 +539,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         return thresholds
 
     def _settings_from_form(self) -> SnmpSettings:
-        own = {k: v for k, v in self._snmp_from_form().items() if v not in (None, "")}
-        known = set(SnmpSettings().to_json())
-        return replace(self._defaults(), **{k: v for k, v in own.items() if k in known}).validated()
+        return self._defaults().overridden(self._snmp_from_form()).validated()
 
     # -- test -------------------------------------------------------------------------------------
 
