@@ -183,13 +183,18 @@ class TonerTrackApp(App):
 
     def _take_arrived(self) -> None:
         """Apply the poll results the SNMP thread handed over since the last refresh."""
-        offline_after = self.config.polling.offline_after if self.config else 3
         while self._arrived:
-            printer_id, result = self._arrived.popleft()
-            mine = self.records.get(printer_id)
-            if mine is not None:
-                apply_poll(mine, result, offline_after)
-                self.mark_dirty(printer_id)
+            self._apply_result(*self._arrived.popleft())
+
+    def _apply_result(self, printer_id: str, result: PollResult) -> None:
+        """A poll result into the app's copy of the record, as the store applies it."""
+        mine = self.records.get(printer_id)
+        if mine is None:
+            return
+        apply_poll(mine, result, self.config.polling.offline_after if self.config else 3)
+        self.mark_dirty(printer_id)
+        if result.reachable:  # the row from the result itself, not from its JSON parsed back
+            self._rows[printer_id] = row_for(mine, result)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
@@ -372,10 +377,7 @@ class TonerTrackApp(App):
         except Exception as exc:
             self.notify(f"{type(exc).__name__}: {exc}", title="Poll failed", severity="error")
             return
-        mine = self.records.get(record["id"])
-        if mine is not None:
-            apply_poll(mine, result, self.config.polling.offline_after)
-            self.mark_dirty(record["id"])
+        self._apply_result(record["id"], result)
         self._store_token = self.store.token if self.store else None
         from .core.textsafe import safe_text
 
