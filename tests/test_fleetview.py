@@ -58,3 +58,10 @@ def test_filter_words_match_anywhere_casefolded():
     assert [x.id for x in select_rows(r, query="hq RECEP")] == ["p0"]
     assert [x.id for x in select_rows(r, query="10.0.0")] == ["p1", "p0"]  # status, then name
     assert matches(r[1], "  ") and not matches(r[1], "lab hq")
+
+
+def test_ago_text_reads_as_a_sentence():
+    from tonertrack_tui.core.fleetview import ago_text
+
+    assert ago_text(NOW - timedelta(seconds=20), NOW) == "just now"
+    assert ago_text(NOW - timedelta(minutes=5), NOW) == "5m ago"

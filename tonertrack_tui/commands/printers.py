@@ -98,6 +98,12 @@ def _checked_snmp(own: dict[str, Any], config: Config) -> dict[str, Any]:
     return {k: getattr(merged, k) for k in own}
 
 
+def _add_invert_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--invert-receptacles", action=argparse.BooleanOptionalAction, default=None,
+                   help="the device counts its waste boxes the other way round (its level is how full the "
+                        "box is, not the space left that RFC 3805 defines)")
+
+
 def _name_arg(value: str | None) -> str | None:
     if value is None:
         return None
@@ -358,9 +364,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--location", metavar="L", help="location / group (kept over print-server sync)")
     p.add_argument("--notes", metavar="TEXT", help="free text")
     p.add_argument("--poll", action="store_true", help="poll it once right away")
-    p.add_argument("--invert-receptacles", action=argparse.BooleanOptionalAction, default=None,
-                   help="the device counts its waste boxes the other way round (its level is how full the "
-                        "box is, not the space left that RFC 3805 defines)")
+    _add_invert_option(p)
     add_snmp_options(p)
     p.set_defaults(func=run_add)
 
@@ -375,9 +379,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--address", dest="new_address", metavar="NEW", help="new address (e.g. the queue moved)")
     p.add_argument("--notes", metavar="TEXT", help="free text (\"\" clears it)")
     p.add_argument("--reset-snmp", action="store_true", help="drop the printer's own SNMP settings: use the config's")
-    p.add_argument("--invert-receptacles", action=argparse.BooleanOptionalAction, default=None,
-                   help="the device counts its waste boxes the other way round (its level is how full the "
-                        "box is, not the space left that RFC 3805 defines)")
+    _add_invert_option(p)
     add_snmp_options(p)
     p.set_defaults(func=run_edit)
 

@@ -199,6 +199,12 @@ def age_text(when: datetime | None, now: datetime) -> str:
     return f"{seconds // 86400}d"
 
 
+def ago_text(when: datetime, now: datetime) -> str:
+    """An age in a sentence: "just now", "5m ago"."""
+    age = age_text(when, now)
+    return "just now" if age == "now" else f"{age} ago"
+
+
 def age_changes_at(when: datetime | None, now: datetime) -> datetime:
     """When `age_text(when, …)` will next read differently from what it reads at `now`."""
     if when is None:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..core.fleet import settings_for
-from ..core.fleetview import PrinterRow, age_text, last_result, no_reply_text, parse_time, supply_view
+from ..core.fleetview import PrinterRow, ago_text, last_result, no_reply_text, parse_time, supply_view
 from ..core.forecast import forecast_supplies
 from ..core.model import PollResult
 from ..core.status import ERROR_FLAGS, WARNING_FLAGS, reason_items, worst_supply
@@ -35,8 +35,7 @@ REASON_STYLE = {"error": ("✖", "bold red"), "warning": ("▲", "yellow"), "off
 def when_text(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
-    age = age_text(when, now)
-    return f"{when.astimezone().strftime('%Y-%m-%d %H:%M')} ({'just now' if age == 'now' else f'{age} ago'})"
+    return f"{when.astimezone().strftime('%Y-%m-%d %H:%M')} ({ago_text(when, now)})"
 
 
 def uptime_text(seconds: int | None) -> str:
