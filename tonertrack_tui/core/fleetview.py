@@ -49,9 +49,9 @@ class PrinterRow:
     last_poll_at: datetime | None
     reasons: tuple[str, ...]
     # sort keys, worked out once per row rather than at every re-sort of the whole fleet
-    address_key: tuple = field(default=(), compare=False)
-    name_key: tuple = field(default=(), compare=False)
-    text: str = field(default="", compare=False)  # what a filter searches, casefolded
+    address_key: tuple = field(compare=False)
+    name_key: tuple = field(compare=False)
+    text: str = field(compare=False)  # what a filter searches, casefolded
 
 
 def no_reply_text(record: dict[str, Any]) -> str:
@@ -136,10 +136,7 @@ def matches(row: PrinterRow, query: str) -> bool:
 
 
 def _matches(row: PrinterRow, words: list[str]) -> bool:
-    if not words:
-        return True
-    haystack = row.text or " ".join((row.name, row.address, row.location, row.model, row.serial)).casefold()
-    return all(word in haystack for word in words)
+    return all(word in row.text for word in words)
 
 
 def _address_key(address: str) -> tuple:
@@ -151,20 +148,17 @@ def _address_key(address: str) -> tuple:
 
 
 def sort_key(column: str):
-    def name_key(row: PrinterRow):
-        return row.name_key or ((row.name or row.address).casefold(), _address_key(row.address))
-
     keys = {
-        "status": lambda r: (STATUS_RANK.get(r.status, 9), name_key(r)),
-        "name": name_key,
-        "address": lambda r: r.address_key or _address_key(r.address),
-        "location": lambda r: (r.location.casefold() or "\uffff", name_key(r)),
-        "model": lambda r: (r.model.casefold() or "\uffff", name_key(r)),
+        "status": lambda r: (STATUS_RANK.get(r.status, 9), r.name_key),
+        "name": lambda r: r.name_key,
+        "address": lambda r: r.address_key,
+        "location": lambda r: (r.location.casefold() or "\uffff", r.name_key),
+        "model": lambda r: (r.model.casefold() or "\uffff", r.name_key),
         "supply": lambda r: (r.supply.pct if r.supply and r.supply.pct is not None and not r.supply.receptacle
                              else (100 - r.supply.pct) if r.supply and r.supply.pct is not None else 101,
-                             name_key(r)),
-        "pages": lambda r: (r.pages if r.pages is not None else -1, name_key(r)),
-        "age": lambda r: (r.last_poll_at.timestamp() if r.last_poll_at else 0.0, name_key(r)),
+                             r.name_key),
+        "pages": lambda r: (r.pages if r.pages is not None else -1, r.name_key),
+        "age": lambda r: (r.last_poll_at.timestamp() if r.last_poll_at else 0.0, r.name_key),
     }
     return keys[column]
 

@@ -94,10 +94,6 @@ class LoopThread:
                     await outcome
             raise
 
-    def call(self, fn: Any, *args: Any) -> None:
-        """Run a plain function on the loop's thread, soon (fire and forget)."""
-        self.loop.call_soon_threadsafe(fn, *args)
-
     def close(self, cleanup: Any = None) -> None:
         """Cancel what still runs, let it finish, call `cleanup()` there, stop the thread."""
         with self._lock:
