@@ -192,14 +192,9 @@ def normalise_record(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _poll_view(record: dict[str, Any]) -> dict[str, Any]:
-    """The POLL_FIELDS of a record, with the defaults normalise_record would fill in."""
-    view = {}
-    for key in POLL_FIELDS:
-        value = record[key] if key in record else _DEFAULTS.get(key)
-        view[key] = json.loads(json.dumps(value)) if key not in record and isinstance(value, (dict, list)) else value
-    if not isinstance(view.get("snmp"), dict):
-        view["snmp"] = {}
-    return view
+    """The POLL_FIELDS of a record, with the defaults normalise_record fills in."""
+    full = normalise_record(dict(record))
+    return {key: full[key] for key in POLL_FIELDS}
 
 
 def masked_record(record: dict[str, Any], *, with_last_poll: bool = True) -> dict[str, Any]:
