@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import os
+import random
 import resource
 import socket
 import sys
@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tonertrack_tui.core.config import load_config, resolve_paths  # noqa: E402
-from tonertrack_tui.core.fleet import FleetPoller  # noqa: E402
-from tonertrack_tui.core.store import Store, new_record  # noqa: E402
-from tonertrack_tui.simfleet import Recording, SimFleet  # noqa: E402
+from tonertrack_tui.core.inventory.store import Store, new_record  # noqa: E402
+from tonertrack_tui.core.polling.fleet import FleetPoller  # noqa: E402
+from tonertrack_tui.demo.simulator import Recording, SimFleet  # noqa: E402
 
 
 def dead_ports(n: int) -> list[int]:

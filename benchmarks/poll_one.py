@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tonertrack_tui.core.collect import TargetCache  # noqa: E402
-from tonertrack_tui.core.credentials import SnmpSettings  # noqa: E402
-from tonertrack_tui.core.poller import poll_one  # noqa: E402
-from tonertrack_tui.core.snmp import SnmpClient  # noqa: E402
-from tonertrack_tui.simfleet import SimFleet  # noqa: E402
+from tonertrack_tui.core.polling.poller import poll_one  # noqa: E402
+from tonertrack_tui.core.printer.collect import TargetCache  # noqa: E402
+from tonertrack_tui.core.snmp.client import SnmpClient  # noqa: E402
+from tonertrack_tui.core.snmp.credentials import SnmpSettings  # noqa: E402
+from tonertrack_tui.demo.simulator import SimFleet  # noqa: E402
 
 
 async def measure(target: str, community: str, polls: int) -> dict:

@@ -36,11 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tonertrack_tui.core.config import Config  # noqa: E402
-from tonertrack_tui.core.history import History  # noqa: E402
-from tonertrack_tui.core.model import Identity, PollResult, Supply  # noqa: E402
-from tonertrack_tui.core.reports import build_report  # noqa: E402
-from tonertrack_tui.core.status import evaluate  # noqa: E402
-from tonertrack_tui.core.store import Store, new_record  # noqa: E402
+from tonertrack_tui.core.inventory.history import History  # noqa: E402
+from tonertrack_tui.core.inventory.store import Store, new_record  # noqa: E402
+from tonertrack_tui.core.printer.model import Identity, PollResult, Supply  # noqa: E402
+from tonertrack_tui.core.printer.status import evaluate  # noqa: E402
+from tonertrack_tui.core.reports.build import build_report  # noqa: E402
 
 COLOURS = ("black", "cyan", "magenta", "yellow")
 LOCATIONS = [f"Building {b} / floor {f}" for b in "ABCDE" for f in range(1, 5)]

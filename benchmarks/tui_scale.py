@@ -60,12 +60,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tonertrack_tui.app import create_app  # noqa: E402
-from tonertrack_tui.core.credentials import SnmpSettings  # noqa: E402
-from tonertrack_tui.core.model import PollResult  # noqa: E402
-from tonertrack_tui.core.poller import poll_targets, run_with_client  # noqa: E402
-from tonertrack_tui.core.status import evaluate  # noqa: E402
-from tonertrack_tui.core.store import Store, new_record  # noqa: E402
-from tonertrack_tui.simfleet import Recording, SimFleet  # noqa: E402
+from tonertrack_tui.core.inventory.store import Store, new_record  # noqa: E402
+from tonertrack_tui.core.polling.poller import poll_targets, run_with_client  # noqa: E402
+from tonertrack_tui.core.printer.model import PollResult  # noqa: E402
+from tonertrack_tui.core.printer.status import evaluate  # noqa: E402
+from tonertrack_tui.core.snmp.credentials import SnmpSettings  # noqa: E402
+from tonertrack_tui.demo.simulator import Recording, SimFleet  # noqa: E402
 
 TARGETS = {"start": 1.5, "filter": 0.100, "stall": 0.100, "rss": 150}
 HEARTBEAT_S = 0.010

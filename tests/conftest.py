@@ -16,14 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tonertrack_tui.simfleet import (
-    Agent,
-    Recording,
-    SimFleet,
-    V3User,
-    big_table_recording,
-    numeric_record,
-)
+from tonertrack_tui.demo.simulator import Agent, Recording, SimFleet, V3User, big_table_recording, numeric_record
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "tests" / "data"

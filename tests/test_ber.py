@@ -15,7 +15,7 @@ from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.proto.api import v1, v2c
 
-from tonertrack_tui.core import ber
+from tonertrack_tui.core.snmp import ber
 
 SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1)
 SUPPLY_LEVEL = (1, 3, 6, 1, 2, 1, 43, 11, 1, 1, 9)

@@ -10,6 +10,7 @@ import pytest
 from tonertrack_tui.cli import main
 from tonertrack_tui.commands.check import perf_label
 
+
 def run_check(capsys, *argv: str) -> tuple[int, str]:
     code = main(["check", *argv])
     out = capsys.readouterr().out

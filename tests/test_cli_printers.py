@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.cli import main
-from tonertrack_tui.core.model import Identity, PollResult
-from tonertrack_tui.core.store import Store
+from tonertrack_tui.core.inventory.store import Store
+from tonertrack_tui.core.printer.model import Identity, PollResult
 
 ROOT = Path(__file__).resolve().parent.parent
 

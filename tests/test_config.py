@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.core import config as cfg
-from tonertrack_tui.core.config import (
-    Config,
-    ConfigError,
-    Paths,
-    load_config,
-    resolve_paths,
-    save_settings,
-)
+from tonertrack_tui.core.config import Config, ConfigError, Paths, load_config, resolve_paths, save_settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 

@@ -12,12 +12,12 @@ import json
 import re
 
 import pytest
-
 from conftest import shared_walks_dir
-from tonertrack_tui.core.credentials import SnmpSettings
-from tonertrack_tui.core.poller import poll_targets
-from tonertrack_tui.core.snmp import SnmpClient
-from tonertrack_tui.simfleet import Recording, SimFleet
+
+from tonertrack_tui.core.polling.poller import poll_targets
+from tonertrack_tui.core.snmp.client import SnmpClient
+from tonertrack_tui.core.snmp.credentials import SnmpSettings
+from tonertrack_tui.demo.simulator import Recording, SimFleet
 
 WALKS = shared_walks_dir()
 NAMES = sorted(p.stem for p in WALKS.glob("*.snmprec")) if WALKS else []

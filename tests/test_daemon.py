@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_daemon_polls_notifies_stops_and_restarts_without_duplicates(sim_fleet, 
 
 
 def test_daemon_skips_a_round_when_the_fleet_is_busy(tmp_path):
-    from tonertrack_tui.core.fleet import FleetLock
+    from tonertrack_tui.core.polling.fleet import FleetLock
 
     data = tmp_path / "data"
     Store(data).transact(lambda records: records.append(new_record("127.0.0.1:9")), audit="add")

@@ -10,10 +10,12 @@ import json
 
 import pytest
 
-from tonertrack_tui.core import ber, decode as dec, mib
-from tonertrack_tui.core.decode import decode, decode_error_state, decode_octets, level_pct, text_value
-from tonertrack_tui.core.model import PollResult, Supply
-from tonertrack_tui.core.status import evaluate
+from tonertrack_tui.core.printer import decode as dec
+from tonertrack_tui.core.printer import mib
+from tonertrack_tui.core.printer.decode import decode, decode_error_state, decode_octets, level_pct, text_value
+from tonertrack_tui.core.printer.model import PollResult, Supply
+from tonertrack_tui.core.printer.status import evaluate
+from tonertrack_tui.core.snmp import ber
 
 S = mib.PRT_SUPPLIES_ENTRY
 IN = mib.PRT_INPUT_ENTRY
@@ -898,7 +900,7 @@ def test_module_has_the_functions_tested_here():
     ("consumed", "toner", 12, 100, 12, False, 12),  # toner is never inverted
 ])
 def test_invert_receptacle_levels(cls, kind, level, max_, pct, estimated, expected):
-    from tonertrack_tui.core.decode import invert_receptacle_levels
+    from tonertrack_tui.core.printer.decode import invert_receptacle_levels
 
     supply = Supply("1.1", "Box", "wasteToner", kind, cls, "percent", None, level, max_, pct, None,
                     estimated=estimated)

@@ -13,10 +13,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tonertrack_tui.core import ber, mib
-from tonertrack_tui.core.decode import decode, decode_octets, level_pct, text_value
-from tonertrack_tui.core.model import PollResult
-from tonertrack_tui.core.status import Thresholds, evaluate
+from tonertrack_tui.core.printer import mib
+from tonertrack_tui.core.printer.decode import decode, decode_octets, level_pct, text_value
+from tonertrack_tui.core.printer.model import PollResult
+from tonertrack_tui.core.printer.status import Thresholds, evaluate
+from tonertrack_tui.core.snmp import ber
 
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.cli import main
-from tonertrack_tui.core.credentials import SnmpSettings
-from tonertrack_tui.core.discover import RangeError, discover, expand_range, range_size
-from tonertrack_tui.core.snmp import SnmpClient
-from tonertrack_tui.core.store import Store, new_record
-from tonertrack_tui.simfleet import Agent, Recording, SimFleet, free_udp_ports
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.polling.discover import RangeError, discover, expand_range, range_size
+from tonertrack_tui.core.snmp.client import SnmpClient
+from tonertrack_tui.core.snmp.credentials import SnmpSettings
+from tonertrack_tui.demo.simulator import Agent, Recording, SimFleet, free_udp_ports
 
 DATA = Path(__file__).resolve().parent / "data"
 # .11 colour MFP, .12 mono laser, .13 a network switch, .14 inkjet; .10 and .15-.20 are silent

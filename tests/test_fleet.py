@@ -11,9 +11,9 @@ import pytest
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import load_config, resolve_paths
-from tonertrack_tui.core.fleet import FleetPollBusy, FleetPoller
-from tonertrack_tui.core.history import History
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.history import History
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.polling.fleet import FleetPollBusy, FleetPoller
 
 
 def dead_ports(n: int) -> list[int]:

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tonertrack_tui.core.fleetview import age_changes_at, age_text, matches, row_for, select_rows
-from tonertrack_tui.core.store import new_record
+from tonertrack_tui.core.inventory.store import new_record
+from tonertrack_tui.core.views.fleet import age_changes_at, age_text, matches, row_for, select_rows
 
 NOW = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
 
@@ -61,7 +61,7 @@ def test_filter_words_match_anywhere_casefolded():
 
 
 def test_ago_text_reads_as_a_sentence():
-    from tonertrack_tui.core.fleetview import ago_text
+    from tonertrack_tui.core.views.fleet import ago_text
 
     assert ago_text(NOW - timedelta(seconds=20), NOW) == "just now"
     assert ago_text(NOW - timedelta(minutes=5), NOW) == "5m ago"

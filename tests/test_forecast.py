@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tonertrack_tui.core.forecast import (
+from tonertrack_tui.core.analysis.forecast import (
     MIN_DAYS,
     STALE_DAYS,
     Forecast,
@@ -16,8 +16,8 @@ from tonertrack_tui.core.forecast import (
     forecast_supply,
     level_series,
 )
-from tonertrack_tui.core.history import History, Sample
-from tonertrack_tui.core.model import Supply
+from tonertrack_tui.core.inventory.history import History, Sample
+from tonertrack_tui.core.printer.model import Supply
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
 PID = "0123456789abcdef0123456789abcdef"

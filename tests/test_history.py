@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tonertrack_tui.core.history import (
+from tonertrack_tui.core.inventory.history import (
     COUNTER32,
     NOTE_RESET,
     NOTE_V2,

@@ -6,16 +6,16 @@ import stat
 
 import pytest
 
-from tonertrack_tui.core.credentials import SnmpSettings
-from tonertrack_tui.core.history import NOTE_V2, History, MonthlyPages
-from tonertrack_tui.core.importers import (
+from tonertrack_tui.core.inventory.history import NOTE_V2, History, MonthlyPages
+from tonertrack_tui.core.inventory.importers import (
     ImportFileError,
     apply_import,
     backup_bytes,
     plan_import,
     read_import,
 )
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
 V2 = {
     "10.11.83.81": {
@@ -218,7 +218,7 @@ def test_update_takes_settings_from_the_file(store, tmp_path):
 
 
 def test_backup_file_mode_is_private(tmp_path):
-    from tonertrack_tui.core.fsutil import atomic_write_bytes
+    from tonertrack_tui.core.util.fsutil import atomic_write_bytes
 
     out = tmp_path / "b.json"
     old = os.umask(0o022)

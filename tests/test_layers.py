@@ -38,7 +38,8 @@ def _ui_modules_loaded_by(module: str) -> list[str]:
 
 
 def test_core_modules_found():
-    for expected in ("ber", "decode", "mib", "model", "status", "textsafe", "collect", "snmp"):
+    for expected in ("snmp.ber", "printer.decode", "printer.mib", "printer.model", "printer.status",
+                     "util.textsafe", "printer.collect", "snmp.client", "inventory.store", "polling.fleet"):
         assert f"tonertrack_tui.core.{expected}" in CORE_MODULES
 
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tonertrack_tui.core.loopthread import LoopThread
+from tonertrack_tui.core.polling.loopthread import LoopThread
 
 
 @pytest.fixture

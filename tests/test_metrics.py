@@ -15,9 +15,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tonertrack_tui.cli import main
-from tonertrack_tui.core.metrics import exposition
-from tonertrack_tui.core.model import Alert, Identity, PollResult, Supply
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.printer.model import Alert, Identity, PollResult, Supply
+from tonertrack_tui.core.reports.metrics import exposition
 
 HOSTILE = 'Cyan "XL" \\ toner\nnext line \x1b[2J\x1b]0;title\x07[red]x[/]'
 
@@ -120,10 +120,11 @@ def test_hostile_label_values_are_escaped_and_safe(tmp_path):
 
 def test_hostile_recording_round_trips(sim_fleet, tmp_path):
     """A real poll of the hostile recording: every line of the exposition parses."""
-    from tonertrack_tui.core.poller import poll_targets, run_with_client
-    from tonertrack_tui.core.credentials import SnmpSettings
-    from tonertrack_tui.core.store import apply_poll
     import asyncio
+
+    from tonertrack_tui.core.inventory.store import apply_poll
+    from tonertrack_tui.core.polling.poller import poll_targets, run_with_client
+    from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
     async def go(client):
         return await poll_targets(client, [(sim_fleet.address(0), SnmpSettings(community="hostile"))])

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.core.config import CommandHook, EmailChannel, NotifyConfig, Webhook, load_config, resolve_paths
-from tonertrack_tui.core.fleet import FleetPoller
-from tonertrack_tui.core.notify import FAILED_FILE, PENDING_FILE, STATE_FILE, Notifier, mask_url
-from tonertrack_tui.core.store import Store, new_record
-from tonertrack_tui.simfleet import Recording, SimFleet
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.notify.notifier import FAILED_FILE, PENDING_FILE, STATE_FILE, Notifier, mask_url
+from tonertrack_tui.core.polling.fleet import FleetPoller
+from tonertrack_tui.demo.simulator import Recording, SimFleet
 
 DATA = Path(__file__).parent / "data"
 EVIL_NAME = 'Evil "}], {"x": 1} \\ $text'

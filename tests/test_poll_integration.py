@@ -10,13 +10,13 @@ import sys
 import time
 
 import pytest
-
 from conftest import BIG_TABLE_ROWS, V3_USERS
+
 from tonertrack_tui.cli import main
-from tonertrack_tui.core.collect import TargetCache
-from tonertrack_tui.core.credentials import SnmpSettings
-from tonertrack_tui.core.poller import poll_one, poll_targets
-from tonertrack_tui.core.snmp import SnmpClient
+from tonertrack_tui.core.polling.poller import poll_one, poll_targets
+from tonertrack_tui.core.printer.collect import TargetCache
+from tonertrack_tui.core.snmp.client import SnmpClient
+from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
 CONTROL = {chr(c) for c in range(32)} | {"\x7f", "\x1b", "\x9b", "\x9d"}
 

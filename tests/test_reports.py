@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.cli import main
-from tonertrack_tui.core import fsutil
 from tonertrack_tui.core.config import Config
-from tonertrack_tui.core.history import History, Sample
-from tonertrack_tui.core.model import Identity, PollResult, Supply
-from tonertrack_tui.core.reports import (
+from tonertrack_tui.core.inventory.history import History, Sample
+from tonertrack_tui.core.inventory.store import Store, UnknownPrinter, new_record
+from tonertrack_tui.core.printer.model import Identity, PollResult, Supply
+from tonertrack_tui.core.printer.status import evaluate
+from tonertrack_tui.core.reports.build import (
     BOM,
     BadMonth,
     BadPeriod,
@@ -34,8 +35,7 @@ from tonertrack_tui.core.reports import (
     usage_report,
     write_report,
 )
-from tonertrack_tui.core.status import evaluate
-from tonertrack_tui.core.store import Store, UnknownPrinter, new_record
+from tonertrack_tui.core.util import fsutil
 
 TODAY = date(2025, 4, 10)
 NOW = datetime(2025, 4, 10, 12, 0, tzinfo=timezone.utc)

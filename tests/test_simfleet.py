@@ -9,6 +9,7 @@ import time
 
 import pytest
 import pytest_asyncio
+from conftest import BIG_TABLE_ROWS, DATA_DIR, RECORDINGS, V3_USERS
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     ContextData,
@@ -27,8 +28,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
     usmHMACSHAAuthProtocol,
 )
 
-from conftest import BIG_TABLE_ROWS, DATA_DIR, RECORDINGS, V3_USERS
-from tonertrack_tui.simfleet import (
+from tonertrack_tui.demo.simulator import (
     Agent,
     Recording,
     SimFleet,

@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.credentials import SnmpSettings
-from tonertrack_tui.core.history import History, Sample
-from tonertrack_tui.core.model import PollResult
-from tonertrack_tui.core.poller import poll_targets, run_with_client
-from tonertrack_tui.core.status import worst_supply
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.history import History, Sample
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.polling.poller import poll_targets, run_with_client
+from tonertrack_tui.core.printer.model import PollResult
+from tonertrack_tui.core.printer.status import worst_supply
+from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
 FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from tonertrack_tui.core import ber, mib
-from tonertrack_tui.core.decode import decode
-from tonertrack_tui.core.model import Alert, PollResult, Supply
-from tonertrack_tui.core.status import (
-    ERROR, OK, UNKNOWN, WARNING, Thresholds, evaluate, supply_label, supply_severity, worst_supply,
+from tonertrack_tui.core.printer import mib
+from tonertrack_tui.core.printer.decode import decode
+from tonertrack_tui.core.printer.model import Alert, PollResult, Supply
+from tonertrack_tui.core.printer.status import (
+    ERROR,
+    OK,
+    UNKNOWN,
+    WARNING,
+    Thresholds,
+    evaluate,
+    supply_label,
+    supply_severity,
+    worst_supply,
 )
+from tonertrack_tui.core.snmp import ber
 
 
 def sup(index="1.1", description="Black Toner", *, kind="toner", color="black", pct=50, note=None,

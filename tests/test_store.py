@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tonertrack_tui.core import fsutil
-from tonertrack_tui.core.model import Identity, PollResult, Supply
-from tonertrack_tui.core.store import (
+from tonertrack_tui.core.inventory.store import (
     DuplicatePrinter,
     Store,
     StoreCorrupt,
@@ -22,6 +20,8 @@ from tonertrack_tui.core.store import (
     masked_record,
     new_record,
 )
+from tonertrack_tui.core.printer.model import Identity, PollResult, Supply
+from tonertrack_tui.core.util import fsutil
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS = ("s3cret-community", "auth-key-123456", "priv-key-123456")
@@ -296,7 +296,7 @@ def test_stale_temp_files_are_cleaned_under_the_lock(store):
 
 WRITER = textwrap.dedent("""
     import sys
-    from tonertrack_tui.core.store import Store, new_record
+    from tonertrack_tui.core.inventory.store import Store, new_record
     store = Store(sys.argv[1])
     net = int(sys.argv[2])
     for i in range(200):
@@ -321,7 +321,7 @@ def test_two_processes_adding_200_each(store):
 
 def test_record_poll_line_path_writes_what_a_full_transaction_writes(tmp_path):
     """record_poll parses only the polled printers' lines; the file must come out the same."""
-    from tonertrack_tui.core.status import evaluate
+    from tonertrack_tui.core.printer.status import evaluate
 
     def fill(store: Store) -> list[str]:
         ids = []
@@ -349,7 +349,7 @@ def test_record_poll_line_path_writes_what_a_full_transaction_writes(tmp_path):
 
 
 def test_an_append_after_a_torn_line_starts_on_a_line_of_its_own(tmp_path):
-    from tonertrack_tui.core.fsutil import append_lines
+    from tonertrack_tui.core.util.fsutil import append_lines
 
     log = tmp_path / "audit.log"
     log.write_bytes(b'{"time": "2025-01-01T00:00:00Z"}\n{"time": "2025-01-0')  # a writer killed mid-write
@@ -361,7 +361,7 @@ def test_an_append_after_a_torn_line_starts_on_a_line_of_its_own(tmp_path):
 
 
 def test_load_for_polling_reads_only_what_a_poll_needs(store):
-    from tonertrack_tui.core.store import POLL_FIELDS
+    from tonertrack_tui.core.inventory.store import POLL_FIELDS
 
     a = store.add(new_record("10.0.0.1", name="A", snmp={"community": "c1"}))
     b = store.add(new_record("10.0.0.2", location="B2"))

@@ -10,14 +10,14 @@ import textwrap
 import time
 from pathlib import Path
 
-from tonertrack_tui.core import fsutil
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.util import fsutil
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 60  # two writers killed per round: 120 kills
 WRITER = textwrap.dedent("""
     import sys
-    from tonertrack_tui.core.store import Store, new_record
+    from tonertrack_tui.core.inventory.store import Store, new_record
     store = Store(sys.argv[1])
     wid = int(sys.argv[2])
     print("READY", flush=True)

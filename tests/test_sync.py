@@ -12,8 +12,8 @@ import pytest
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import SyncSource
-from tonertrack_tui.core.store import Store, new_record
-from tonertrack_tui.core.sync import (
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.sync.plan import (
     PlanChanged,
     SyncSourceError,
     address_from_port,

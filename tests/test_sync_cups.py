@@ -16,8 +16,8 @@ import time
 import pytest
 
 from tonertrack_tui.core.config import SyncSource
-from tonertrack_tui.core.store import Store, new_record
-from tonertrack_tui.core.sync import SyncSourceError, apply_plan, plan_sync, read_source
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.sync.plan import SyncSourceError, apply_plan, plan_sync, read_source
 
 CUPSD = shutil.which("cupsd") or (os.path.exists("/usr/sbin/cupsd") and "/usr/sbin/cupsd")
 LPADMIN = shutil.which("lpadmin") or (os.path.exists("/usr/sbin/lpadmin") and "/usr/sbin/lpadmin")

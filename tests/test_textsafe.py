@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tonertrack_tui.core.textsafe import MAX_TEXT, csv_cell, safe_optional, safe_text
+from tonertrack_tui.core.util.textsafe import MAX_TEXT, csv_cell, safe_optional, safe_text
 
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 ESC, BEL, ST = "\x1b", "\x07", "\x1b\\"

@@ -8,8 +8,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from tonertrack_tui.core.history import COUNTER32, History, Sample
-from tonertrack_tui.core.trends import daily_pages, known, level_series
+from tonertrack_tui.core.analysis.trends import daily_pages, known, level_series
+from tonertrack_tui.core.inventory.history import COUNTER32, History, Sample
 
 PID = "a" * 32
 TODAY = date(2025, 3, 5)
@@ -121,6 +121,6 @@ def test_known_drops_gaps():
 
 
 def test_trends_imports_no_ui():
-    code = ("import sys, tonertrack_tui.core.trends; "
+    code = ("import sys, tonertrack_tui.core.analysis.trends; "
             "sys.exit(1 if {'textual', 'rich'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

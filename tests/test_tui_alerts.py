@@ -9,9 +9,9 @@ import pytest
 from textual.widgets import DataTable
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.model import Alert, Identity, PollResult, Supply
-from tonertrack_tui.core.status import evaluate
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.printer.model import Alert, Identity, PollResult, Supply
+from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.screens.alerts import EMPTY, AlertsScreen
 from tonertrack_tui.screens.details import DetailsScreen
 from tonertrack_tui.screens.printers import PrintersScreen

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.history import History, Sample
-from tonertrack_tui.core.model import Alert, Identity, PollResult, Supply, Tray
-from tonertrack_tui.core.status import evaluate
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.history import History, Sample
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.printer.model import Alert, Identity, PollResult, Supply, Tray
+from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.screens.details import DetailsScreen
 from tonertrack_tui.screens.help import HelpScreen
 from tonertrack_tui.screens.load_error import LoadErrorScreen

@@ -10,10 +10,10 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.history import History, Sample
-from tonertrack_tui.core.model import Identity, PollResult, Supply
-from tonertrack_tui.core.status import evaluate
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.history import History, Sample
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.printer.model import Identity, PollResult, Supply
+from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.screens.details import DetailsScreen
 from tonertrack_tui.screens.export import ExportScreen
 from tonertrack_tui.screens.printers import PrintersScreen

@@ -12,11 +12,11 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.demo.simulator import SimFleet
 from tonertrack_tui.screens.confirm import ConfirmScreen
 from tonertrack_tui.screens.printer_form import PrinterFormScreen
 from tonertrack_tui.screens.printers import PrintersScreen
-from tonertrack_tui.simfleet import SimFleet
 
 DATA = Path(__file__).resolve().parent / "data"
 

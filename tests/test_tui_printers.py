@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.model import Identity, PollResult, Supply
-from tonertrack_tui.core.status import evaluate
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.printer.model import Identity, PollResult, Supply
+from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.screens.details import DetailsScreen
 from tonertrack_tui.screens.printers import PrintersScreen
 from tonertrack_tui.widgets.printer_table import PrinterTable

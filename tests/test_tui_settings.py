@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, Label, Static
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
 from tonertrack_tui.screens.printers import PrintersScreen
 from tonertrack_tui.screens.settings import SettingsScreen
 

@@ -24,11 +24,11 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.signal import Signal
 
-from .core.fleet import FleetPollBusy, describe_holder
-from .core.fleetview import PrinterRow, row_for
-from .core.loopthread import LoopThread
-from .core.model import PollResult
-from .core.store import StoreError, apply_poll
+from .core.inventory.store import StoreError, apply_poll
+from .core.polling.fleet import FleetPollBusy, describe_holder
+from .core.polling.loopthread import LoopThread
+from .core.printer.model import PollResult
+from .core.views.fleet import PrinterRow, row_for
 from .services import Services
 
 TTY_CHECK_S = 5.0
@@ -379,7 +379,7 @@ class TonerTrackApp(App):
             return
         self._apply_result(record["id"], result)
         self._store_token = self.store.token if self.store else None
-        from .core.textsafe import safe_text
+        from .core.util.textsafe import safe_text
 
         self.notify(f"{safe_text(name, limit=60)}: {result.status}" if result.reachable
                     else f"{safe_text(name, limit=60)}: {safe_text(result.reasons[0] if result.reasons else 'no reply')}",

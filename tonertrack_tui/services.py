@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .core.config import Config, ConfigError, Paths, load_config, resolve_paths
-from .core.fleet import FleetPoller
-from .core.store import Store, StoreError
+from .core.inventory.store import Store, StoreError
+from .core.polling.fleet import FleetPoller
 
 
 def utc_clock() -> datetime:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tonertrack_tui.simfleet import Recording, SimFleet
+from tonertrack_tui.demo.simulator import Recording, SimFleet
 
 from .hostile import SlowAgent, read_tallies, recordings, write_tally
 

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tonertrack_tui.simfleet import oid_sort_key
+from tonertrack_tui.demo.simulator import oid_sort_key
 
 # name -> raw bytes a device sends
 HOSTILE: dict[str, bytes] = {

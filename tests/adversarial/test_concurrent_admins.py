@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
 
 REPO = Path(__file__).resolve().parents[2]
 

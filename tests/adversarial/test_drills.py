@@ -18,8 +18,8 @@ import pytest
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.cli import main
-from tonertrack_tui.core import fsutil
-from tonertrack_tui.core.store import Store, StoreWriteError, new_record
+from tonertrack_tui.core.inventory.store import Store, StoreWriteError, new_record
+from tonertrack_tui.core.util import fsutil
 from tonertrack_tui.screens.load_error import LoadErrorScreen
 
 from .hostile import tally
@@ -145,7 +145,7 @@ def test_failed_writes_keep_the_file_and_say_so(tmp_path, monkeypatch, capsys, c
     def failing_write(path, data_, mode=0o600):
         raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr("tonertrack_tui.core.store.atomic_write_bytes", failing_write)
+    monkeypatch.setattr("tonertrack_tui.core.inventory.store.atomic_write_bytes", failing_write)
     with pytest.raises(StoreWriteError) as info:
         store.add(new_record("192.0.2.2"))
     assert os.strerror(code) in str(info.value)

@@ -12,14 +12,15 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tonertrack_tui.core import ber, mib
 from tonertrack_tui.core.config import ConfigError, SyncSource, load_config, resolve_paths
-from tonertrack_tui.core.credentials import SnmpSettings
-from tonertrack_tui.core.decode import decode
-from tonertrack_tui.core.importers import ImportFileError, parse_backup, parse_csv, parse_v2
-from tonertrack_tui.core.status import evaluate
-from tonertrack_tui.core.store import StoreCorrupt, StoreError, Store
-from tonertrack_tui.core.sync import SyncSourceError, parse_lpstat_v, parse_rpcclient, read_source
+from tonertrack_tui.core.inventory.importers import ImportFileError, parse_backup, parse_csv, parse_v2
+from tonertrack_tui.core.inventory.store import Store, StoreCorrupt, StoreError
+from tonertrack_tui.core.printer import mib
+from tonertrack_tui.core.printer.decode import decode
+from tonertrack_tui.core.printer.status import evaluate
+from tonertrack_tui.core.snmp import ber
+from tonertrack_tui.core.snmp.credentials import SnmpSettings
+from tonertrack_tui.core.sync.plan import SyncSourceError, parse_lpstat_v, parse_rpcclient, read_source
 
 from .hostile import HOSTILE, forbidden_in, strings_of, tally
 

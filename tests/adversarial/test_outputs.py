@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import CommandHook, NotifyConfig, Webhook
-from tonertrack_tui.core.notify import Notifier
-from tonertrack_tui.core.store import Store
+from tonertrack_tui.core.inventory.store import Store
+from tonertrack_tui.core.notify.notifier import Notifier
 
 from .hostile import CSV_TRIGGERS, HOSTILE, forbidden_in, strings_of, tally
 

@@ -9,8 +9,8 @@ import pytest
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.core.config import load_config, resolve_paths
-from tonertrack_tui.core.fleet import FleetPoller
-from tonertrack_tui.core.store import Store, new_record
+from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.polling.fleet import FleetPoller
 from tonertrack_tui.screens.details import DetailsScreen
 from tonertrack_tui.widgets.printer_table import PrinterTable
 

@@ -23,11 +23,11 @@ import sys
 
 from ..core.address import AddressError, parse_address
 from ..core.config import ConfigError, load_config, resolve_paths
-from ..core.fleet import thresholds_from_config
-from ..core.model import PollResult, Supply
-from ..core.poller import poll_targets, run_with_client
-from ..core.status import Thresholds, supply_label
-from ..core.textsafe import safe_text
+from ..core.polling.fleet import thresholds_from_config
+from ..core.polling.poller import poll_targets, run_with_client
+from ..core.printer.model import PollResult, Supply
+from ..core.printer.status import Thresholds, supply_label
+from ..core.util.textsafe import safe_text
 from .common import UsageError, add_snmp_options, snmp_settings_from_args
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
+from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
 
 
 class UsageError(Exception):

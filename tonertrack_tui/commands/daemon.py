@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 from ..core.config import ConfigError, load_config, resolve_paths
-from ..core.fleet import FleetPollBusy, FleetPoller
-from ..core.store import Store, StoreError
+from ..core.inventory.store import Store, StoreError
+from ..core.polling.fleet import FleetPollBusy, FleetPoller
 
 log = logging.getLogger("tonertrack.daemon")
 
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace, paths, config) -> int:
 
 class Daemon:
     def __init__(self, store: Store, config: Any, *, interval: float, once: bool = False) -> None:
-        from ..core.notify import Notifier
+        from ..core.notify.notifier import Notifier
 
         self.store = store
         self.config = config
@@ -193,7 +193,7 @@ class Daemon:
         path = self.config.metrics.textfile
         if not path:
             return
-        from ..core.metrics import exposition
+        from ..core.reports.metrics import exposition
         from .metrics import write_textfile
 
         try:
@@ -225,7 +225,7 @@ class Daemon:
 
 def _sync_function():
     try:
-        from ..core import sync
+        from ..core.sync import plan as sync
     except ImportError:
         return None
     for name in _SYNC_FUNCTIONS:

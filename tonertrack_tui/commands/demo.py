@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def prepare(data_root: Path, fleet) -> tuple[Path, Path]:
     """Write the demo config and inventory; returns (config file, data dir)."""
-    from ..core.store import Store, new_record
+    from ..core.inventory.store import Store, new_record
 
     config_file = data_root / "config.toml"
     data_dir = data_root / "data"
@@ -63,7 +63,7 @@ def prepare(data_root: Path, fleet) -> tuple[Path, Path]:
 def run(args: argparse.Namespace) -> int:
     try:
         from ..demo import DemoFleet
-        from ..simfleet import SimFleetError
+        from ..demo.simulator import SimFleetError
     except ImportError as exc:  # pragma: no cover - the venv of `make demo` has it
         print(f"tonertrack demo: {exc}", file=sys.stderr)
         return 1

@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from ..core.discover import CONFIRM_ABOVE, MAX_RANGE, RangeError, add_found, discover, expand_range, range_size
-from ..core.snmp import SnmpClient
-from ..core.textsafe import safe_text, terminal_json
+from ..core.polling.discover import CONFIRM_ABOVE, MAX_RANGE, RangeError, add_found, discover, expand_range, range_size
+from ..core.snmp.client import SnmpClient
+from ..core.util.textsafe import safe_text, terminal_json
 from .common import UsageError, add_snmp_options, snmp_overrides, snmp_settings_from_args
 from .printers import _checked_snmp, handle_errors, open_inventory
 

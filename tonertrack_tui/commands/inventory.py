@@ -8,17 +8,10 @@ import io
 import sys
 from pathlib import Path
 
-from ..core.fsutil import atomic_write_bytes
-from ..core.history import History
-from ..core.importers import (
-    FORMATS,
-    ImportFileError,
-    apply_import,
-    backup_bytes,
-    plan_import,
-    read_import,
-)
-from ..core.textsafe import csv_cell, safe_text
+from ..core.inventory.history import History
+from ..core.inventory.importers import FORMATS, ImportFileError, apply_import, backup_bytes, plan_import, read_import
+from ..core.util.fsutil import atomic_write_bytes
+from ..core.util.textsafe import csv_cell, safe_text
 from .common import write_stdout_bytes
 from .printers import handle_errors, open_inventory
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from ..core.address import AddressError, parse_address
 from ..core.config import ConfigError, load_config, resolve_paths
-from ..core.fsutil import atomic_write_bytes
-from ..core.metrics import exposition, fleet_registry
-from ..core.store import Store
+from ..core.inventory.store import Store
+from ..core.reports.metrics import exposition, fleet_registry
+from ..core.util.fsutil import atomic_write_bytes
 from .common import UsageError
 
 METRICS_HELP = "print the fleet as Prometheus metrics"

@@ -7,9 +7,9 @@ import asyncio
 import sys
 
 from ..core.address import AddressError, parse_address
-from ..core.model import PollResult
-from ..core.poller import poll_targets, run_with_client
-from ..core.textsafe import terminal_json
+from ..core.polling.poller import poll_targets, run_with_client
+from ..core.printer.model import PollResult
+from ..core.util.textsafe import terminal_json
 from .common import UsageError, add_snmp_options, snmp_settings_from_args
 
 HELP = "poll printers now and print what they need"

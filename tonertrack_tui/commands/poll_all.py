@@ -7,8 +7,8 @@ import asyncio
 import sys
 
 from ..core.config import ConfigError, load_config, resolve_paths
-from ..core.fleet import FleetPollBusy, FleetPoller
-from ..core.store import Store, StoreError
+from ..core.inventory.store import Store, StoreError
+from ..core.polling.fleet import FleetPollBusy, FleetPoller
 from .poll import exit_code, print_results
 
 

@@ -10,8 +10,7 @@ from typing import Any, Callable
 
 from ..core.address import AddressError, parse_address
 from ..core.config import Config, ConfigError, load_config, resolve_paths
-from ..core.credentials import CredentialError
-from ..core.store import (
+from ..core.inventory.store import (
     STATUSES,
     DuplicatePrinter,
     Store,
@@ -21,7 +20,8 @@ from ..core.store import (
     masked_record,
     new_record,
 )
-from ..core.textsafe import has_control, safe_text, terminal_json
+from ..core.snmp.credentials import CredentialError
+from ..core.util.textsafe import has_control, safe_text, terminal_json
 from .common import UsageError, add_snmp_options, snmp_overrides
 
 HELP = "the printer inventory: list, show, add, edit, remove"
@@ -234,7 +234,7 @@ def _poll_now(config: Config, store: Store, record: dict[str, Any]) -> dict[str,
     """Poll the new printer once through the fleet poller (saves the result and history)."""
     import asyncio
 
-    from ..core.fleet import FleetPoller
+    from ..core.polling.fleet import FleetPoller
 
     poller = FleetPoller(store, config)
 

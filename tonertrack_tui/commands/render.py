@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..core.model import PollResult, Supply
-from ..core.status import supply_label
-from ..core.textsafe import safe_text
+from ..core.printer.model import PollResult, Supply
+from ..core.printer.status import supply_label
+from ..core.util.textsafe import safe_text
 
 _NOTES = {
     "some_remaining": "some remaining",

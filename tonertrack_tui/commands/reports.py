@@ -6,8 +6,9 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from ..core.history import History
-from ..core.reports import (
+from ..core.inventory.history import History
+from ..core.inventory.store import UnknownPrinter
+from ..core.reports.build import (
     BadMonth,
     ReportError,
     ReportWriteError,
@@ -16,7 +17,6 @@ from ..core.reports import (
     parse_month,
     write_report,
 )
-from ..core.store import UnknownPrinter
 from .common import UsageError, write_stdout_bytes
 from .inventory import export_subparsers
 from .printers import handle_errors, open_inventory

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..core.sync import (
+from ..core.sync.plan import (
     CHANGE_KINDS,
     PlanChanged,
     SyncError,
@@ -16,7 +16,7 @@ from ..core.sync import (
     read_sources,
     select_sources,
 )
-from ..core.textsafe import safe_text, terminal_json
+from ..core.util.textsafe import safe_text, terminal_json
 from .printers import handle_errors, open_inventory
 
 HELP = "keep the inventory in step with print servers (Windows, CUPS, CSV)"

@@ -27,8 +27,8 @@ from typing import Any, Callable, Mapping, Sequence
 import platformdirs
 import tomli_w
 
-from .credentials import CredentialError, SnmpSettings, normalise_auth_proto, normalise_priv_proto
-from .fsutil import FileLock, atomic_write_bytes, ensure_private_dir
+from .snmp.credentials import CredentialError, SnmpSettings, normalise_auth_proto, normalise_priv_proto
+from .util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir
 
 APP_NAME = "tonertrack"
 CONFIG_ENV = "TONERTRACK_CONFIG"

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tonertrack_tui.simfleet import Agent, Recording, SimFleet, V3User, free_udp_ports
+from tonertrack_tui.demo.simulator import Agent, Recording, SimFleet, V3User, free_udp_ports
 
 DEMO_DIR = Path(__file__).resolve().parent
 
@@ -53,7 +53,7 @@ class DemoPrinter:
 
     def snmp_settings(self):
         """These settings as a core ``SnmpSettings``."""
-        from tonertrack_tui.core.credentials import SnmpSettings
+        from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
         return SnmpSettings(
             version=self.snmp_version,

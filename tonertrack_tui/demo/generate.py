@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 
 from tonertrack_tui.demo import DEMO_DIR, DEMO_PRINTERS, DemoPrinter
-from tonertrack_tui.simfleet import numeric_record, oid_sort_key
+from tonertrack_tui.demo.simulator import numeric_record, oid_sort_key
 
 COLORANT_INDEX = {"black": 1, "cyan": 2, "magenta": 3, "yellow": 4}
 # Supply types and classes (RFC 3805 / IANA-PRINTER-MIB).

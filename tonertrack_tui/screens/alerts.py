@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ..core.fleetview import age_text, problems
-from ..core.textsafe import safe_text
+from ..core.util.textsafe import safe_text
+from ..core.views.fleet import age_text, problems
 from ..widgets.status_badge import STATUS_STYLE
 from ..widgets.status_badge import WIDTH as STATUS_WIDTH
 from ..widgets.supply_list import mono_safe

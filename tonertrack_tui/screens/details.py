@@ -14,13 +14,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..core.fleet import settings_for
-from ..core.fleetview import PrinterRow, ago_text, last_result, no_reply_text, parse_time, supply_view
-from ..core.forecast import forecast_supplies
-from ..core.model import PollResult
-from ..core.status import ERROR_FLAGS, WARNING_FLAGS, reason_items, worst_supply
-from ..core.textsafe import safe_text
-from ..core.trends import daily_pages, known, level_series
+from ..core.analysis.forecast import forecast_supplies
+from ..core.analysis.trends import daily_pages, known, level_series
+from ..core.polling.fleet import settings_for
+from ..core.printer.model import PollResult
+from ..core.printer.status import ERROR_FLAGS, WARNING_FLAGS, reason_items, worst_supply
+from ..core.util.textsafe import safe_text
+from ..core.views.fleet import PrinterRow, ago_text, last_result, no_reply_text, parse_time, supply_view
 from ..widgets.sparkline import sparkline_text
 from ..widgets.status_badge import STATUS_STYLE, status_text
 from ..widgets.supply_list import SupplyList, mono_safe
@@ -379,7 +379,7 @@ class DetailsScreen(Screen):
         if poller is not None:
             return poller.history
         if self.app.store is not None:
-            from ..core.history import History
+            from ..core.inventory.history import History
 
             return History(self.app.store.data_dir)
         return None

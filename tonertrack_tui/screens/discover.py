@@ -18,9 +18,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ..core.discover import CONFIRM_ABOVE, RangeError, add_found, discover, expand_range, range_size
-from ..core.snmp import SnmpClient
-from ..core.textsafe import safe_text
+from ..core.polling.discover import CONFIRM_ABOVE, RangeError, add_found, discover, expand_range, range_size
+from ..core.snmp.client import SnmpClient
+from ..core.util.textsafe import safe_text
 
 
 class DiscoverScreen(Screen):

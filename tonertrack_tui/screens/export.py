@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ..core.config import display_path
-from ..core.reports import (
+from ..core.inventory.store import UnknownPrinter
+from ..core.reports.build import (
     PERIOD_REPORTS,
     BadMonth,
     ReportError,
@@ -31,8 +32,7 @@ from ..core.reports import (
     parse_month,
     write_report,
 )
-from ..core.store import UnknownPrinter
-from ..core.textsafe import safe_text
+from ..core.util.textsafe import safe_text
 
 REPORT_OPTIONS = [
     ("Monthly pages, every printer", "monthly"),
@@ -309,7 +309,7 @@ class ExportScreen(ModalScreen[None]):
         poller = self.app.poller
         if poller is not None:
             return poller.history
-        from ..core.history import History
+        from ..core.inventory.history import History
 
         if self.app.store is not None and self.app.config is not None:
             return History.from_config(self.app.store.data_dir, self.app.config)

@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from ..core.textsafe import safe_text
+from ..core.util.textsafe import safe_text
 
 
 class LoadErrorScreen(ModalScreen):

@@ -22,14 +22,14 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..core.address import AddressError, parse_address
-from ..core.collect import TargetCache
-from ..core.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
-from ..core.fleet import thresholds_for, thresholds_from_config
-from ..core.fleetview import supply_view
-from ..core.model import PollResult
-from ..core.poller import poll_one
-from ..core.store import DuplicatePrinter, StoreError, default_thresholds, new_record
-from ..core.textsafe import safe_text
+from ..core.inventory.store import DuplicatePrinter, StoreError, default_thresholds, new_record
+from ..core.polling.fleet import thresholds_for, thresholds_from_config
+from ..core.polling.poller import poll_one
+from ..core.printer.collect import TargetCache
+from ..core.printer.model import PollResult
+from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
+from ..core.util.textsafe import safe_text
+from ..core.views.fleet import supply_view
 from ..widgets.status_badge import status_text
 
 VERSION_OPTIONS = [("SNMPv1", "1"), ("SNMPv2c", "2c"), ("SNMPv3", "3")]
@@ -584,7 +584,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         if poller is not None:
             result = await self.app.snmp.run(poller.probe(address, settings, thresholds, invert_receptacles=inverted))
         else:
-            from ..core.snmp import SnmpClient
+            from ..core.snmp.client import SnmpClient
 
             client = SnmpClient()
             try:

@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
-from ..core.fleetview import SORT_COLUMNS, select_rows, summarize
+from ..core.views.fleet import SORT_COLUMNS, select_rows, summarize
 from ..widgets.printer_table import PrinterTable
 from ..widgets.status_badge import STATUS_STYLE, mono_safe
 
@@ -255,7 +255,7 @@ class PrintersScreen(Screen):
     async def _delete(self, printer_id: str) -> None:
         import asyncio
 
-        from ..core.store import StoreError
+        from ..core.inventory.store import StoreError
 
         try:
             await asyncio.to_thread(self.app.store.remove, printer_id)

@@ -24,9 +24,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from ..core.config import SCHEMA, Config, ConfigError, display_path
-from ..core.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS
-from ..core.textsafe import safe_text
-from .printer_form import FieldCheck, VERSION_OPTIONS
+from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from ..core.util.textsafe import safe_text
+from .printer_form import VERSION_OPTIONS, FieldCheck
 
 MIN_KEY_LENGTH = 8
 _INTEGER = re.compile(r"^-?[0-9]{1,12}$")

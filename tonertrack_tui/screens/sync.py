@@ -14,8 +14,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ..core.sync import CHANGE_KINDS, SyncError, apply_plan, plan_sync, read_sources, select_sources
-from ..core.textsafe import safe_text
+from ..core.sync.plan import CHANGE_KINDS, SyncError, apply_plan, plan_sync, read_sources, select_sources
+from ..core.util.textsafe import safe_text
 from .confirm import ConfirmScreen
 
 

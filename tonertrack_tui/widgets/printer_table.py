@@ -15,7 +15,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from ..core.fleetview import PrinterRow, age_changes_at, age_text
+from ..core.views.fleet import PrinterRow, age_changes_at, age_text
 from .status_badge import WIDTH as STATUS_WIDTH
 from .status_badge import status_text
 from .supply_gauge import gauge_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from ..core.fleetview import SupplyView
+from ..core.views.fleet import SupplyView
 from .status_badge import SEVERITY_STYLE, mono_safe
 
 BLOCKS = " ▏▎▍▌▋▊▉█"

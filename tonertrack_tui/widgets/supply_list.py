@@ -12,9 +12,9 @@ from typing import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-from ..core.fleetview import supply_view
-from ..core.model import Supply, Tray
-from ..core.textsafe import safe_text
+from ..core.printer.model import Supply, Tray
+from ..core.util.textsafe import safe_text
+from ..core.views.fleet import supply_view
 from .status_badge import SEVERITY_STYLE, mono_safe  # noqa: F401  (screens import mono_safe from here too)
 from .supply_gauge import bar_text
 

@@ -60,12 +60,12 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from .address import AddressError, parse_address
-from .config import SyncSource
-from .credentials import SnmpSettings
-from .importers import ImportFileError, parse_csv
-from .store import Store, new_record
-from .textsafe import safe_text
+from ..address import AddressError, parse_address
+from ..config import SyncSource
+from ..inventory.importers import ImportFileError, parse_csv
+from ..inventory.store import Store, new_record
+from ..snmp.credentials import SnmpSettings
+from ..util.textsafe import safe_text
 
 MAX_FILE_BYTES = 64 << 20  # an export bigger than this is not a print server's queue list
 MAX_OUTPUT_BYTES = 32 << 20

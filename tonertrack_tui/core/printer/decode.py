@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import ber, mib
+from ..snmp import ber
+from ..util.textsafe import safe_optional
+from . import mib
 from .model import Alert, Identity, PollResult, Supply, Tray
-from .textsafe import safe_optional
 
 OID = tuple[int, ...]
 

@@ -36,9 +36,9 @@ from typing import Any, Iterable
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
-from .fleetview import last_result, parse_time
-from .status import STATUSES
-from .textsafe import safe_text
+from ..printer.status import STATUSES
+from ..util.textsafe import safe_text
+from ..views.fleet import last_result, parse_time
 
 ALERT_SEVERITIES = ("critical", "warning", "warning_binary", "other")
 LABEL_LIMIT = 200

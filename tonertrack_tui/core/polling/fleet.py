@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .collect import TargetCache
-from .credentials import CredentialError, SnmpSettings
-from .fsutil import ensure_private_dir, os_user
-from .history import History, sample_from_poll
-from .model import PollResult
+from ..inventory.history import History, sample_from_poll
+from ..printer.collect import TargetCache
+from ..printer.model import PollResult
+from ..printer.status import Thresholds
+from ..snmp.client import SnmpClient
+from ..snmp.credentials import CredentialError, SnmpSettings
+from ..util.fsutil import ensure_private_dir, os_user
 from .poller import poll_one, utc_now_iso
-from .snmp import SnmpClient
-from .status import Thresholds
 
 POLL_LOCK_FILE = "poll.lock"
 SUSPECT_LANE = 256  # printers that failed last time: they mostly wait, they cost no CPU

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
-from .history import page_delta
+from ..inventory.history import page_delta
 
 
 def _window(days: int, today: date | None) -> tuple[date, date, datetime]:

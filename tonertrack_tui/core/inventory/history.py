@@ -56,7 +56,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from .fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir
+from ..util.fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir
 
 COUNTER32 = 2**32
 WRAP_MARGIN = 10**6

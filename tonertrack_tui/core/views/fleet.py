@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from .model import PollResult, Supply
-from .status import STATUS_RANK, STATUSES, reason_items, supply_label, worst_supply
-from .textsafe import safe_text
+from ..printer.model import PollResult, Supply
+from ..printer.status import STATUS_RANK, STATUSES, reason_items, supply_label, worst_supply
+from ..util.textsafe import safe_text
 
 SORT_COLUMNS = ("status", "name", "address", "location", "model", "supply", "pages", "age")
 

@@ -22,8 +22,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ber, mib
-from .snmp import Endpoint, SnmpClient, SnmpError, SnmpTimeout
+from ..snmp import ber
+from ..snmp.client import Endpoint, SnmpClient, SnmpError, SnmpTimeout
+from . import mib
 
 OID = tuple[int, ...]
 

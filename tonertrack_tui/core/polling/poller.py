@@ -13,13 +13,14 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Awaitable, Callable, Iterable
 
-from . import ber, mib
-from .collect import Collected, TargetCache, collect
-from .credentials import SnmpSettings
-from .decode import decode, invert_receptacle_levels
-from .model import PollResult
-from .snmp import SnmpClient, SnmpError, SnmpTimeout
-from .status import UNKNOWN, Thresholds, evaluate
+from ..printer import mib
+from ..printer.collect import Collected, TargetCache, collect
+from ..printer.decode import decode, invert_receptacle_levels
+from ..printer.model import PollResult
+from ..printer.status import UNKNOWN, Thresholds, evaluate
+from ..snmp import ber
+from ..snmp.client import SnmpClient, SnmpError, SnmpTimeout
+from ..snmp.credentials import SnmpSettings
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, target just finished)
 
@@ -30,7 +31,7 @@ def utc_now_iso() -> str:
 
 def split_target(target: str, default_port: int = 161) -> tuple[str, int]:
     """ "host", "host:port", "[v6]:port" → (host, port). Validation lives in core/address.py."""
-    from .address import parse_address
+    from ..address import parse_address
 
     address = parse_address(target, default_port=default_port)
     return address.host, address.port

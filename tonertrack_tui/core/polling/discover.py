@@ -18,11 +18,12 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable
 
-from . import ber, mib
-from .address import Address
-from .credentials import SnmpSettings
-from .decode import decode_identity
-from .snmp import SnmpClient, SnmpError, SnmpTimeout
+from ..address import Address
+from ..printer import mib
+from ..printer.decode import decode_identity
+from ..snmp import ber
+from ..snmp.client import SnmpClient, SnmpError, SnmpTimeout
+from ..snmp.credentials import SnmpSettings
 
 OID = tuple[int, ...]
 CONFIRM_ABOVE = 4096  # addresses: a bigger range must be confirmed (--yes)
@@ -222,7 +223,7 @@ async def discover(client: SnmpClient, addresses: Iterable[str], settings: SnmpS
 
 def records_for(found: Iterable[Found], snmp: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """New inventory records for discovered printers (named by sysName until the user names them)."""
-    from .store import new_record
+    from ..inventory.store import new_record
 
     out = []
     for f in found:

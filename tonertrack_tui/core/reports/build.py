@@ -40,15 +40,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .address import AddressError, parse_address
-from .fleet import thresholds_for, thresholds_from_config
-from .fleetview import last_result, problems
-from .forecast import Forecast, forecast_supplies
-from .fsutil import atomic_write_bytes, ensure_private_dir
-from .history import NOTE_RESET, NOTE_V2, NOTE_WRAP, MonthlyPages, page_delta
-from .status import Thresholds, supply_label, supply_severity
-from .store import UnknownPrinter
-from .textsafe import csv_cell, safe_text
+from ..address import AddressError, parse_address
+from ..analysis.forecast import Forecast, forecast_supplies
+from ..inventory.history import NOTE_RESET, NOTE_V2, NOTE_WRAP, MonthlyPages, page_delta
+from ..inventory.store import UnknownPrinter
+from ..polling.fleet import thresholds_for, thresholds_from_config
+from ..printer.status import Thresholds, supply_label, supply_severity
+from ..util.fsutil import atomic_write_bytes, ensure_private_dir
+from ..util.textsafe import csv_cell, safe_text
+from ..views.fleet import last_result, problems
 
 REPORTS = ("usage", "monthly", "supplies", "alerts")
 PERIOD_REPORTS = ("usage", "monthly")

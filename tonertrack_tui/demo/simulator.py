@@ -100,8 +100,8 @@ import importlib.util
 import math
 import os
 import random
-import shutil
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -114,7 +114,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tonertrack_tui.core import ber, mib
+from tonertrack_tui.core.printer import mib
+from tonertrack_tui.core.snmp import ber
 
 __all__ = [
     "AUTH_PROTOCOLS",

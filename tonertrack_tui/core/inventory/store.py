@@ -53,21 +53,21 @@ e.g. took the sysName as name). Secrets are masked (`credentials.mask_secret`).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 import json
-import re
 import os
+import re
 import stat
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from .address import AddressError, parse_address
-from .credentials import SECRET_FIELDS, SnmpSettings, mask_secret
-from .fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir, os_user, stale_temps
-from .model import PollResult
+from ..address import AddressError, parse_address
+from ..printer.model import PollResult
+from ..snmp.credentials import SECRET_FIELDS, SnmpSettings, mask_secret
+from ..util.fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir, os_user, stale_temps
 
 SCHEMA = 1
 PRINTERS_FILE = "printers.json"

@@ -56,10 +56,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Iterable
 
-from .fleetview import last_result, no_reply_text
-from .fsutil import append_lines, atomic_write_bytes, ensure_private_dir
-from .status import supply_label
-from .textsafe import safe_text
+from ..printer.status import supply_label
+from ..util.fsutil import append_lines, atomic_write_bytes, ensure_private_dir
+from ..util.textsafe import safe_text
+from ..views.fleet import last_result, no_reply_text
 
 log = logging.getLogger("tonertrack.notify")
 
@@ -164,7 +164,7 @@ def forecast_event(record: dict[str, Any], supply: Any, siblings: list[Any], day
 
 def _forecasts(history: Any, record: dict[str, Any], supplies: list[Any], now: datetime) -> dict[str, Any]:
     try:
-        from .forecast import forecast_supplies
+        from ..analysis.forecast import forecast_supplies
     except ImportError:  # core/forecast.py not there: the forecast event stays silent
         return {}
     try:

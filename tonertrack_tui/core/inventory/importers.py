@@ -45,8 +45,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .address import AddressError, parse_address
-from .credentials import CredentialError, SnmpSettings
+from ..address import AddressError, parse_address
+from ..snmp.credentials import CredentialError, SnmpSettings
 from .store import SCHEMA, DuplicatePrinter, Store, UnknownPrinter, new_record, normalise_record, utc_now
 
 FORMATS = ("v2", "csv", "json")

@@ -1,0 +1,1 @@
+"""What history says: supply forecasts and page trends."""

@@ -1,0 +1,1 @@
+"""The inventory: the printer model, validation, printers.json, audit log, history, imports."""

@@ -1,0 +1,1 @@
+"""Notifications: events from status changes, and the channels that deliver them."""

@@ -1,0 +1,1 @@
+"""Polling: one printer, the whole fleet (bounded, adaptive), discovery, the SNMP thread."""

@@ -1,0 +1,1 @@
+"""Reports: CSV usage/monthly/supplies/alerts and the Prometheus exposition."""

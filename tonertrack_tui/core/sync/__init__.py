@@ -1,0 +1,1 @@
+"""Print-server sync: read a source's queues, plan the changes, apply them."""

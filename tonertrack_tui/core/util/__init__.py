@@ -1,0 +1,1 @@
+"""Plumbing shared by every layer: atomic files and locks, safe text."""

@@ -1,0 +1,1 @@
+"""What people read, without any UI: list rows, filter and sort, wording."""
