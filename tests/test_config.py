@@ -156,7 +156,9 @@ def test_unknown_keys_are_warnings(paths):
     shown = cfg.display_path(paths.config_file)
     assert f"{shown}: colour: unknown key (ignored)" in c.warnings
     assert f"{shown}: polling.intervall: unknown key (ignored)" in c.warnings
-    assert f"{shown}: ui.keys.frobnicate: unknown key (ignored)" in c.warnings
+    [keys] = [w for w in c.warnings if "frobnicate" in w]
+    assert keys.startswith(f"{shown}: ui.keys.frobnicate (binding ids: help, quit, poll_all,")
+    assert keys.endswith("unknown key (ignored)") and "settings" in keys and "back" in keys  # every id listed
     assert any("thresholds.kinds.paper" in w for w in c.warnings)
     assert len(c.warnings) == 4
 
@@ -252,3 +254,29 @@ def test_inconsistent_thresholds_blame_the_key_just_set(paths):
         "must not be below thresholds.error_pct (5 < 10)"
     )
     assert not paths.settings_file.exists()
+
+
+def test_every_binding_of_the_ui_can_be_remapped(tmp_path):
+    """One keymap: each binding the App, its screens and the table declare has an id [ui.keys] knows."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+
+    import tonertrack_tui.screens as screens
+    from tonertrack_tui.app import TonerTrackApp
+    from tonertrack_tui.core.keymap import DEFAULT_KEYS
+    from tonertrack_tui.widgets.printer_table import PrinterTable
+
+    classes = [TonerTrackApp, PrinterTable]
+    for info in pkgutil.iter_modules(screens.__path__):
+        module = importlib.import_module(f"tonertrack_tui.screens.{info.name}")
+        classes += [c for c in vars(module).values() if isinstance(c, type) and "BINDINGS" in vars(c)
+                    and c.__module__ == module.__name__]
+    declared = [b for c in classes for b in Binding.make_bindings(vars(c)["BINDINGS"])]
+    assert len(declared) > 40
+    assert all(b.id in DEFAULT_KEYS for b in declared), [b.key for b in declared if b.id not in DEFAULT_KEYS]
+    paths = resolve_paths(tmp_path / "c.toml", tmp_path / "d")
+    (tmp_path / "c.toml").write_text('[ui.keys]\nsettings = "f2"\nback = "escape,backspace"\n')
+    config = load_config(paths)
+    assert config.warnings == () and config.ui.keys["settings"] == "f2" and config.ui.keys["back"] == "escape,backspace"

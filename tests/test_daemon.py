@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 
 
 @pytest.fixture
@@ -58,15 +59,15 @@ def test_daemon_polls_notifies_stops_and_restarts_without_duplicates(sim_fleet, 
     )
     data = tmp_path / "data"
     store = Store(data)
-    printer = new_record(sim_fleet.address(0), snmp={"community": "inkjet"})
-    store.transact(lambda records: records.append(printer), audit="add")
+    printer = Printer.new(sim_fleet.address(0), snmp={"community": "inkjet"})
+    store.transact(lambda printers: printers.append(printer), audit="add")
     env = dict(os.environ, TONERTRACK_CONFIG=str(config), TONERTRACK_DATA_DIR=str(data), JOURNAL_STREAM="8:1")
     command = [sys.executable, "-m", "tonertrack_tui", "daemon"]
 
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: (store.get(printer["id"]) or {}).get("last_good_poll_at") and len(bodies) >= 2)
-        assert store.get(printer["id"])["status"] == "Warning"
+        wait_for(lambda: getattr(store.get(printer.id), "last_good_poll_at", None) and len(bodies) >= 2)
+        assert store.get(printer.id).status == "Warning"
         wait_for(textfile.exists)
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -83,11 +84,11 @@ def test_daemon_polls_notifies_stops_and_restarts_without_duplicates(sim_fleet, 
     assert 'tonertrack_printer_status{printer="%s",status="Warning"} 1.0' % sim_fleet.address(0) in textfile.read_text()
 
     # restart: it polls again, the printer is still Warning, nothing is sent twice
-    polled_before = store.get(printer["id"])["last_poll_at"]
+    polled_before = store.get(printer.id).last_poll_at
     time.sleep(1.1)  # poll times have a resolution of one second
     done = subprocess.run(command + ["--once"], env=env, stderr=subprocess.PIPE, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
-    assert store.get(printer["id"])["last_poll_at"] != polled_before
+    assert store.get(printer.id).last_poll_at != polled_before
     assert len(bodies) == 2
 
 
@@ -95,7 +96,7 @@ def test_daemon_skips_a_round_when_the_fleet_is_busy(tmp_path):
     from tonertrack_tui.core.polling.fleet import FleetLock
 
     data = tmp_path / "data"
-    Store(data).transact(lambda records: records.append(new_record("127.0.0.1:9")), audit="add")
+    Store(data).transact(lambda printers: printers.append(Printer.new("127.0.0.1:9")), audit="add")
     lock = FleetLock(data)
     assert lock.try_acquire("a TUI")
     try:

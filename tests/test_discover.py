@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.cli import main
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.polling.discover import RangeError, discover, expand_range, range_size
 from tonertrack_tui.core.snmp.client import SnmpClient
 from tonertrack_tui.core.snmp.credentials import SnmpSettings
@@ -74,7 +75,7 @@ def test_discover_finds_the_printers_and_only_them(lan):
 def test_discover_command_lists_and_adds(lan, capsys):
     fleet, port = lan
     store = Store(Path(os.environ["TONERTRACK_DATA_DIR"]))
-    store.add(new_record(f"127.0.0.14:{port}", name="Known inkjet"))
+    store.add(Printer.new(f"127.0.0.14:{port}", name="Known inkjet"))
     args = ["discover", "127.0.0.8/29", "--port", str(port), "--community", "public", "--timeout", "0.3",
             "--retries", "0"]
     assert main(args) == 0
@@ -84,11 +85,11 @@ def test_discover_command_lists_and_adds(lan, capsys):
     assert main(args + ["--add", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert sorted(doc["added"]) == [f"127.0.0.11:{port}", f"127.0.0.12:{port}"]
-    recs = {r["address"]: r for r in store.load()}
-    assert recs[f"127.0.0.11:{port}"]["name"] == "MFP-B1-2F-01"
-    assert recs[f"127.0.0.11:{port}"]["user_overridden"] is False
-    assert recs[f"127.0.0.11:{port}"]["snmp"] == {"community": "public", "timeout": 0.3, "retries": 0}
-    assert recs[f"127.0.0.14:{port}"]["name"] == "Known inkjet"
+    recs = {r.address: r for r in store.load()}
+    assert recs[f"127.0.0.11:{port}"].name == "MFP-B1-2F-01"
+    assert recs[f"127.0.0.11:{port}"].user_overridden is False
+    assert recs[f"127.0.0.11:{port}"].snmp == {"community": "public", "timeout": 0.3, "retries": 0}
+    assert recs[f"127.0.0.14:{port}"].name == "Known inkjet"
     # again: nothing new to add
     assert main(args + ["--add"]) == 0
     assert "0 not in the inventory" in capsys.readouterr().out

@@ -12,7 +12,8 @@ import pytest
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import load_config, resolve_paths
 from tonertrack_tui.core.inventory.history import History
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.polling.fleet import FleetPollBusy, FleetPoller
 
 
@@ -34,11 +35,11 @@ def fleet_dir(tmp_path: Path, sim_fleet):
     paths = resolve_paths(config_file, tmp_path / "data")
     store = Store(paths.data_dir)
     live = [
-        new_record(sim_fleet.address(0), snmp={"community": "colour_mfp"}),
-        new_record(sim_fleet.address(1), snmp={"community": "inkjet"}, name="Marketing inkjet"),
-        new_record(sim_fleet.address(2), snmp={"community": "mono_laser"}),
+        Printer.new(sim_fleet.address(0), snmp={"community": "colour_mfp"}),
+        Printer.new(sim_fleet.address(1), snmp={"community": "inkjet"}, name="Marketing inkjet"),
+        Printer.new(sim_fleet.address(2), snmp={"community": "mono_laser"}),
     ]
-    dead = [new_record(f"127.0.0.1:{p}") for p in dead_ports(2)]
+    dead = [Printer.new(f"127.0.0.1:{p}") for p in dead_ports(2)]
     store.transact(lambda records: records.extend(live + dead), audit="import")
     return paths, store, live, dead
 
@@ -56,7 +57,7 @@ def poll_all(paths, store, **kwargs):
 
 
 def by_address(store: Store) -> dict[str, dict]:
-    return {r["address"]: r for r in store.load()}
+    return {r.address: r for r in store.load()}
 
 
 def test_poll_all_saves_status_names_and_history(fleet_dir):
@@ -65,16 +66,16 @@ def test_poll_all_saves_status_names_and_history(fleet_dir):
     summary = poll_all(paths, store, progress=lambda done, total, address: seen.append((done, total, address)))
     assert summary.done == summary.total == 5 and summary.reachable == 3
     assert [d for d, _, _ in seen] == [1, 2, 3, 4, 5] and {t for _, t, _ in seen} == {5}
-    assert {a for _, _, a in seen} == {r["address"] for r in live + dead}
+    assert {a for _, _, a in seen} == {r.address for r in live + dead}
     records = by_address(store)
-    mfp = records[live[0]["address"]]
-    assert mfp["status"] == "Error" and mfp["name"] == "MFP-B1-2F-01" and not mfp["user_overridden"]
-    assert mfp["model"] == "RICOH IM C3000" and mfp["serial"] == "3100R910442"
-    assert mfp["last_poll"]["page_count"] == 184230 and mfp["last_good_poll_at"]
-    assert records[live[1]["address"]]["name"] == "Marketing inkjet"  # a name the user gave stays
-    assert records[dead[0]["address"]]["status"] == "Unknown"
-    assert records[dead[0]["address"]]["consecutive_failures"] == 1
-    counts = list(History.from_config(paths.data_dir, load_config(paths)).page_counts(mfp["id"]))
+    mfp = records[live[0].address]
+    assert mfp.status == "Error" and mfp.name == "MFP-B1-2F-01" and not mfp.user_overridden
+    assert mfp.model == "RICOH IM C3000" and mfp.serial == "3100R910442"
+    assert mfp.last_poll.page_count == 184230 and mfp.last_good_poll_at
+    assert records[live[1].address].name == "Marketing inkjet"  # a name the user gave stays
+    assert records[dead[0].address].status == "Unknown"
+    assert records[dead[0].address].consecutive_failures == 1
+    counts = list(History.from_config(paths.data_dir, load_config(paths)).page_counts(mfp.id))
     assert counts and counts[-1][1] == 184230
 
 
@@ -82,19 +83,19 @@ def test_offline_after_three_failures_and_stale_until_then(fleet_dir):
     paths, store, live, dead = fleet_dir
     poll_all(paths, store)
     # the inkjet stops answering: its community no longer matches anything snmpsim serves
-    store.update(live[1]["address"], snmp={"community": "gone"})
+    store.update(live[1].address, snmp={"community": "gone"})
     for expected_failures, expected_status in ((1, "Warning"), (2, "Warning"), (3, "Offline")):
         poll_all(paths, store)
-        ink = by_address(store)[live[1]["address"]]
-        assert ink["consecutive_failures"] == expected_failures
-        assert ink["status"] == expected_status  # the last good state is kept until the threshold
-        assert ink["stale"] is True
-        assert ink["last_poll"]["status"] == "Warning"  # last good snapshot kept
-    assert by_address(store)[dead[0]["address"]]["status"] == "Offline"
-    store.update(live[1]["address"], snmp={"community": "inkjet"})
+        ink = by_address(store)[live[1].address]
+        assert ink.consecutive_failures == expected_failures
+        assert ink.status == expected_status  # the last good state is kept until the threshold
+        assert ink.stale is True
+        assert ink.last_poll.status == "Warning"  # last good snapshot kept
+    assert by_address(store)[dead[0].address].status == "Offline"
+    store.update(live[1].address, snmp={"community": "inkjet"})
     poll_all(paths, store)
-    ink = by_address(store)[live[1]["address"]]
-    assert (ink["status"], ink["stale"], ink["consecutive_failures"]) == ("Warning", False, 0)
+    ink = by_address(store)[live[1].address]
+    assert (ink.status, ink.stale, ink.consecutive_failures) == ("Warning", False, 0)
 
 
 def test_cancel_saves_what_was_polled_and_releases_the_lock(fleet_dir):
@@ -142,7 +143,7 @@ def test_poll_all_cli_json(fleet_dir, capsys):
     out = capsys.readouterr().out
     results = json.loads(out)
     assert code == 1  # the colour MFP is in Error
-    assert [r["target"] for r in results] == [r["address"] for r in live + dead]
+    assert [r["target"] for r in results] == [r.address for r in live + dead]
     assert results[0]["status"] == "Error" and results[0]["reachable"] is True
     assert results[3]["reachable"] is False
 
@@ -154,17 +155,17 @@ def test_a_printer_whose_waste_box_counts_up_is_read_inverted(fleet_dir):
     mfp = live[0]
 
     def waste(record_id: str) -> dict:
-        [supply] = [s for s in store.get(record_id)["last_poll"]["supplies"] if s["kind"] == "waste"]
+        [supply] = [s for s in store.get(record_id).last_poll.supplies if s.kind == "waste"]
         return supply
 
     poll_all(paths, store)
-    normal = waste(mfp["id"])
-    assert (normal["level"], normal["max"], normal["remaining_pct"]) == (12, 100, 12)  # RFC: 12 % space left
-    assert any("88 % full" in r for r in store.get(mfp["id"])["last_poll"]["reasons"])
+    normal = waste(mfp.id)
+    assert (normal.level, normal.max, normal.remaining_pct) == (12, 100, 12)  # RFC: 12 % space left
+    assert any("88 % full" in r for r in store.get(mfp.id).last_poll.reasons)
 
-    store.update(mfp["id"], invert_receptacles=True)
+    store.update(mfp.id, invert_receptacles=True)
     poll_all(paths, store)
-    inverted = waste(mfp["id"])
-    assert (inverted["level"], inverted["max"], inverted["remaining_pct"]) == (12, 100, 88)  # raw stays raw
-    assert inverted["severity"] == "ok"
-    assert not any("Waste" in r and "full" in r for r in store.get(mfp["id"])["last_poll"]["reasons"])
+    inverted = waste(mfp.id)
+    assert (inverted.level, inverted.max, inverted.remaining_pct) == (12, 100, 88)  # raw stays raw
+    assert inverted.severity == "ok"
+    assert not any("Waste" in r and "full" in r for r in store.get(mfp.id).last_poll.reasons)

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tonertrack_tui.core.inventory.store import new_record
-from tonertrack_tui.core.views.fleet import age_changes_at, age_text, matches, row_for, select_rows
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.util.timeutil import age_changes_at, age_text
+from tonertrack_tui.core.views.fleet import matches, row_for, select_rows
 
 NOW = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
 
@@ -37,8 +38,8 @@ def test_age_changes_exactly_when_its_text_does(seconds):
 def rows(*specs):
     out = []
     for i, (address, name, location) in enumerate(specs):
-        record = new_record(address, name=name, location=location)
-        record["id"] = f"p{i}"
+        record = Printer.new(address, name=name, location=location)
+        record.id = f"p{i}"
         out.append(row_for(record))
     return out
 
@@ -61,7 +62,7 @@ def test_filter_words_match_anywhere_casefolded():
 
 
 def test_ago_text_reads_as_a_sentence():
-    from tonertrack_tui.core.views.fleet import ago_text
+    from tonertrack_tui.core.util.timeutil import ago_text
 
     assert ago_text(NOW - timedelta(seconds=20), NOW) == "just now"
     assert ago_text(NOW - timedelta(minutes=5), NOW) == "5m ago"

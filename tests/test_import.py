@@ -14,7 +14,8 @@ from tonertrack_tui.core.inventory.importers import (
     plan_import,
     read_import,
 )
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
 V2 = {
@@ -60,22 +61,22 @@ def test_v2_import(store, tmp_path):
     history = History(store.data_dir)
     plan, result = run_import(store, path, "v2", history=history)
     assert result == {"added": 3, "updated": 0, "skipped": 0}
-    by = {r["address"]: r for r in store.load()}
+    by = {r.address: r for r in store.load()}
     hr = by["10.11.83.81"]
-    assert (hr["name"], hr["user_overridden"], hr["location"]) == ("HR LaserJet", True, "B2")
-    assert hr["snmp"] == {"community": "hr-secret"}
-    assert (hr["model"], hr["serial"], hr["status"]) == ("HP LaserJet M607", None, "Unknown")
-    assert by["10.11.80.120"]["user_overridden"] is False
+    assert (hr.name, hr.user_overridden, hr.location) == ("HR LaserJet", True, "B2")
+    assert hr.snmp == {"community": "hr-secret"}
+    assert (hr.model, hr.serial, hr.status) == ("HP LaserJet M607", None, "Unknown")
+    assert by["10.11.80.120"].user_overridden is False
     lab = by["printer-3.example.org"]
-    assert (lab["location"], lab["snmp"]) == ("B1", {"version": "1"})
+    assert (lab.location, lab.snmp) == ("B1", {"version": "1"})
 
-    assert history.monthly_pages(hr["id"]) == [
+    assert history.monthly_pages(hr.id) == [
         MonthlyPages("2025-10", 1520, None, None, NOTE_V2),
         MonthlyPages("2025-11", 880, None, None, NOTE_V2),
         MonthlyPages("2025-12", 0, 45210, 45210, None),  # the last counter reading seeds the history
     ]
-    assert [c for _, c in history.page_counts(hr["id"])] == [45210]
-    assert history.monthly_pages(lab["id"])[0] == MonthlyPages("2025-09", 12, 0 + 999, 999, "includes TonerTrack v2")
+    assert [c for _, c in history.page_counts(hr.id)] == [45210]
+    assert history.monthly_pages(lab.id)[0] == MonthlyPages("2025-09", 12, 0 + 999, 999, "includes TonerTrack v2")
 
     audit = [json.loads(x) for x in store.audit_path.read_text().splitlines()]
     assert [a["action"] for a in audit] == ["import"] * 3
@@ -124,15 +125,15 @@ def test_csv_import_with_bom_and_optional_columns(store, tmp_path):
                      "10.1.0.2:1161,,B2,s3cret,1\n".encode("utf-8"))
     plan, result = run_import(store, path)  # format guessed from .csv
     assert plan.fmt == "csv" and result["added"] == 2
-    by = {r["address"]: r for r in store.load()}
-    assert (by["10.1.0.1"]["name"], by["10.1.0.1"]["user_overridden"], by["10.1.0.1"]["snmp"]) == ("Front desk", True, {})
+    by = {r.address: r for r in store.load()}
+    assert (by["10.1.0.1"].name, by["10.1.0.1"].user_overridden, by["10.1.0.1"].snmp) == ("Front desk", True, {})
     second = by["10.1.0.2:1161"]
-    assert (second["name"], second["user_overridden"], second["location_user_set"]) == ("", False, True)
-    assert second["snmp"] == {"community": "s3cret", "version": "1"}
+    assert (second.name, second.user_overridden, second.location_user_set) == ("", False, True)
+    assert second.snmp == {"community": "s3cret", "version": "1"}
 
 
 def test_csv_bad_rows_are_all_reported_and_nothing_is_written(store, tmp_path):
-    store.add(new_record("10.9.9.9"))
+    store.add(Printer.new("10.9.9.9"))
     before = store.path.read_bytes()
     path = tmp_path / "bad.csv"
     path.write_text("address,name,snmp_version\n"
@@ -174,10 +175,11 @@ def test_csv_header_problems(tmp_path, content, message):
 
 def test_json_backup_restores_identical_records(tmp_path):
     source = Store(tmp_path / "a")
-    source.add(new_record("10.1.2.3", name="One", location="B1",
-                          snmp={"version": "3", "v3_user": "ops", "v3_auth_proto": "SHA", "v3_auth_key": "authkey-123"}))
-    source.add(new_record("10.1.2.4:1161", snmp={"community": "c0mm"}))
-    source.update("10.1.2.4:1161", status="Warning", consecutive_failures=2, stale=True, notes="by the stairs")
+    source.add(Printer.new("10.1.2.3", name="One", location="B1",
+                           snmp={"version": "3", "v3_user": "ops", "v3_auth_proto": "SHA",
+                                 "v3_auth_key": "authkey-123"}))
+    source.add(Printer.new("10.1.2.4:1161", snmp={"community": "c0mm"}, status="Warning", consecutive_failures=2,
+                           stale=True, notes="by the stairs"))
     backup = tmp_path / "backup.json"
     backup.write_bytes(backup_bytes(source.load()))
 
@@ -207,13 +209,13 @@ def test_backup_with_bad_records_is_refused(tmp_path):
 
 
 def test_update_takes_settings_from_the_file(store, tmp_path):
-    store.add(new_record("10.1.0.1", name="Old"))
+    store.add(Printer.new("10.1.0.1", name="Old"))
     path = tmp_path / "p.csv"
     path.write_text("address,name,location\n10.1.0.1,New,B9\n10.1.0.2,Other,\n")
     plan, result = run_import(store, path, update=True)
     assert result == {"added": 1, "updated": 1, "skipped": 0}
-    by = {r["address"]: r for r in store.load()}
-    assert (by["10.1.0.1"]["name"], by["10.1.0.1"]["location"]) == ("New", "B9")
+    by = {r.address: r for r in store.load()}
+    assert (by["10.1.0.1"].name, by["10.1.0.1"].location) == ("New", "B9")
     assert "update  10.1.0.1" in "\n".join(plan.describe())
 
 

@@ -15,7 +15,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tonertrack_tui.cli import main
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.printer.model import Alert, Identity, PollResult, Supply
 from tonertrack_tui.core.reports.metrics import exposition
 
@@ -43,13 +44,13 @@ def fill(store: Store) -> tuple[dict, dict, dict]:
                 Alert("1.2", "warning", None, None, 1104, None, "Low"),
                 Alert("1.3", "warning", None, None, 1104, None, "Low 2")],
     )
-    good = new_record("10.0.0.5", name="MFP-1", location='B1 "copy" room',
-                      last_poll=result.to_json(), status="Warning", last_poll_at="2025-03-01T10:00:00Z",
-                      last_good_poll_at="2025-03-01T10:00:00Z")
-    offline = new_record("10.0.0.6", status="Offline", consecutive_failures=3,
-                         last_poll_at="2025-03-01T10:05:00Z", stale=False)
-    never = new_record("printer.example.com:1161")
-    store.transact(lambda records: records.extend([good, offline, never]), audit=None)
+    good = Printer.new("10.0.0.5", name="MFP-1", location='B1 "copy" room',
+                       last_poll=result, status="Warning", last_poll_at="2025-03-01T10:00:00Z",
+                       last_good_poll_at="2025-03-01T10:00:00Z")
+    offline = Printer.new("10.0.0.6", status="Offline", consecutive_failures=3,
+                          last_poll_at="2025-03-01T10:05:00Z", stale=False)
+    never = Printer.new("printer.example.com:1161")
+    store.transact(lambda printers: printers.extend([good, offline, never]), audit=None)
     return good, offline, never
 
 
@@ -101,7 +102,7 @@ def test_exact_values(tmp_path):
     assert value(found, "tonertrack_supply_level_state", printer=p, supply="1.4", state="unknown") == 1
     assert value(found, "tonertrack_printers", status="Offline") == 1
     assert value(found, "tonertrack_printers", status="Unknown") == 1
-    assert value(found, "tonertrack_printer_info", printer=p, id=good["id"], name="MFP-1",
+    assert value(found, "tonertrack_printer_info", printer=p, id=good.id, name="MFP-1",
                  location='B1 "copy" room') == 1
 
 
@@ -122,7 +123,6 @@ def test_hostile_recording_round_trips(sim_fleet, tmp_path):
     """A real poll of the hostile recording: every line of the exposition parses."""
     import asyncio
 
-    from tonertrack_tui.core.inventory.store import apply_poll
     from tonertrack_tui.core.polling.poller import poll_targets, run_with_client
     from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
@@ -130,10 +130,10 @@ def test_hostile_recording_round_trips(sim_fleet, tmp_path):
         return await poll_targets(client, [(sim_fleet.address(0), SnmpSettings(community="hostile"))])
 
     result = asyncio.run(run_with_client(go))[0]
-    record = new_record(sim_fleet.address(0))
-    apply_poll(record, result, 3)
+    printer = Printer.new(sim_fleet.address(0))
+    printer.apply_poll(result, 3)
     store = Store(tmp_path / "data")
-    store.transact(lambda records: records.append(record), audit=None)
+    store.transact(lambda printers: printers.append(printer), audit=None)
     found = samples(exposition(store).decode())
     assert len(found["tonertrack_supply_remaining_ratio"]) >= 9
     for family in found.values():

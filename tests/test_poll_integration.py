@@ -52,8 +52,9 @@ def test_colour_mfp_json_fields(sim_fleet, capsys):
                       "identity", "device_status", "printer_status", "error_state", "page_count",
                       "supplies", "trays", "alerts"}
     assert r["reachable"] is True and r["status"] == "Error"
-    assert r["reasons"][:3] == ["Magenta toner 8 %", "Paper jam",
-                                "Paper jam in paper path: open the front cover and remove the paper (critical alert)"]
+    # one physical problem, one reason: the jam bit and the critical jam alert are one jam
+    assert r["reasons"][:2] == ["Magenta toner 8 %",
+                                "Paper jam — Paper jam in paper path: open the front cover and remove the paper"]
     assert "Waste Toner Bottle 88 % full" in r["reasons"] and "Cyan toner 15 %" in r["reasons"]
     assert "Energy Saver Mode" not in " ".join(r["reasons"])
     assert r["identity"]["name"] == "MFP-B1-2F-01"

@@ -15,7 +15,8 @@ import pytest
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import Config
 from tonertrack_tui.core.inventory.history import History, Sample
-from tonertrack_tui.core.inventory.store import Store, UnknownPrinter, new_record
+from tonertrack_tui.core.inventory.printer import KindThreshold, Printer, PrinterThresholds
+from tonertrack_tui.core.inventory.store import Store, UnknownPrinter
 from tonertrack_tui.core.printer.model import Identity, PollResult, Supply
 from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.core.reports.build import (
@@ -107,10 +108,10 @@ def fleet(tmp_path):
     ids = {}
 
     def add(key, address, result=None, **fields):
-        record = store.add(new_record(address, **fields))
+        printer = store.add(Printer.new(address, **fields))
         if result is not None:
-            store.record_poll([(record["id"], result)])
-        ids[key] = record["id"]
+            store.record_poll([(printer.id, result)])
+        ids[key] = printer.id
 
     add("A", "10.0.0.1", poll("10.0.0.1", [supply("1.1", "Black Toner", "toner", "black", 60)], ["doorOpen"], 1450),
         name="Büro 3.OG — Müller", location="Zürich", model="HP LaserJet M507", serial="CNB1")
@@ -121,10 +122,8 @@ def fleet(tmp_path):
     add("B", "10.0.0.2", poll("10.0.0.2", b_supplies, pages=9000), name=HOSTILE_NAME, location="+Lab",
         model="@SUM(1+1)", serial="-123")
     add("C", "10.0.0.3", poll("10.0.0.3", [supply("1.1", "Toner TK-5240K", "toner", "black", 35)]), name="-2+3",
-        location="Zürich", thresholds={"warning_pct": None, "error_pct": None,
-                                       "kinds": {"toner": {"warning_pct": 40, "error_pct": None}}})
-    add("E", "10.0.0.5", name="Cellar", location="Keller")
-    store.update(ids["E"], status="Offline", consecutive_failures=3, audit=None)
+        location="Zürich", thresholds=PrinterThresholds(kinds={"toner": KindThreshold(warning_pct=40)}))
+    add("E", "10.0.0.5", name="Cellar", location="Keller", status="Offline", consecutive_failures=3)
 
     history.append([Sample(ids["A"], at(d), c) for d, c in A_READINGS], today=TODAY)
     history.append([Sample(ids["B"], at("2025-03-01", 12) + timedelta(days=d), 5000 + 100 * d, b_state(d))
@@ -308,7 +307,8 @@ def test_alerts_report_worst_first(fleet):
     assert [(r["severity"], r["printer"], r["address"], r["problem"]) for r in rows] == [
         ("Error", "Büro 3.OG — Müller", "10.0.0.1", "Door open"),
         ("Offline", "Cellar", "10.0.0.5", "Offline: no reply to the last 3 polls"),
-        ("Warning", HOSTILE_NAME, "10.0.0.2", "Cyan toner 15 %"),
+        # a description with a part number is what people order by (core/printer/words.supply_name)
+        ("Warning", HOSTILE_NAME, "10.0.0.2", "Cyan Cartridge HP CF411A 15 %"),
     ]
     assert rows[0]["location"] == "Zürich" and rows[0]["since"] == "2025-04-10T11:55:00Z"
 

@@ -14,10 +14,10 @@ from tonertrack_tui.core.printer.status import (
     WARNING,
     Thresholds,
     evaluate,
-    supply_label,
     supply_severity,
     worst_supply,
 )
+from tonertrack_tui.core.printer.words import supply_name
 from tonertrack_tui.core.snmp import ber
 
 
@@ -146,7 +146,7 @@ def test_state_severities_from_decoded_levels(level, severity):
 
 def test_estimated_percentage_is_judged_and_marked():
     s = sup(pct=5, note="max_unknown", estimated=True, max_=-2)
-    assert run([s]) == (ERROR, ["Black toner 5 % (estimate)"])
+    assert run([s]) == (ERROR, ["Black toner ~5 %"])
 
 
 # --- error-state flags ------------------------------------------------------------------------------
@@ -202,13 +202,17 @@ def test_no_toner_flag_is_an_error_even_when_a_toner_is_only_warning():
 
 def test_critical_alert_is_error():
     assert run([sup(pct=80)], alerts=[alert("critical", 8, "Paper jam in tray 2")]) == (
-        ERROR, ["Paper jam in tray 2 (critical alert)"])
+        ERROR, ["Paper jam — Paper jam in tray 2"])
+    assert run([sup(pct=80)], alerts=[alert("critical", 1506, "Font deleted")]) == (
+        ERROR, ["Font deleted (critical alert)"])
 
 
 @pytest.mark.parametrize("severity", ["warning", "warning_binary"])
 def test_warning_alerts_are_warning(severity):
     assert run([sup(pct=80)], alerts=[alert(severity, 1104, "Black toner almost empty")]) == (
-        WARNING, ["Black toner almost empty"])
+        WARNING, ["Toner low — Black toner almost empty"])
+    assert run([sup(pct=80)], alerts=[alert(severity, 1507, "Resource unavailable")]) == (
+        WARNING, ["Resource unavailable"])
 
 
 @pytest.mark.parametrize("code", sorted(mib.ALERT_CODES_NOT_A_PROBLEM))
@@ -235,7 +239,7 @@ def test_alerts_through_decode():
         a + (2, 1, 3): 4, a + (7, 1, 3): 1104,  # warning without a description
     }
     r = evaluate(decode("p", values))
-    assert (r.status, r.reasons) == (WARNING, ["Marker toner almost empty"])
+    assert (r.status, r.reasons) == (WARNING, ["Toner low — Marker toner almost empty"])
 
 
 # --- device status ------------------------------------------------------------------------------------
@@ -272,8 +276,8 @@ def test_reasons_worst_first():
                           alerts=[alert("warning", 807, "Tray 2 low"), alert("critical", 8, "Jam", index="1.2")])
     assert status == ERROR
     assert reasons == [
-        "Magenta toner 3 %", "Waste Toner Box 95 % full", "Cyan toner 8 %", "Door open", "Jam (critical alert)",
-        "Black toner 12 %", "Yellow toner 18 %", "Paper low", "Tray 2 low",
+        "Magenta toner 3 %", "Waste Toner Box 95 % full", "Cyan toner 8 %", "Door open", "Paper jam",
+        "Black toner 12 %", "Yellow toner 18 %", "Paper low — Tray 2 low",
     ]
 
 
@@ -286,7 +290,7 @@ def test_duplicate_reasons_are_said_once():
 
 def test_label_uses_description_when_colour_kind_is_ambiguous():
     supplies = [sup("1.1", "Black Toner 1", pct=5), sup("1.2", "Black Toner 2", pct=8)]
-    assert [supply_label(s, supplies) for s in supplies] == ["Black Toner 1", "Black Toner 2"]
+    assert [supply_name(s, supplies) for s in supplies] == ["Black Toner 1", "Black Toner 2"]
     assert run(supplies) == (ERROR, ["Black Toner 1 5 %", "Black Toner 2 8 %"])
 
 
@@ -299,8 +303,8 @@ def test_label_uses_description_when_colour_kind_is_ambiguous():
     ("toner", None, "Toner Cartridge", "Toner Cartridge"),
     ("other", None, "", "Supply 1.1"),
 ])
-def test_supply_label(kind, color, description, label):
-    assert supply_label(sup(description=description, kind=kind, color=color)) == label
+def test_supply_name(kind, color, description, label):
+    assert supply_name(sup(description=description, kind=kind, color=color)) == label
 
 
 # --- not a printer --------------------------------------------------------------------------------------
@@ -353,3 +357,39 @@ def test_sentinels_do_not_leak_into_status():
     r = evaluate(decode("p", values))
     assert [(s.severity, s.remaining_pct) for s in r.supplies] == [("unknown", None)]
     assert r.status == OK
+
+
+# --- one physical problem, however the printer reports it ---------------------------------------------
+
+def test_a_jam_reported_three_ways_is_one_problem():
+    status, reasons = run([sup(pct=80)], error_state=["jammed"],
+                          alerts=[alert("critical", 8, "13.A2.D2 Paper jam in tray 2 area"),
+                                  alert("warning", 8, "Paper jam", index="1.2")])
+    assert (status, reasons) == (ERROR, ["Paper jam — 13.A2.D2 Paper jam in tray 2 area"])
+
+
+def test_door_flag_and_close_the_door_alert_are_one_problem():
+    status, reasons = run([sup(pct=80)], error_state=["doorOpen"], alerts=[alert("critical", 501, "Close front door")])
+    assert (status, reasons) == (ERROR, ["Door open — Close front door"])
+
+
+def test_low_toner_row_flag_and_alert_are_one_problem():
+    status, reasons = run([sup(pct=14)], error_state=["lowToner"], alerts=[alert("warning", 1104, "Toner Low")])
+    assert (status, reasons) == (WARNING, ["Black toner 14 %"])  # "Toner Low" says nothing more
+
+
+def test_an_alert_worse_than_the_supply_row_stays_its_own_problem():
+    # the device says a toner is empty; the rows only show cyan low: both are worth reading
+    status, reasons = run([sup("1.2", "Cyan Toner", color="cyan", pct=15)], error_state=["noToner"],
+                          alerts=[alert("critical", 1101, "Replace black toner")])
+    assert (status, reasons) == (ERROR, ["Out of toner — Replace black toner", "Cyan toner 15 %"])
+
+
+def test_problem_keys_stay_the_same_from_poll_to_poll():
+    from tonertrack_tui.core.printer.problems import problem_keys
+
+    first = evaluate(PollResult(target="p", reachable=True, supplies=[sup(pct=14)], error_state=["jammed"],
+                                alerts=[alert("critical", 8, "Jam in tray 2", index="1.7")]))
+    later = evaluate(PollResult(target="p", reachable=True, supplies=[sup(pct=12)], error_state=["jammed"],
+                                alerts=[alert("critical", 8, "Jam in tray 2", index="1.9")]))
+    assert problem_keys(first) == problem_keys(later) == ["jam", "supply:1.1"]

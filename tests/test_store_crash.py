@@ -10,14 +10,16 @@ import textwrap
 import time
 from pathlib import Path
 
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.util import fsutil
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 60  # two writers killed per round: 120 kills
 WRITER = textwrap.dedent("""
     import sys
-    from tonertrack_tui.core.inventory.store import Store, new_record
+    from tonertrack_tui.core.inventory.printer import Printer
+    from tonertrack_tui.core.inventory.store import Store
     store = Store(sys.argv[1])
     wid = int(sys.argv[2])
     print("READY", flush=True)
@@ -25,7 +27,7 @@ WRITER = textwrap.dedent("""
     seq = 0
     for i in range(1, 250):
         address = f"10.{wid // 250}.{wid % 250}.{i}"
-        store.add(new_record(address))
+        store.add(Printer.new(address))
         print(f"ACK add {address}", flush=True)
         added.append(address)
         if i % 2 == 0:
@@ -38,7 +40,7 @@ WRITER = textwrap.dedent("""
 
 def test_sigkill_during_writes_loses_no_acknowledged_change(tmp_path):
     store = Store(tmp_path / "data")
-    store.add(new_record("192.0.2.1", name="before the storm"))
+    store.add(Printer.new("192.0.2.1", name="before the storm"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     rng = random.Random(1234)
     acked_adds: set[str] = set()
@@ -77,14 +79,14 @@ def test_sigkill_during_writes_loses_no_acknowledged_change(tmp_path):
     assert len(acked_adds) > 100, "the writers should have got work done between kills"
 
     records = Store(store.data_dir).load()  # loads: the file is valid JSON
-    by_address = {r["address"]: r for r in records}
+    by_address = {r.address: r for r in records}
     assert "192.0.2.1" in by_address
     missing = acked_adds - set(by_address)
     assert not missing, f"acknowledged adds lost: {sorted(missing)[:5]}"
     for address, seq in acked_edits.items():
-        name = by_address[address]["name"]
+        name = by_address[address].name
         assert name.startswith("w") and int(name.rsplit("-e", 1)[1]) >= seq, (address, name, seq)
-    assert len({r["id"] for r in records}) == len(records)
+    assert len({r.id for r in records}) == len(records)
 
     # Audit lines are whole JSON lines (one write each). A writer killed inside its write can
     # leave a torn fragment (a kill between two pages of one write): it stays on a line of its
@@ -102,5 +104,5 @@ def test_sigkill_during_writes_loses_no_acknowledged_change(tmp_path):
     assert fragments <= kills
     assert acked_adds <= audited_adds
     # a leftover temp file of a killed writer is ignored, and removed by the next save
-    store.add(new_record("192.0.2.2"))
+    store.add(Printer.new("192.0.2.2"))
     assert [p for p in store.data_dir.iterdir() if fsutil.TEMP_MARK in p.name] == []

@@ -12,7 +12,8 @@ import pytest
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import SyncSource
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer, SourceRef
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.sync.plan import (
     PlanChanged,
     SyncSourceError,
@@ -248,7 +249,7 @@ def sync(store: Store, *sources: SyncSource):
 
 
 def by_address(store: Store) -> dict[str, dict]:
-    return {r["address"]: r for r in store.load()}
+    return {r.address: r for r in store.load()}
 
 
 def audit(store: Store) -> list[dict]:
@@ -261,46 +262,46 @@ def test_new_addresses_are_added_with_the_source_location(tmp_path, store):
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2","IP_10.0.0.2"']))
     assert len(plan.add) == 2 and plan.counts()["add"] == 2
     r = by_address(store)["10.0.0.1"]
-    assert (r["name"], r["location"], r["source"]) == ("Q1", "B2", {"name": "dc3", "queue": "Q1"})
-    assert r["user_overridden"] is False and r["location_user_set"] is False and r["not_on_server"] is False
+    assert (r.name, r.location, r.source) == ("Q1", "B2", SourceRef("dc3", "Q1"))
+    assert r.user_overridden is False and r.location_user_set is False and r.not_on_server is False
     lines = audit(store)
     assert len(lines) == 2
     assert all(line["action"] == "sync" and line["source"] == "dc3" and line["change"] == "add" for line in lines)
-    assert {line["id"] for line in lines} == {r["id"] for r in store.load()}
+    assert {line["id"] for line in lines} == {r.id for r in store.load()}
     # running again changes nothing
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2","IP_10.0.0.2"']))
     assert plan.empty and len(plan.unchanged) == 2 and len(audit(store)) == 2
 
 
 def test_known_address_is_renamed_unless_user_overridden(tmp_path, store):
-    store.add(new_record("10.0.0.1", name="Mine", location="Desk"))  # user named and placed it
-    auto = new_record("10.0.0.2")
-    auto["name"] = "sysname-from-poll"
+    store.add(Printer.new("10.0.0.1", name="Mine", location="Desk"))  # user named and placed it
+    auto = Printer.new("10.0.0.2")
+    auto.name = "sysname-from-poll"
     store.add(auto)
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2","IP_10.0.0.2"']))
     recs = by_address(store)
-    assert recs["10.0.0.1"]["name"] == "Mine" and recs["10.0.0.1"]["location"] == "Desk"
-    assert recs["10.0.0.1"]["source"] == {"name": "dc3", "queue": "Q1"}  # linked to its queue
-    assert recs["10.0.0.2"]["name"] == "Q2" and recs["10.0.0.2"]["location"] == "B2"
+    assert recs["10.0.0.1"].name == "Mine" and recs["10.0.0.1"].location == "Desk"
+    assert recs["10.0.0.1"].source == SourceRef("dc3", "Q1")  # linked to its queue
+    assert recs["10.0.0.2"].name == "Q2" and recs["10.0.0.2"].location == "B2"
     assert [c.address for c in plan.rename] == ["10.0.0.2"]
     assert [c.address for c in plan.relocate] == ["10.0.0.2"]
     assert [c.address for c in plan.link] == ["10.0.0.1"]
     # the server renames Q2: the name follows
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2-new","IP_10.0.0.2"']))
-    assert by_address(store)["10.0.0.2"]["name"] == "Q2-new"
-    assert by_address(store)["10.0.0.1"]["name"] == "Mine"
+    assert by_address(store)["10.0.0.2"].name == "Q2-new"
+    assert by_address(store)["10.0.0.1"].name == "Mine"
     rename_lines = [a for a in audit(store) if "rename" in a.get("change", "")]
     assert rename_lines[-1]["changes"]["name"] == ["Q2", "Q2-new"] and rename_lines[-1]["source"] == "dc3"
 
 
 def test_location_follows_the_source_unless_set_by_hand(tmp_path, store):
     sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2","IP_10.0.0.2"']))
-    rid = by_address(store)["10.0.0.1"]["id"]
+    rid = by_address(store)["10.0.0.1"].id
     store.update(rid, location="Lab", location_user_set=True)
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2","IP_10.0.0.2"'], location="B3"))
     recs = by_address(store)
-    assert recs["10.0.0.1"]["location"] == "Lab"
-    assert recs["10.0.0.2"]["location"] == "B3"
+    assert recs["10.0.0.1"].location == "Lab"
+    assert recs["10.0.0.2"].location == "B3"
     assert [c.address for c in plan.relocate] == ["10.0.0.2"]
 
 
@@ -310,18 +311,18 @@ def test_a_queue_with_a_new_address_moves_keeping_id(tmp_path, store):
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.99"']))
     recs = by_address(store)
     assert "10.0.0.1" not in recs
-    assert recs["10.0.0.99"]["id"] == before["id"] and recs["10.0.0.99"]["added_at"] == before["added_at"]
+    assert recs["10.0.0.99"].id == before.id and recs["10.0.0.99"].added_at == before.added_at
     assert len(plan.move) == 1 and not plan.add and not plan.flag
     line = audit(store)[-1]
     assert line["change"] == "move" and line["changes"]["address"] == ["10.0.0.1", "10.0.0.99"]
-    assert line["id"] == before["id"] and line["source"] == "dc3"
+    assert line["id"] == before.id and line["source"] == "dc3"
 
 
 def test_a_disappeared_printer_is_flagged_never_deleted_and_comes_back(tmp_path, store):
     sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2","IP_10.0.0.2"']))
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"']))
     recs = by_address(store)
-    assert recs["10.0.0.2"]["not_on_server"] is True and len(recs) == 2
+    assert recs["10.0.0.2"].not_on_server is True and len(recs) == 2
     assert [c.address for c in plan.flag] == ["10.0.0.2"]
     assert audit(store)[-1]["change"] == "flag"
     # still gone: no second flag
@@ -329,31 +330,31 @@ def test_a_disappeared_printer_is_flagged_never_deleted_and_comes_back(tmp_path,
     assert plan.empty
     # back again: the flag is cleared
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q2","IP_10.0.0.2"']))
-    assert by_address(store)["10.0.0.2"]["not_on_server"] is False
+    assert by_address(store)["10.0.0.2"].not_on_server is False
 
 
 def test_printers_of_other_sources_and_manual_ones_are_never_flagged(tmp_path, store):
-    store.add(new_record("10.9.0.1", name="Manual"))
+    store.add(Printer.new("10.9.0.1", name="Manual"))
     sync(store, csv_src(tmp_path, ['"A","IP_10.0.0.1"'], name="dc3"),
          csv_src(tmp_path, ['"B","IP_10.0.0.2"'], name="dc4", location="B4"))
     applied, plan = sync(store, csv_src(tmp_path, ['"A","IP_10.0.0.1"'], name="dc3"))
     assert plan.empty
     recs = by_address(store)
-    assert not any(r["not_on_server"] for r in recs.values())
-    assert recs["10.0.0.2"]["location"] == "B4"
+    assert not any(r.not_on_server for r in recs.values())
+    assert recs["10.0.0.2"].location == "B4"
 
 
 def test_an_address_synced_from_another_source_is_left_alone(tmp_path, store):
     sync(store, csv_src(tmp_path, ['"A","IP_10.0.0.1"'], name="dc3"))
     applied, plan = sync(store, csv_src(tmp_path, ['"Other","IP_10.0.0.1"'], name="dc4", location="X"))
     assert plan.empty and any("already synced from source dc3" in p for p in plan.problems)
-    assert by_address(store)["10.0.0.1"]["name"] == "A"
+    assert by_address(store)["10.0.0.1"].name == "A"
 
 
 def test_duplicate_queues_for_one_address_are_reported(tmp_path, store):
     applied, plan = sync(store, csv_src(tmp_path, ['"Q1","IP_10.0.0.1"', '"Q1-dup","10.0.0.1_1"',
                                                    '"Local","USB001"']))
-    assert len(plan.add) == 1 and by_address(store)["10.0.0.1"]["name"] == "Q1"
+    assert len(plan.add) == 1 and by_address(store)["10.0.0.1"].name == "Q1"
     assert any("Q1-dup" in p and "duplicate" in p for p in plan.problems)
     assert any("Local" in p and "no address" in p for p in plan.problems)
 
@@ -362,7 +363,7 @@ def test_hostile_names_are_stored_as_text(tmp_path, store):
     hostile = ['"[red]x[/]","IP_10.0.0.1"', '"=HYPERLINK(""http://evil"")","IP_10.0.0.2"',
                '"\x1b]52;c;ZXZpbA==\x07clip\x1b[2J","IP_10.0.0.3"']
     sync(store, csv_src(tmp_path, hostile))
-    names = {r["address"]: r["name"] for r in store.load()}
+    names = {r.address: r.name for r in store.load()}
     assert names["10.0.0.1"] == "[red]x[/]"
     assert names["10.0.0.2"] == '=HYPERLINK("http://evil")'
     assert names["10.0.0.3"] == "\x1b]52;c;ZXZpbA==\x07clip\x1b[2J"
@@ -388,7 +389,7 @@ def test_plan_changed_meanwhile_applies_nothing(tmp_path, store):
     src = csv_src(tmp_path, ['"Q1","IP_10.0.0.1"'])
     listings = [read_source(src)]
     plan = plan_sync(listings, store.load())
-    store.add(new_record("10.0.0.1", name="Raced"))  # another process got there first
+    store.add(Printer.new("10.0.0.1", name="Raced"))  # another process got there first
     before = store.path.read_bytes()
     with pytest.raises(PlanChanged):
         apply_plan(plan, listings, store)
@@ -521,5 +522,5 @@ async def test_sync_screen_shows_the_plan_and_applies_on_confirmation(tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         store = Store(Path(os.environ["TONERTRACK_DATA_DIR"]))
-        assert [r["name"] for r in store.load()] == ["[red]Q1[/]"]
-        assert any(r["name"] == "[red]Q1[/]" for r in app.records.values())
+        assert [r.name for r in store.load()] == ["[red]Q1[/]"]
+        assert any(r.name == "[red]Q1[/]" for r in app.fleet.printers.values())

@@ -16,7 +16,8 @@ import time
 import pytest
 
 from tonertrack_tui.core.config import SyncSource
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer, SourceRef
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.sync.plan import SyncSourceError, apply_plan, plan_sync, read_source
 
 CUPSD = shutil.which("cupsd") or (os.path.exists("/usr/sbin/cupsd") and "/usr/sbin/cupsd")
@@ -120,7 +121,7 @@ def test_sync_from_a_real_cups_server(cups, tmp_path):
     lpadmin(cups, "-p", "usb-label", "-v", "usb://Zebra/ZD420?serial=1", "-E")
     src = SyncSource(name="cups1", kind="cups", server=cups, location="B1", timeout_s=20)
     store = Store(tmp_path / "data")
-    store.add(new_record("127.0.0.3", name="My colour printer"))
+    store.add(Printer.new("127.0.0.3", name="My colour printer"))
 
     listing = read_source(src)
     plan = plan_sync([listing], store.load())
@@ -129,10 +130,10 @@ def test_sync_from_a_real_cups_server(cups, tmp_path):
     assert plan.rename == []  # ... but keeps the name the user gave
     assert any("usb-label" in p and "no address" in p for p in plan.problems)
     apply_plan(plan, [listing], store)
-    recs = {r["address"]: r for r in store.load()}
-    assert recs["127.0.0.2"]["name"] == "B1-laser" and recs["127.0.0.2"]["location"] == "B1"
-    assert recs["127.0.0.3"]["name"] == "My colour printer"
-    assert recs["127.0.0.3"]["source"] == {"name": "cups1", "queue": "B1-colour"}
+    recs = {r.address: r for r in store.load()}
+    assert recs["127.0.0.2"].name == "B1-laser" and recs["127.0.0.2"].location == "B1"
+    assert recs["127.0.0.3"].name == "My colour printer"
+    assert recs["127.0.0.3"].source == SourceRef("cups1", "B1-colour")
 
     # the laser moves to a new address, the lpd queue is deleted on the server
     lpadmin(cups, "-p", "B1-laser", "-v", "socket://127.0.0.9:9100")
@@ -140,9 +141,9 @@ def test_sync_from_a_real_cups_server(cups, tmp_path):
     listing = read_source(src)
     plan = plan_sync([listing], store.load())
     apply_plan(plan, [listing], store)
-    recs = {r["address"]: r for r in store.load()}
-    assert "127.0.0.2" not in recs and recs["127.0.0.9"]["name"] == "B1-laser"
-    assert recs["127.0.0.4"]["not_on_server"] is True
+    recs = {r.address: r for r in store.load()}
+    assert "127.0.0.2" not in recs and recs["127.0.0.9"].name == "B1-laser"
+    assert recs["127.0.0.4"].not_on_server is True
     audit = [json.loads(x) for x in store.audit_path.read_text().splitlines()]
     sync_lines = [a for a in audit if a["action"] == "sync"]
     assert {a["change"] for a in sync_lines} >= {"add", "relocate", "move", "flag"}
@@ -151,7 +152,7 @@ def test_sync_from_a_real_cups_server(cups, tmp_path):
 
 def test_an_unreachable_cups_server_changes_nothing(tmp_path):
     store = Store(tmp_path / "data")
-    store.add(new_record("127.0.0.2", name="kept"))
+    store.add(Printer.new("127.0.0.2", name="kept"))
     before = store.path.read_bytes()
     port = _free_tcp_port()  # nothing listens there
     with pytest.raises(SyncSourceError, match="lpstat"):

@@ -27,6 +27,8 @@ from typing import Any, Callable, Mapping, Sequence
 import platformdirs
 import tomli_w
 
+from .keymap import DEFAULT_KEYS, describe_ids
+from .printer.status import Thresholds
 from .snmp.credentials import CredentialError, SnmpSettings, normalise_auth_proto, normalise_priv_proto
 from .util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir
 
@@ -39,25 +41,6 @@ SUPPLY_KINDS = ("toner", "ink", "drum", "developer", "fuser", "transfer", "waste
 SYNC_KINDS = ("windows-export", "windows-rpc", "cups", "csv")
 
 # Binding id -> Textual key string (comma-separated alternatives). Users remap them in [ui.keys].
-DEFAULT_KEYS: dict[str, str] = {
-    "quit": "q",
-    "help": "question_mark,f1",
-    "filter": "slash",
-    "sort": "s",
-    "sort_reverse": "S",
-    "details": "enter",
-    "add": "a",
-    "edit": "e",
-    "delete": "d",
-    "poll": "p",
-    "poll_all": "P",
-    "alerts": "A",
-    "export": "x",
-    "top": "g",
-    "bottom": "G",
-    "cursor_down": "j",
-    "cursor_up": "k",
-}
 
 
 class ConfigError(ValueError):
@@ -283,6 +266,12 @@ class Config:
             timeout=self.polling.timeout_s, retries=self.polling.retries,
         )
 
+    def base_thresholds(self) -> Thresholds:
+        """The fleet-wide supply thresholds (a printer's own are applied over these)."""
+        t = self.thresholds
+        kinds = {name: (k.warning_pct, k.error_pct) for name, k in (t.kinds or {}).items()}
+        return Thresholds(t.warning_pct, t.error_pct, kinds)
+
     @property
     def data_dir(self) -> Path:
         return self.paths.data_dir if self.paths else Path(platformdirs.user_data_dir(APP_NAME))
@@ -479,7 +468,7 @@ def _validate_keys(value: Any, fail, unknown) -> dict[str, Any]:
     for binding, key in value.items():
         dotted = f"ui.keys.{binding}"
         if not _BINDING_ID.match(binding) or binding not in DEFAULT_KEYS:
-            unknown(dotted)
+            unknown(f"{dotted} (binding ids: {describe_ids()})")
             continue
         try:
             out[dotted] = _string(nonempty=True)(key)

@@ -29,7 +29,7 @@ A header line is required: `address,name` and optionally `location,community,snm
 ## JSON backup
 
 What `tonertrack export inventory --json` writes: `{"format": "tonertrack-inventory",
-"schema": 1, "exported_at": ..., "printers": [record, ...]}` with the SNMP secrets (it is a
+"schema": 1, "exported_at": ..., "printers": [Printer.to_json(), ...]}` with the SNMP secrets (it is a
 backup: the file is written 0600). A copy of printers.json itself is accepted too.
 """
 
@@ -40,14 +40,17 @@ import io
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..address import AddressError, parse_address
 from ..snmp.credentials import CredentialError, SnmpSettings
-from .store import SCHEMA, DuplicatePrinter, Store, UnknownPrinter, new_record, normalise_record, utc_now
+from ..util.timeutil import utc_now_iso
+from .printer import Printer
+from .store import SCHEMA, DuplicatePrinter, Store, UnknownPrinter
 
 FORMATS = ("v2", "csv", "json")
 BACKUP_FORMAT = "tonertrack-inventory"
@@ -66,8 +69,8 @@ class ImportFileError(ValueError):
 class ImportRow:
     address: str  # canonical
     origin: str  # "line 7", "entry '10.1.2.3'"
-    fields: dict[str, Any] = field(default_factory=dict)  # record fields taken from the file
-    record: dict[str, Any] | None = None  # a JSON backup's complete record
+    fields: dict[str, Any] = field(default_factory=dict)  # printer fields taken from the file
+    record: Printer | None = None  # a JSON backup's complete printer
     pages_history: dict[str, int] = field(default_factory=dict)  # v2 month totals
     counter_samples: list[tuple[str, int]] = field(default_factory=list)  # (ISO time, lifetime count)
 
@@ -77,7 +80,7 @@ class ImportPlan:
     fmt: str
     source: str
     add: list[ImportRow] = field(default_factory=list)
-    update: list[tuple[ImportRow, dict[str, Any]]] = field(default_factory=list)
+    update: list[tuple[ImportRow, Printer]] = field(default_factory=list)
     skip: list[tuple[ImportRow, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -85,7 +88,7 @@ class ImportPlan:
         """What the import does (or would do), one line per printer, for people."""
         lines = []
         for row in self.add:
-            name = (row.record or row.fields).get("name") or ""
+            name = row.record.name if row.record is not None else row.fields.get("name") or ""
             lines.append(f"add     {row.address}" + (f"  {name}" if name else ""))
         for row, existing in self.update:
             lines.append(f"update  {row.address}  (already in the inventory: settings taken from the file)")
@@ -450,8 +453,8 @@ def parse_backup(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[
         except (CredentialError, TypeError, ValueError) as exc:
             errors.append(f"{label} ({address}): snmp: {exc}")
             continue
-        full = normalise_record(json.loads(json.dumps(record)))
-        full["address"] = address
+        full = Printer.from_json(record)
+        full.address = address
         rows.append(ImportRow(address=address, origin=f"{label} ({address})", record=full))
     if errors:
         raise _fail(source, errors)
@@ -462,96 +465,96 @@ def parse_backup(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[
 
 
 def plan_import(
-    fmt: str, source: str, rows: Iterable[ImportRow], existing: list[dict[str, Any]], *,
+    fmt: str, source: str, rows: Iterable[ImportRow], existing: list[Printer], *,
     update: bool = False, warnings: Iterable[str] = (),
 ) -> ImportPlan:
     plan = ImportPlan(fmt=fmt, source=source, warnings=list(warnings))
-    by_address = {r["address"]: r for r in existing}
-    by_id = {r["id"]: r for r in existing}
+    by_address = {p.address: p for p in existing}
+    by_id = {p.id: p for p in existing}
     for row in rows:
         current = by_address.get(row.address)
         if current is None and row.record is not None:
-            current = by_id.get(row.record["id"])
+            current = by_id.get(row.record.id)
         if current is None:
             plan.add.append(row)
         elif update:
             plan.update.append((row, current))
         else:
             why = "already in the inventory"
-            if current["address"] != row.address:
-                why = f"already in the inventory as {current['address']}"
+            if current.address != row.address:
+                why = f"already in the inventory as {current.address}"
             plan.skip.append((row, why + "; skipped"))
     return plan
 
 
-def _build_record(row: ImportRow) -> dict[str, Any]:
+def _build_printer(row: ImportRow) -> Printer:
     if row.record is not None:
-        return json.loads(json.dumps(row.record))
+        return row.record.copy()
     fields = dict(row.fields)
     snmp = fields.pop("snmp", None)
-    record = new_record(row.address, snmp=snmp, **{k: v for k, v in fields.items()
-                                                    if k not in ("user_overridden", "location_user_set")})
-    record["user_overridden"] = bool(fields.get("user_overridden"))
-    record["location_user_set"] = bool(fields.get("location_user_set"))
-    return record
+    printer = Printer.new(row.address, snmp=snmp, **{k: v for k, v in fields.items()
+                                                     if k not in ("user_overridden", "location_user_set")})
+    printer.user_overridden = bool(fields.get("user_overridden"))
+    printer.location_user_set = bool(fields.get("location_user_set"))
+    return printer
 
 
 def apply_import(plan: ImportPlan, store: Store, history: Any | None = None) -> dict[str, int]:
     """Write the plan: history first (orphan-safe), then ONE inventory transaction."""
-    new_records = [(row, _build_record(row)) for row in plan.add]
+    new_printers = [(row, _build_printer(row)) for row in plan.add]
     if history is not None:
         from .history import Sample  # avoid a cycle at import time
 
-        for row, record in new_records:
+        for row, printer in new_printers:
             if row.pages_history:
-                history.import_months(record["id"], row.pages_history)
+                history.import_months(printer.id, row.pages_history)
             if row.counter_samples:
-                history.append([Sample(record["id"], t, c) for t, c in sorted(row.counter_samples)])
+                history.append([Sample(printer.id, t, c) for t, c in sorted(row.counter_samples)])
 
-    def apply(records: list[dict[str, Any]]) -> dict[str, int]:
-        addresses = {r["address"] for r in records}
-        ids = {r["id"] for r in records}
-        for row, record in new_records:
-            if record["address"] in addresses or record["id"] in ids:
-                raise DuplicatePrinter(record["address"])  # added by another process meanwhile
-            records.append(record)
-            addresses.add(record["address"])
-            ids.add(record["id"])
+    def apply(printers: list[Printer]) -> dict[str, int]:
+        addresses = {p.address for p in printers}
+        ids = {p.id for p in printers}
+        for _row, printer in new_printers:
+            if printer.address in addresses or printer.id in ids:
+                raise DuplicatePrinter(printer.address)  # added by another process meanwhile
+            printers.append(printer)
+            addresses.add(printer.address)
+            ids.add(printer.id)
         for row, existing in plan.update:
-            target = next((r for r in records if r["id"] == existing["id"]), None)
-            if target is None:
-                raise UnknownPrinter(existing["address"])
+            i = next((i for i, p in enumerate(printers) if p.id == existing.id), None)
+            if i is None:
+                raise UnknownPrinter(existing.address)
+            target = printers[i]
             if row.record is not None:
-                keep_id = target["id"]
-                target.clear()
-                target.update(json.loads(json.dumps(row.record)))
-                target["id"] = keep_id
+                target = row.record.copy()  # the backup's printer, under the id it has here
+                target.id = printers[i].id
+                printers[i] = target
             else:
                 for key, value in row.fields.items():
-                    if key in ("model", "serial") and target.get(key):
+                    if key in ("model", "serial") and getattr(target, key):
                         continue
-                    target[key] = value
-            if target["address"] != row.address:
-                if row.address in {r["address"] for r in records if r is not target}:
+                    setattr(target, key, value)
+            if target.address != row.address:
+                if row.address in {p.address for p in printers if p is not target}:
                     raise DuplicatePrinter(row.address)
-                target["address"] = row.address
-        return {"added": len(new_records), "updated": len(plan.update), "skipped": len(plan.skip)}
+                target.address = row.address
+        return {"added": len(new_printers), "updated": len(plan.update), "skipped": len(plan.skip)}
 
     return store.transact(apply, audit="import")
 
 
-def backup_document(records: list[dict[str, Any]]) -> dict[str, Any]:
+def backup_document(printers: Iterable[Printer]) -> dict[str, Any]:
     """The JSON backup `export inventory --json` writes (secrets included)."""
     return {
         "format": BACKUP_FORMAT,
         "schema": SCHEMA,
-        "exported_at": utc_now(),
-        "printers": records,
+        "exported_at": utc_now_iso(),
+        "printers": [p.to_json() for p in printers],
     }
 
 
-def backup_bytes(records: list[dict[str, Any]]) -> bytes:
-    return (json.dumps(backup_document(records), indent=1, ensure_ascii=True) + "\n").encode("ascii")
+def backup_bytes(printers: Iterable[Printer]) -> bytes:
+    return (json.dumps(backup_document(printers), indent=1, ensure_ascii=True) + "\n").encode("ascii")
 
 
 def new_id() -> str:

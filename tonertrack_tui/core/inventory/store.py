@@ -4,32 +4,7 @@
 
     {"schema": 1, "printers": [record, ...]}        one record per line, ASCII-only JSON
 
-A record (every key always present after `load()`; `new_record` builds one):
-
-    id                  uuid4 hex: the stable key (an address can change when a queue moves;
-                        history is keyed by id)
-    address             canonical "10.1.2.3", "host", "host:1161", "[::1]:1161" (core.address)
-    name                str; "" until the first good poll supplies sysName
-    user_overridden     bool: the user named it; sync and sysName never change the name
-    location            str (the "view": a print server's location group, or the user's)
-    location_user_set   bool: the user set the location; sync never changes it
-    model, serial       str | None (from polls)
-    snmp                the printer's own SNMP settings: keys of SnmpSettings.to_json(); a key
-                        left out (or "" / null) follows the config's [snmp] defaults, so a
-                        printer added without SNMP options follows a later change of the
-                        default community. Secrets in clear: this file is 0600
-    thresholds          {"warning_pct": int|None, "error_pct": int|None, "kinds": {kind: {...}}}
-    invert_receptacles  bool: the device counts waste boxes the other way round
-    source              None | {"name": sync source name, "queue": queue name}
-    not_on_server       bool: the sync source no longer lists it
-    notes               str
-    added_at            ISO 8601 UTC
-    last_poll           PollResult.to_json() of the last *good* poll, or None
-    status              OK | Warning | Error | Offline | Unknown
-    consecutive_failures int: failed polls in a row (Offline at config polling.offline_after)
-    last_poll_at        ISO time of the last poll attempt, good or not
-    last_good_poll_at   ISO time of the last good poll
-    stale               bool: the last poll failed, `last_poll` is older state
+Each record is `Printer.to_json()` (core/inventory/printer.py: the fields and their rules).
 
 ## Transactions
 
@@ -58,31 +33,24 @@ import os
 import re
 import stat
 import threading
-import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from ..address import AddressError, parse_address
 from ..printer.model import PollResult
-from ..snmp.credentials import SECRET_FIELDS, SnmpSettings, mask_secret
-from ..util.fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir, os_user, stale_temps
+from ..util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir, stale_temps
+from .audit import AUDIT_FILE, append_entries, change_entries
+from .printer import EDITABLE_FIELDS, Printer, matches_query
 
 SCHEMA = 1
 PRINTERS_FILE = "printers.json"
 LOCK_FILE = "printers.lock"
-AUDIT_FILE = "printers_audit.log"
-
-# Fields a poll rewrites every few minutes: not inventory changes, never audited.
-VOLATILE_FIELDS = ("last_poll", "status", "consecutive_failures", "last_poll_at", "last_good_poll_at", "stale")
-STATUSES = ("OK", "Warning", "Error", "Offline", "Unknown")
-# what a fleet poll reads of each record (Store.load_for_polling)
-POLL_FIELDS = ("id", "address", "name", "snmp", "thresholds", "invert_receptacles", "consecutive_failures",
-               "last_good_poll_at")
 
 T = TypeVar("T")
-_SNMP_KEYS = set(SnmpSettings().to_json())
+Token = tuple[int, int, int]
 
 
 class StoreError(Exception):
@@ -125,120 +93,10 @@ class UnknownPrinter(StoreError, KeyError):
         return f"no printer {self.key!r} in the inventory"
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+class Captured:
+    """What the last transaction in a `Store.capturing()` block saved (None: no transaction ran)."""
 
-
-def default_thresholds() -> dict[str, Any]:
-    return {"warning_pct": None, "error_pct": None, "kinds": {}}
-
-
-def new_record(
-    address: str,
-    *,
-    name: str = "",
-    location: str = "",
-    snmp: SnmpSettings | dict | None = None,
-    **fields: Any,
-) -> dict[str, Any]:
-    """A complete record for a new printer (address canonicalised; AddressError if invalid)."""
-    if isinstance(snmp, SnmpSettings):
-        snmp_json = snmp.to_json()
-    else:
-        snmp_json = {k: v for k, v in (snmp or {}).items() if k in _SNMP_KEYS}
-    record = {
-        "id": uuid.uuid4().hex,
-        "address": str(parse_address(address)),
-        "name": name,
-        "user_overridden": bool(name),
-        "location": location,
-        "location_user_set": bool(location),
-        "model": None,
-        "serial": None,
-        "snmp": snmp_json,
-        "thresholds": default_thresholds(),
-        "invert_receptacles": False,
-        "source": None,
-        "not_on_server": False,
-        "notes": "",
-        "added_at": utc_now(),
-        "last_poll": None,
-        "status": "Unknown",
-        "consecutive_failures": 0,
-        "last_poll_at": None,
-        "last_good_poll_at": None,
-        "stale": False,
-    }
-    unknown = set(fields) - set(record)
-    if unknown:
-        raise TypeError(f"unknown printer fields: {', '.join(sorted(unknown))}")
-    record.update(fields)
-    return record
-
-
-_DEFAULTS = new_record("0.0.0.0")
-_DEFAULTS.pop("id")
-_DEFAULTS.pop("address")
-
-
-def normalise_record(record: dict[str, Any]) -> dict[str, Any]:
-    """Fill keys a record from an older or hand-edited file lacks (in place)."""
-    for key, value in _DEFAULTS.items():
-        if key not in record:
-            record[key] = json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else value
-    if not isinstance(record.get("snmp"), dict):
-        record["snmp"] = {}
-    return record
-
-
-def _poll_view(record: dict[str, Any]) -> dict[str, Any]:
-    """The POLL_FIELDS of a record, with the defaults normalise_record fills in."""
-    full = normalise_record(dict(record))
-    return {key: full[key] for key in POLL_FIELDS}
-
-
-def masked_record(record: dict[str, Any], *, with_last_poll: bool = True) -> dict[str, Any]:
-    """A record fit to show, print or log: SNMP secrets masked."""
-    out = {k: v for k, v in record.items() if with_last_poll or k != "last_poll"}
-    snmp = dict(record.get("snmp") or {})
-    for key in SECRET_FIELDS:
-        if key in snmp:
-            snmp[key] = mask_secret(snmp[key])
-    out["snmp"] = snmp
-    return out
-
-
-def _audit_view(record: dict[str, Any]) -> dict[str, Any]:
-    """The audited fields of a record, flattened one level, secrets masked."""
-    view: dict[str, Any] = {}
-    for key, value in record.items():
-        if key in VOLATILE_FIELDS or key == "id":
-            continue
-        if key == "snmp" and isinstance(value, dict):
-            for sk, sv in value.items():
-                view[f"snmp.{sk}"] = mask_secret(sv) if sk in SECRET_FIELDS else sv
-        else:
-            view[key] = value
-    return view
-
-
-def _diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, list[Any]]:
-    a = _audit_view(old) if old else {}
-    b = _audit_view(new) if new else {}
-    changes = {}
-    for key in sorted(set(a) | set(b)):
-        if a.get(key) != b.get(key):
-            changes[key] = [a.get(key), b.get(key)]
-    if old and new:
-        # a changed secret whose mask is the same still shows up, masked
-        for sk in SECRET_FIELDS:
-            if (old.get("snmp") or {}).get(sk) != (new.get("snmp") or {}).get(sk):
-                changes.setdefault(f"snmp.{sk}", [a.get(f"snmp.{sk}"), b.get(f"snmp.{sk}")])
-    return changes
-
-
-def _kind_action(kind: str, action: str) -> str:
-    return kind if action in ("add", "edit", "delete") else action
+    printers: list[Printer] | None = None
 
 
 class Store:
@@ -249,18 +107,22 @@ class Store:
         self.path = self.data_dir / PRINTERS_FILE
         self.lock_path = self.data_dir / LOCK_FILE
         self.audit_path = self.data_dir / AUDIT_FILE
-        self.token: tuple[int, int, int] | None = None  # mtime token of the last file read or written
+        self.token: Token | None = None  # fingerprint of the file as this Store last read or wrote it
+        # True once a transaction found the file changed by someone else since this Store last
+        # read or wrote it (a reader of this Store's own writes need not reload; of others', must)
+        self.external_change = False
         self._thread_lock = threading.RLock()
+        self._capture = threading.local()
 
     # ------------------------------------------------------------ reading
 
-    def _read(self) -> tuple[list[dict[str, Any]], tuple[int, int, int] | None, bytes]:
+    def _read(self) -> tuple[list[Printer], Token | None, bytes]:
         raw, token = self._read_raw()
         if token is None:
             return [], None, b""
-        return _parse(self.path, raw), token, raw
+        return [Printer.from_json(d) for d in _parse(self.path, raw)], token, raw
 
-    def _read_raw(self) -> tuple[bytes, tuple[int, int, int] | None]:
+    def _read_raw(self) -> tuple[bytes, Token | None]:
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -271,7 +133,7 @@ class Store:
             raise StoreCorrupt(self.path, exc.strerror or str(exc)) from None
         try:
             st = os.fstat(fd)
-            if not _is_regular(st.st_mode):
+            if not stat.S_ISREG(st.st_mode):
                 raise StoreCorrupt(self.path, "not a regular file")
             chunks = []
             while chunk := os.read(fd, 1 << 20):
@@ -284,25 +146,31 @@ class Store:
             os.close(fd)
         return b"".join(chunks), (st.st_mtime_ns, st.st_size, st.st_ino)
 
-    def load(self) -> list[dict[str, Any]]:
-        """All records (a fresh list of dicts). StoreCorrupt if the file is unreadable."""
-        with self._thread_lock:
-            records, token, _ = self._read()
-            self.token = token
-            return records
+    def _note_read(self, token: Token | None) -> None:
+        """A transaction read the file: was it the one this Store last saw?"""
+        if token != self.token:
+            self.external_change = True
 
-    def load_for_polling(self) -> list[dict[str, Any]]:
-        """What a fleet poll needs of each printer (POLL_FIELDS), read one record at a time.
+    def load(self) -> list[Printer]:
+        """Every printer. StoreCorrupt if the file is unreadable."""
+        with self._thread_lock:
+            printers, token, _ = self._read()
+            self.token = token
+            self.external_change = False
+            return printers
+
+    def load_for_polling(self) -> list[Printer]:
+        """Every printer without its last poll, read one record at a time: what a poll-all needs.
 
         The full records of 1,000 printers, each with its last poll, are ~30 MB of Python
-        objects that a poll-all held for its whole run (and the TUI holds its own copy)."""
+        objects that a poll-all would hold for its whole run (and the TUI holds its own copy).
+        Never save what this returns: it lacks `last_poll`."""
         with self._thread_lock:
             raw, token = self._read_raw()
             if token is None:
                 return []
-            n = raw.count(b"\n") - 2
-            lines = _record_lines(raw, n) if n > 0 else None
-            slim: list[dict[str, Any]] | None = [] if lines is not None else None
+            lines = _record_lines(raw)
+            slim: list[Printer] | None = [] if lines is not None else None
             ids, addresses = set(), set()
             for line in lines or ():
                 try:
@@ -317,13 +185,13 @@ class Store:
                     break
                 ids.add(record["id"])
                 addresses.add(record["address"])
-                slim.append(_poll_view(record))
+                slim.append(Printer.from_json(record, with_last_poll=False))  # type: ignore[union-attr]
             if slim is None:
-                slim = [_poll_view(r) for r in _parse(self.path, raw)]
+                slim = [Printer.from_json(d, with_last_poll=False) for d in _parse(self.path, raw)]
             self.token = token
             return slim
 
-    def mtime_token(self) -> tuple[int, int, int] | None:
+    def mtime_token(self) -> Token | None:
         """Cheap fingerprint of printers.json (mtime, size, inode); None when absent."""
         try:
             st = os.stat(self.path)
@@ -331,30 +199,42 @@ class Store:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
-    def changed_since(self, token: tuple[int, int, int] | None) -> bool:
+    def changed_since(self, token: Token | None) -> bool:
         """True when printers.json is not the file that `token` describes (another process saved)."""
         return self.mtime_token() != token
 
-    def get(self, key: str) -> dict[str, Any] | None:
-        return _find_record(self.load(), key)
+    def get(self, key: str) -> Printer | None:
+        """The printer with this id or address (any spelling of the address)."""
+        return find_printer(self.load(), key)
 
-    def find(self, text: str | None = None, *, status: str | None = None, location: str | None = None) -> list[dict]:
-        """Records whose address, name, location, model or serial contain `text` (case-insensitive)."""
-        needle = (text or "").casefold()
+    def find(self, text: str | None = None, *, status: str | None = None,
+             location: str | None = None) -> list[Printer]:
+        """Printers matching every word of `text` (name, address, location, model, serial; the
+        TUI's filter rule), at `status`, in `location`."""
         out = []
-        for r in self.load():
-            if status is not None and r.get("status") != status:
+        for p in self.load():
+            if status is not None and p.status != status:
                 continue
-            if location is not None and r.get("location") != location:
+            if location is not None and p.location != location:
                 continue
-            if needle:
-                hay = " ".join(str(r.get(k) or "") for k in ("address", "name", "location", "model", "serial"))
-                if needle not in hay.casefold():
-                    continue
-            out.append(r)
+            if text and not matches_query(p, text):
+                continue
+            out.append(p)
         return out
 
     # ------------------------------------------------------------ writing
+
+    @contextmanager
+    def capturing(self) -> Iterator[Captured]:
+        """In this block (this thread), each transaction leaves the whole inventory it saved in
+        the object yielded: a caller that holds the fleet in memory takes it from its own write
+        instead of reading the file back."""
+        captured = Captured()
+        self._capture.saved = captured
+        try:
+            yield captured
+        finally:
+            self._capture.saved = None
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -371,24 +251,30 @@ class Store:
             finally:
                 lock.release()
 
-    def transact(self, fn: Callable[[list[dict[str, Any]]], T], *, audit: str | None = "edit") -> T:
-        """Run `fn(records)` on a fresh copy read under the lock, then save all or nothing.
+    def transact(self, fn: Callable[[list[Printer]], T], *, audit: str | None = "edit",
+                 audit_entries: Callable[[T], list[dict[str, Any]]] | None = None) -> T:
+        """Run `fn(printers)` on a fresh copy read under the lock, then save all or nothing.
 
-        `fn` mutates the list (append, remove, edit dicts) and may return a value, which
-        transact returns. If `fn` raises, nothing is written. `audit` is the audit action for
-        changed records (additions are "add" and removals "delete" when it is add/edit/delete);
-        None writes no audit lines. Do not call other Store methods from inside `fn`.
+        `fn` changes the list (append, remove, change printers) and may return a value, which
+        transact returns. If `fn` raises, nothing is written. `audit` is the audit action of the
+        changed printers (with add/edit/delete, an added one is "add" and a removed one
+        "delete"); `audit_entries(result)`, when given, writes its own entries instead (sync).
+        Do not call other Store methods from inside `fn`.
         """
         with self._locked():
-            records, _, raw = self._read()
-            ids_before = [r["id"] for r in records]
-            old_lines = _record_lines(raw, len(records))
-            if old_lines is None:  # hand-formatted file: keep a parsed copy to diff against
-                old_lines = [_line(r) for r in _parse(self.path, raw)] if raw else []
-            result = fn(records)
-            _check_unique(records)
-            new_lines = [_line(r) for r in records]
-            if new_lines == old_lines and (raw or not records):
+            printers, token, raw = self._read()
+            self._note_read(token)
+            ids_before = [p.id for p in printers]
+            old_lines = _record_lines(raw)
+            if old_lines is None or len(old_lines) != len(printers):  # hand-formatted: diff a parsed copy
+                old_lines = [_line(p) for p in printers]
+            result = fn(printers)
+            _check_unique(printers)
+            captured = getattr(self._capture, "saved", None)
+            if captured is not None:
+                captured.printers = printers
+            new_lines = [_line(p) for p in printers]
+            if new_lines == old_lines and (raw or not printers):
                 self.token = self.mtime_token()
                 return result
             for tmp in stale_temps(self.path):  # left by a writer killed mid-save; we hold the lock
@@ -401,131 +287,98 @@ class Store:
             except OSError as exc:
                 raise StoreWriteError(self.path, exc) from exc
             self.token = self.mtime_token()
-            if audit:
-                old_by_id = dict(zip(ids_before, old_lines))
+            if audit_entries is not None:
+                self._append_audit(audit_entries(result), "the change itself")
+            elif audit:
+                old_by_id = dict(zip(ids_before, old_lines, strict=True))
                 changed_before, changed_after = [], []
-                for record, line in zip(records, new_lines):
-                    old_line = old_by_id.pop(record["id"], None)
-                    if old_line != line:  # only changed records are parsed and diffed
-                        changed_after.append(record)
+                for printer, line in zip(printers, new_lines, strict=True):
+                    old_line = old_by_id.pop(printer.id, None)
+                    if old_line != line:  # only changed printers are parsed and diffed
+                        changed_after.append(printer)
                         if old_line is not None:
-                            changed_before.append(normalise_record(json.loads(old_line)))
-                changed_before.extend(normalise_record(json.loads(x)) for x in old_by_id.values())
-                self._audit(changed_before, changed_after, audit)
+                            changed_before.append(Printer.from_json(json.loads(old_line)))
+                changed_before.extend(Printer.from_json(json.loads(x)) for x in old_by_id.values())
+                self._append_audit(change_entries(changed_before, changed_after, audit), "the change itself")
             return result
 
-    def _audit(self, before: list[dict], after: list[dict], action: str) -> None:
-        old = {r["id"]: r for r in before}
-        new = {r["id"]: r for r in after}
-        entries = []
-        for rid in list(old) + [i for i in new if i not in old]:
-            o, n = old.get(rid), new.get(rid)
-            if o is None:
-                kind = "add"
-            elif n is None:
-                kind = "delete"
-            else:
-                kind = "edit"
-            changes = _diff(o, n)
-            if not changes:
-                continue
-            entries.append({"action": _kind_action(kind, action), "printer": (n or o)["address"],
-                            "id": rid, "changes": changes})
-        self.append_audit(entries)
-
-    def append_audit(self, entries: list[dict[str, Any]], *, what: str = "the change itself") -> None:
-        """Audit lines (JSON, secrets already masked by the caller): time, OS user and pid first."""
-        now, user, pid = utc_now(), os_user(), os.getpid()
-        lines = [json.dumps({"time": now, "user": user, "pid": pid, **entry}, ensure_ascii=True).encode("ascii")
-                 for entry in entries]
+    def _append_audit(self, entries: list[dict[str, Any]], what: str) -> None:
+        if not entries:
+            return
         try:
-            append_lines(self.audit_path, lines)
+            append_entries(self.audit_path, entries)
         except OSError as exc:
             # the inventory is saved; a lost audit line must not undo that, but must be said
             raise StoreWriteError(self.audit_path, exc, f"{what} was saved") from exc
 
-    def add(self, record: dict[str, Any], *, audit: str = "add") -> dict[str, Any]:
-        """Add a record (see new_record). DuplicatePrinter if its address or id is taken."""
-        record = normalise_record(dict(record))
-        record["address"] = str(parse_address(record["address"]))
-        record.setdefault("id", uuid.uuid4().hex)
+    def add(self, printer: Printer, *, audit: str = "add") -> Printer:
+        """Add a printer (see Printer.new). DuplicatePrinter if its address or id is taken."""
+        printer = printer.copy()
+        printer.address = str(parse_address(printer.address))
 
-        def apply(records: list[dict]) -> dict:
-            for r in records:
-                if r["address"] == record["address"] or r["id"] == record["id"]:
-                    raise DuplicatePrinter(record["address"])
-            records.append(record)
-            return record
+        def apply(printers: list[Printer]) -> Printer:
+            for p in printers:
+                if p.address == printer.address or p.id == printer.id:
+                    raise DuplicatePrinter(printer.address)
+            printers.append(printer)
+            return printer.copy()
 
         return self.transact(apply, audit=audit)
 
-    def update(self, key: str, *, audit: str = "edit", **fields: Any) -> dict[str, Any]:
-        """Set fields of the printer with id or address `key`; returns the new record."""
-        unknown = set(fields) - set(_DEFAULTS) - {"address"}
+    def update(self, key: str, *, audit: str = "edit", **fields: Any) -> Printer:
+        """Set fields of the printer with id or address `key`; returns the changed printer."""
+        unknown = set(fields) - EDITABLE_FIELDS - {"address"}
         if unknown:
             raise TypeError(f"unknown printer fields: {', '.join(sorted(unknown))}")
         if "address" in fields:
             fields["address"] = str(parse_address(fields["address"]))
 
-        def apply(records: list[dict]) -> dict:
-            record = _find_record(records, key)
-            if record is None:
+        def apply(printers: list[Printer]) -> Printer:
+            printer = find_printer(printers, key)
+            if printer is None:
                 raise UnknownPrinter(key)
-            if "address" in fields and fields["address"] != record["address"]:
-                if any(r["address"] == fields["address"] for r in records):
+            if "address" in fields and fields["address"] != printer.address:
+                if any(p.address == fields["address"] for p in printers):
                     raise DuplicatePrinter(fields["address"])
-            record.update(fields)
-            return dict(record)
+            for name, value in fields.items():
+                setattr(printer, name, value)
+            return printer.copy()
 
         return self.transact(apply, audit=audit)
 
-    def remove(self, key: str, *, audit: str = "delete") -> dict[str, Any]:
-        def apply(records: list[dict]) -> dict:
-            record = _find_record(records, key)
-            if record is None:
+    def remove(self, key: str, *, audit: str = "delete") -> Printer:
+        def apply(printers: list[Printer]) -> Printer:
+            printer = find_printer(printers, key)
+            if printer is None:
                 raise UnknownPrinter(key)
-            records.remove(record)
-            return record
+            printers.remove(printer)
+            return printer
 
         return self.transact(apply, audit=audit)
 
-    def record_poll(self, results: Iterable[Any], *, offline_after: int = 3) -> list[dict[str, Any]]:
-        """Apply many poll outcomes in ONE transaction; returns the updated records.
-
-        Each item is a PollResult (matched by address = result.target), a PollResult JSON dict,
-        or a (printer_id, PollResult) pair (use this form: it survives an address change).
-        Results for printers no longer in the inventory are ignored.
-        """
-        items: list[tuple[str | None, PollResult]] = []
-        for item in results:
-            pid = None
-            if isinstance(item, tuple):
-                pid, item = item
-            if isinstance(item, dict):
-                item = PollResult.from_json(item)
-            items.append((pid, item))
-
-        if items and all(pid for pid, _ in items):
-            updated = self._record_poll_by_lines(items, offline_after)
-            if updated is not None:
-                return updated
-
-        def apply(records: list[dict]) -> list[dict]:
-            by_id = {r["id"]: r for r in records}
-            by_address = {r["address"]: r for r in records}
-            updated = []
-            for pid, result in items:
-                record = by_id.get(pid) if pid else by_address.get(result.target)
-                if record is None:
-                    continue
-                _apply_poll(record, result, offline_after)
-                updated.append(dict(record))
+    def record_poll(self, results: Iterable[tuple[str, PollResult]], *, offline_after: int = 3) -> list[Printer]:
+        """Apply many poll outcomes — (printer id, result) — in ONE transaction; returns the
+        changed printers. Results of printers removed meanwhile are ignored."""
+        items = list(results)
+        updated = self._record_poll_by_lines(items, offline_after)
+        if updated is not None:
             return updated
+
+        def apply(printers: list[Printer]) -> list[Printer]:
+            by_id = {p.id: p for p in printers}
+            changed = []
+            for pid, result in items:
+                printer = by_id.get(pid)
+                if printer is None:
+                    continue
+                printer.apply_poll(result, offline_after)
+                changed.append(printer.copy())
+            return changed
 
         return self.transact(apply, audit="poll")
 
-    def _record_poll_by_lines(self, items: list[tuple[str | None, PollResult]],
-                              offline_after: int) -> list[dict[str, Any]] | None:
+    def _record_poll_by_lines(self, items: list[tuple[str, PollResult]],
+                              offline_after: int) -> list[Printer] | None:
         """record_poll on a file in our own one-record-per-line layout, parsing only the
         lines of the polled printers: a flush during a 1,000-printer poll otherwise parses
         and re-encodes 4 MB while holding the GIL (a 100+ ms stall in a TUI beside it).
@@ -534,9 +387,8 @@ class Store:
             raw, token = self._read_raw()
             if token is None:
                 return None
-            n = raw.count(b"\n") - 2
-            lines = _record_lines(raw, n) if n > 0 else None
-            if lines is None:
+            lines = _record_lines(raw)
+            if not lines:
                 return None
             where: dict[str, int] = {}
             for i, line in enumerate(lines):
@@ -544,32 +396,34 @@ class Store:
                 if m is None:
                     return None
                 where[m.group(1)] = i
+            self._note_read(token)
             before, after = [], []
             for pid, result in items:
                 i = where.get(pid)
                 if i is None:
                     continue  # removed meanwhile
                 try:
-                    record = normalise_record(json.loads(lines[i]))
+                    doc = json.loads(lines[i])
                 except ValueError:
                     return None  # let the full parse report it
-                before.append(dict(record))  # _apply_poll only replaces top-level fields
-                _apply_poll(record, result, offline_after)
-                lines[i] = _line(record)
-                after.append(record)
+                printer = Printer.from_json(doc)
+                before.append(Printer.from_json(doc, with_last_poll=False))
+                printer.apply_poll(result, offline_after)
+                lines[i] = _line(printer)
+                after.append(printer)
             if after:
                 try:
                     atomic_write_bytes(self.path, _serialise(lines))
                 except OSError as exc:
                     raise StoreWriteError(self.path, exc) from exc
             self.token = self.mtime_token()
-            self._audit(before, after, "poll")
-            return [dict(r) for r in after]
+            self._append_audit(change_entries(before, after, "poll"), "the poll")
+            return [p.copy() for p in after]
 
     def quarantine(self) -> Path:
         """Rename a corrupt printers.json to printers.json.corrupt-<UTC time> (only when asked)."""
         with self._thread_lock, FileLock(self.lock_path):
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             target = self.path.with_name(f"{PRINTERS_FILE}.corrupt-{stamp}")
             n = 1
             while target.exists():
@@ -577,10 +431,6 @@ class Store:
                 target = self.path.with_name(f"{PRINTERS_FILE}.corrupt-{stamp}-{n}")
             os.rename(self.path, target)
             return target
-
-
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
 
 
 def _parse(path: Path, raw: bytes) -> list[dict[str, Any]]:
@@ -615,7 +465,6 @@ def _parse(path: Path, raw: bytes) -> list[dict[str, Any]]:
             raise StoreCorrupt(path, f"printer #{i + 1} repeats the address {r['address'][:80]!r}")
         ids.add(r["id"])
         addresses.add(r["address"])
-        normalise_record(r)
     return printers
 
 
@@ -623,8 +472,8 @@ _LINE_ID = re.compile(r'\{"id":"([^"\\]+)"')  # records are written with "id" fi
 _ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))  # ASCII: a lone surrogate never fails a save
 
 
-def _line(record: dict[str, Any]) -> str:
-    return _ENCODER.encode(record)
+def _line(printer: Printer) -> str:
+    return _ENCODER.encode(printer.to_json())
 
 
 _HEADER = f'{{"schema": {SCHEMA}, "printers": ['
@@ -636,73 +485,42 @@ def _serialise(lines: list[str]) -> bytes:
     return f"{_HEADER}\n{body}\n]}}\n".encode("ascii")
 
 
-def _record_lines(raw: bytes, n: int) -> list[str] | None:
-    """The record lines of a file in our own layout (None for any other layout)."""
+def _record_lines(raw: bytes) -> list[str] | None:
+    """The record lines of a file in our own layout ([] for no file; None for any other layout)."""
     if not raw:
         return []
     parts = raw.decode("utf-8", "replace").split("\n")
-    if len(parts) != n + 3 or parts[0] != _HEADER or parts[-2] != "]}" or parts[-1] != "":
+    n = len(parts) - 3
+    if n <= 0 or parts[0] != _HEADER or parts[-2] != "]}" or parts[-1] != "":
         return None
     lines = parts[1:-2]
-    if n == 0:
-        return None
     return [x[:-1] if i < n - 1 else x for i, x in enumerate(lines)]
 
 
-def _check_unique(records: list[dict[str, Any]]) -> None:
+def _check_unique(printers: list[Printer]) -> None:
     ids, addresses = set(), set()
-    for r in records:
-        if not isinstance(r, dict) or not r.get("id") or not r.get("address"):
-            raise ValueError("every printer record needs an id and an address")
-        if r["address"] in addresses:
-            raise DuplicatePrinter(r["address"])
-        if r["id"] in ids:
-            raise ValueError(f"duplicate printer id {r['id']}")
-        ids.add(r["id"])
-        addresses.add(r["address"])
+    for p in printers:
+        if not isinstance(p, Printer) or not p.id or not p.address:
+            raise ValueError("every printer needs an id and an address")
+        if p.address in addresses:
+            raise DuplicatePrinter(p.address)
+        if p.id in ids:
+            raise ValueError(f"duplicate printer id {p.id}")
+        ids.add(p.id)
+        addresses.add(p.address)
 
 
-def _find_record(records: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
-    for r in records:
-        if r["id"] == key:
-            return r
+def find_printer(printers: Iterable[Printer], key: str) -> Printer | None:
+    """The printer whose id is `key`, else whose address is `key` in any spelling."""
+    printers = list(printers)
+    for p in printers:
+        if p.id == key:
+            return p
     try:
         address = str(parse_address(key))
     except AddressError:
         address = key
-    for r in records:
-        if r["address"] == address:
-            return r
+    for p in printers:
+        if p.address == address:
+            return p
     return None
-
-
-def _apply_poll(record: dict[str, Any], result: PollResult, offline_after: int) -> None:
-    polled_at = result.polled_at or utc_now()
-    record["last_poll_at"] = polled_at
-    if result.reachable:
-        record["consecutive_failures"] = 0
-        record["last_poll"] = result.to_json()
-        record["status"] = result.status if result.status in STATUSES else "Unknown"
-        record["last_good_poll_at"] = polled_at
-        record["stale"] = False
-        ident = result.identity
-        if ident.name and not record.get("user_overridden") and not record.get("name"):
-            record["name"] = ident.name
-        if ident.model:
-            record["model"] = ident.model
-        if ident.serial:
-            record["serial"] = ident.serial
-        return
-    failures = int(record.get("consecutive_failures") or 0) + 1
-    record["consecutive_failures"] = failures
-    record["stale"] = record.get("last_poll") is not None
-    if failures >= offline_after:
-        record["status"] = "Offline"
-    elif record.get("last_poll") is None:
-        record["status"] = "Unknown"
-    # else: keep the last good status until the offline threshold (marked stale)
-
-
-
-# Public: the TUI applies a poll to its in-memory record exactly as the store does.
-apply_poll = _apply_poll

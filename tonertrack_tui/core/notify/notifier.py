@@ -1,9 +1,9 @@
 """Notifications on transitions: what changed since the last message, and the channels that carry it.
 
-## Transitions (`Notifier.process(records)`)
+## Transitions (`Notifier.process(printers)`)
 Each printer's last *notified* state is kept in `<data dir>/notify_state.json` (written
 atomically): its status, the supplies already reported low ({index: "warning"|"error"})
-and those already forecast to run out. After every poll round the inventory records are
+and those already forecast to run out. After every poll round the inventory's printers are
 compared with it; an event is made only for a change, so one transition = one message,
 whoever polled (the daemon, a TUI, a cron `poll --all`), and a restart does not resend.
 
@@ -56,10 +56,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..printer.status import supply_label
+from ..inventory.printer import Printer
+from ..printer.words import supply_name
 from ..util.fsutil import append_lines, atomic_write_bytes, ensure_private_dir
 from ..util.textsafe import safe_text
-from ..views.fleet import last_result, no_reply_text
 
 log = logging.getLogger("tonertrack.notify")
 
@@ -103,14 +103,14 @@ class Event:
         return cls(**{k: d.get(k) for k in cls.__slots__})  # type: ignore[attr-defined]
 
 
-def _printer_fields(record: dict[str, Any]) -> dict[str, Any]:
-    address = safe_text(record.get("address"), limit=120)
+def _printer_fields(printer: Printer) -> dict[str, Any]:
+    address = safe_text(printer.address, limit=120)
     return {
-        "printer_id": str(record.get("id")),
+        "printer_id": printer.id,
         "address": address,
-        "name": safe_text(record.get("name"), limit=120) or address,
-        "location": safe_text(record.get("location"), limit=120),
-        "model": safe_text(record.get("model"), limit=120),
+        "name": safe_text(printer.name, limit=120) or address,
+        "location": safe_text(printer.location, limit=120),
+        "model": safe_text(printer.model, limit=120),
     }
 
 
@@ -118,12 +118,12 @@ def _who(p: dict[str, Any]) -> str:
     return p["name"] if p["name"] == p["address"] else f"{p['name']} ({p['address']})"
 
 
-def status_event(record: dict[str, Any], old: str | None, new: str) -> Event:
-    p = _printer_fields(record)
-    result = last_result(record)
+def status_event(printer: Printer, old: str | None, new: str) -> Event:
+    p = _printer_fields(printer)
+    result = printer.last_poll
     reasons = [safe_text(r, limit=200) for r in (result.reasons if result and new != "Offline" else [])]
     if new == "Offline":
-        reasons = [no_reply_text(record)]
+        reasons = [printer.no_reply_text]
     if new == "OK":
         text = f"{_who(p)} is back to OK (was {old})"
     else:
@@ -134,7 +134,7 @@ def status_event(record: dict[str, Any], old: str | None, new: str) -> Event:
 def _supply_json(supply: Any, siblings: list[Any]) -> dict[str, Any]:
     return {
         "index": safe_text(supply.index, limit=40),
-        "label": safe_text(supply_label(supply, siblings), limit=120),
+        "label": safe_text(supply_name(supply, siblings), limit=120),
         "kind": supply.kind,
         "color": safe_text(supply.color, limit=40) or None,
         "remaining_pct": supply.remaining_pct,
@@ -143,59 +143,59 @@ def _supply_json(supply: Any, siblings: list[Any]) -> dict[str, Any]:
     }
 
 
-def supply_event(record: dict[str, Any], supply: Any, siblings: list[Any]) -> Event:
-    p = _printer_fields(record)
+def supply_event(printer: Printer, supply: Any, siblings: list[Any]) -> Event:
+    p = _printer_fields(printer)
     s = _supply_json(supply, siblings)
     level = f"{s['full_pct']} % full" if s["full_pct"] is not None else f"{s['remaining_pct']} %"
     word = "low" if supply.severity == "warning" else "very low"
     text = f"{_who(p)}: {s['label']} {level} ({word})"
-    return Event("supply_low", status=str(record.get("status")), old_status=None, reasons=[f"{s['label']} {level}"],
+    return Event("supply_low", status=printer.status, old_status=None, reasons=[f"{s['label']} {level}"],
                  text=text, supply=s, **p)
 
 
-def forecast_event(record: dict[str, Any], supply: Any, siblings: list[Any], days_left: float) -> Event:
-    p = _printer_fields(record)
+def forecast_event(printer: Printer, supply: Any, siblings: list[Any], days_left: float) -> Event:
+    p = _printer_fields(printer)
     s = _supply_json(supply, siblings)
     goal = "until full" if supply.is_receptacle else "left"
     text = f"{_who(p)}: {s['label']} ~{max(0, int(days_left))} days {goal} (forecast)"
-    return Event("forecast", status=str(record.get("status")), old_status=None, reasons=[text], text=text,
+    return Event("forecast", status=printer.status, old_status=None, reasons=[text], text=text,
                  supply=s, days_left=round(float(days_left), 1), **p)
 
 
-def _forecasts(history: Any, record: dict[str, Any], supplies: list[Any], now: datetime) -> dict[str, Any]:
+def _forecasts(history: Any, printer: Printer, supplies: list[Any], now: datetime) -> dict[str, Any]:
     try:
         from ..analysis.forecast import forecast_supplies
     except ImportError:  # core/forecast.py not there: the forecast event stays silent
         return {}
     try:
-        return forecast_supplies(history, record["id"], supplies, now=now)
+        return forecast_supplies(history, printer.id, supplies, now=now)
     except Exception as exc:  # a damaged history file must not stop notifications
-        log.warning("forecast for %s failed: %s", safe_text(record.get("address")), exc)
+        log.warning("forecast for %s failed: %s", safe_text(printer.address), exc)
         return {}
 
 
-def compute_events(records: Iterable[dict[str, Any]], state: dict[str, Any], *, events: Iterable[str],
+def compute_events(printers: Iterable[Printer], state: dict[str, Any], *, events: Iterable[str],
                    forecast_days: int = 0, history: Any = None, now: datetime | None = None) -> list[Event]:
     """Events for what changed since `state` (the last notified state), updating `state` in place."""
     wanted = set(events)
     now = now or datetime.now(timezone.utc)
-    printers = state.setdefault("printers", {})
+    notified = state.setdefault("printers", {})
     seen: set[str] = set()
     out: list[Event] = []
-    for record in records:
-        pid = str(record.get("id"))
+    for printer in printers:
+        pid = printer.id
         seen.add(pid)
-        known = printers.setdefault(pid, {"status": "Unknown", "low": {}, "forecast": []})
-        old, new = known.get("status") or "Unknown", record.get("status") or "Unknown"
+        known = notified.setdefault(pid, {"status": "Unknown", "low": {}, "forecast": []})
+        old, new = known.get("status") or "Unknown", printer.status
         if new != old:
             if new in PROBLEM_STATUSES and new.lower() in wanted:
-                out.append(status_event(record, old, new))
+                out.append(status_event(printer, old, new))
             elif new == "OK" and old in PROBLEM_STATUSES and "ok" in wanted:
-                out.append(status_event(record, old, new))
+                out.append(status_event(printer, old, new))
             if new != "Unknown":  # Unknown is "no news": keep the last real status
                 known["status"] = new
-        result = last_result(record)
-        if result is None or record.get("stale") or not result.reachable:
+        result = printer.last_poll
+        if result is None or printer.stale or not result.reachable:
             continue  # no fresh supply levels: what was reported stays reported
         low: dict[str, str] = known.setdefault("low", {})
         current = {s.index: s for s in result.supplies}
@@ -207,24 +207,24 @@ def compute_events(records: Iterable[dict[str, Any]], state: dict[str, Any], *, 
             if rank and rank > _SEVERITY_RANK.get(low.get(supply.index, ""), 0):
                 low[supply.index] = supply.severity
                 if "supply_low" in wanted:
-                    out.append(supply_event(record, supply, result.supplies))
+                    out.append(supply_event(printer, supply, result.supplies))
         if "forecast" in wanted and forecast_days > 0 and history is not None:
-            notified = set(known.get("forecast") or [])
+            forecast_sent = set(known.get("forecast") or [])
             candidates = [s for s in result.supplies
                           if s.remaining_pct is not None and s.remaining_pct < FORECAST_CANDIDATE_PCT]
-            forecasts = _forecasts(history, record, candidates, now) if candidates else {}
+            forecasts = _forecasts(history, printer, candidates, now) if candidates else {}
             still = set()
             for supply in candidates:
                 f = forecasts.get(supply.index)
                 days = getattr(f, "days_left", None)
                 if days is not None and days <= forecast_days:
                     still.add(supply.index)
-                    if supply.index not in notified:
-                        out.append(forecast_event(record, supply, result.supplies, days))
+                    if supply.index not in forecast_sent:
+                        out.append(forecast_event(printer, supply, result.supplies, days))
             known["forecast"] = sorted(still)
-    for pid in list(printers):
+    for pid in list(notified):
         if pid not in seen:
-            del printers[pid]  # removed from the inventory
+            del notified[pid]  # removed from the inventory
     return out
 
 
@@ -652,11 +652,11 @@ class Notifier:
 
     # -- events in
 
-    def process(self, records: Iterable[dict[str, Any]], *, history: Any = None,
+    def process(self, printers: Iterable[Printer], *, history: Any = None,
                 now: datetime | None = None) -> list[Event]:
         """Compare the inventory with the last notified state; queue messages for what changed."""
         before = json.dumps(self.state, sort_keys=True)
-        events = compute_events(records, self.state, events=self.notify.events,
+        events = compute_events(printers, self.state, events=self.notify.events,
                                 forecast_days=self.notify.forecast_days, history=history, now=now)
         if json.dumps(self.state, sort_keys=True) != before:
             self._save_state()

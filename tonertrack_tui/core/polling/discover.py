@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable
 
 from ..address import Address
+from ..inventory.printer import Printer
+from ..inventory.store import Store
 from ..printer import mib
 from ..printer.decode import decode_identity
 from ..snmp import ber
@@ -221,32 +223,29 @@ async def discover(client: SnmpClient, addresses: Iterable[str], settings: SnmpS
     return DiscoverResult(len(items), [f for f in results if f is not None], time.perf_counter() - started)
 
 
-def records_for(found: Iterable[Found], snmp: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """New inventory records for discovered printers (named by sysName until the user names them)."""
-    from ..inventory.store import new_record
-
+def records_for(found: Iterable[Found], snmp: dict[str, Any] | None = None) -> list[Printer]:
+    """New inventory printers for discovered ones (named by sysName until the user names them)."""
     out = []
     for f in found:
-        record = new_record(f.address, snmp=snmp or {}, model=f.model, serial=f.serial)
-        record["name"] = f.name or ""
-        record["user_overridden"] = False
-        out.append(record)
+        printer = Printer.new(f.address, snmp=snmp or {}, model=f.model, serial=f.serial)
+        printer.name = f.name or ""  # not user_overridden: the sysName, until the user names it
+        out.append(printer)
     return out
 
 
-def add_found(store, found: Iterable[Found], snmp: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Add the printers not yet in the inventory, in ONE transaction; returns the added records."""
-    records = records_for(found, snmp)
+def add_found(store: Store, found: Iterable[Found], snmp: dict[str, Any] | None = None) -> list[Printer]:
+    """Add the printers not yet in the inventory, in ONE transaction; returns the added printers."""
+    printers = records_for(found, snmp)
 
-    def apply(existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        addresses = {r["address"] for r in existing}
+    def apply(existing: list[Printer]) -> list[Printer]:
+        addresses = {p.address for p in existing}
         added = []
-        for record in records:
-            if record["address"] in addresses:
+        for printer in printers:
+            if printer.address in addresses:
                 continue  # added meanwhile (by another process): nothing to do
-            existing.append(record)
-            addresses.add(record["address"])
-            added.append(record)
+            existing.append(printer)
+            addresses.add(printer.address)
+            added.append(printer)
         return added
 
     return store.transact(apply, audit="add")

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..inventory.history import History, sample_from_poll
+from ..inventory.printer import Printer
 from ..printer.collect import TargetCache
 from ..printer.model import PollResult
 from ..printer.status import Thresholds
 from ..snmp.client import SnmpClient
-from ..snmp.credentials import CredentialError, SnmpSettings
+from ..snmp.credentials import SnmpSettings
 from ..util.fsutil import ensure_private_dir, os_user
 from .poller import poll_one, utc_now_iso
 
@@ -38,7 +39,7 @@ SUSPECT_LANE = 256  # printers that failed last time: they mostly wait, they cos
 FLUSH_INTERVAL_S = 2.0
 FLUSH_SECONDS_PER_100 = 1.0  # a save re-reads and rewrites the whole file: big fleets save less often
 
-ResultCallback = Callable[[dict[str, Any], PollResult], None]  # (record, result) per printer
+ResultCallback = Callable[[Printer, PollResult], None]  # (printer, result) per printer
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, address)
 
 
@@ -161,31 +162,6 @@ class FleetPollSummary:
     results: list[tuple[str, PollResult]] = field(default_factory=list)  # (printer id, result)
 
 
-def settings_for(record: dict[str, Any], defaults: SnmpSettings) -> SnmpSettings:
-    """A printer's SNMP settings: its own where set, the config's defaults elsewhere."""
-    merged = defaults.overridden(record.get("snmp") or {})
-    try:
-        return merged.validated()
-    except CredentialError:
-        return merged  # the poll reports the problem as its reason
-
-
-def thresholds_for(record: dict[str, Any], base: Thresholds) -> Thresholds:
-    own = record.get("thresholds") or {}
-    kinds = {}
-    for kind, pair in (own.get("kinds") or {}).items():
-        if isinstance(pair, dict):
-            kinds[kind] = (pair.get("warning_pct"), pair.get("error_pct"))
-        elif isinstance(pair, (list, tuple)) and len(pair) == 2:
-            kinds[kind] = (pair[0], pair[1])
-    return base.overridden(own.get("warning_pct"), own.get("error_pct"), kinds)
-
-
-def thresholds_from_config(config: Any) -> Thresholds:
-    t = config.thresholds
-    kinds = {name: (k.warning_pct, k.error_pct) for name, k in (t.kinds or {}).items()}
-    return Thresholds(t.warning_pct, t.error_pct, kinds)
-
 
 class FleetPoller:
     """Owns the process's SNMP client and the per-printer caches. Use from one event loop."""
@@ -212,10 +188,10 @@ class FleetPoller:
     def _defaults(self) -> SnmpSettings:
         return self.config.default_snmp()
 
-    async def poll_record(self, record: dict[str, Any]) -> PollResult:
+    async def poll_printer(self, printer: Printer) -> PollResult:
         """Poll one inventory printer (no fleet lock) and save the result."""
-        result = await self._poll(record, thresholds_from_config(self.config))
-        await asyncio.to_thread(self._save, [(record["id"], result)])
+        result = await self._poll(printer, self.config.base_thresholds())
+        await asyncio.to_thread(self._save, [(printer.id, result)])
         return result
 
     async def probe(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None, *,
@@ -225,11 +201,11 @@ class FleetPoller:
         return await poll_one(self.client, address, settings, cache=TargetCache(), thresholds=thresholds,
                               invert_receptacles=invert_receptacles)
 
-    async def _poll(self, record: dict[str, Any], base: Thresholds) -> PollResult:
-        cache = self.caches.setdefault(record["id"], TargetCache())
-        return await poll_one(self.client, record["address"], settings_for(record, self._defaults()),
-                              cache=cache, thresholds=thresholds_for(record, base),
-                              invert_receptacles=bool(record.get("invert_receptacles")))
+    async def _poll(self, printer: Printer, base: Thresholds) -> PollResult:
+        cache = self.caches.setdefault(printer.id, TargetCache())
+        return await poll_one(self.client, printer.address, printer.snmp_settings(self._defaults()),
+                              cache=cache, thresholds=printer.thresholds_over(base),
+                              invert_receptacles=printer.invert_receptacles)
 
     def _save(self, batch: list[tuple[str, PollResult]]) -> None:
         if not batch:
@@ -239,13 +215,13 @@ class FleetPoller:
         if samples:
             self.history.append(samples)
 
-    async def _lane(self, records: list[dict[str, Any]], limiter: Any, base: Thresholds,
-                    handle: Callable[[dict[str, Any], PollResult], None], *, retry_timeouts: bool) -> None:
+    async def _lane(self, records: list[Printer], limiter: Any, base: Thresholds,
+                    handle: Callable[[Printer, PollResult], None], *, retry_timeouts: bool) -> None:
         """Poll `records` with at most `limiter.limit` in flight; a timeout of a printer that
         may be alive is tried once more at the end, when the load is lower."""
         queue = deque(records)
-        retry: list[dict[str, Any]] = []
-        running: dict[asyncio.Future, dict[str, Any]] = {}
+        retry: list[Printer] = []
+        running: dict[asyncio.Future[PollResult], Printer] = {}
         second_round = False
         try:
             while queue or running:
@@ -257,7 +233,7 @@ class FleetPoller:
                     record = running.pop(task)
                     result = task.result()
                     if result.timed_out:
-                        if record.get("last_good_poll_at"):  # answered before: likely congestion
+                        if record.last_good_poll_at:  # answered before: likely congestion
                             limiter.congested()
                         if retry_timeouts and not second_round:
                             retry.append(record)
@@ -290,21 +266,21 @@ class FleetPoller:
             records = await asyncio.to_thread(self.store.load_for_polling)
             summary.total = len(records)
             flush_every = max(FLUSH_INTERVAL_S, FLUSH_SECONDS_PER_100 * len(records) / 100)
-            base = thresholds_from_config(self.config)
+            base = self.config.base_thresholds()
             bound = max(1, self.config.polling.concurrency)
 
-            def handle(record: dict[str, Any], result: PollResult) -> None:
+            def handle(record: Printer, result: PollResult) -> None:
                 nonlocal last_flush, flushing, pending
                 summary.done += 1
                 summary.reachable += result.reachable
                 summary.by_status[result.status] = summary.by_status.get(result.status, 0) + 1
                 if keep_results:
-                    summary.results.append((record["id"], result))
-                pending.append((record["id"], result))
+                    summary.results.append((record.id, result))
+                pending.append((record.id, result))
                 if on_result is not None:
                     on_result(record, result)
                 if progress is not None:
-                    progress(summary.done, summary.total, record["address"])
+                    progress(summary.done, summary.total, record.address)
                 now = time.monotonic()
                 if now - last_flush >= flush_every and (flushing is None or flushing.done()):
                     batch, pending = pending, []
@@ -313,8 +289,8 @@ class FleetPoller:
 
             # Printers that failed last time wait out their timeouts in a lane of their own,
             # so 100 dead printers cost one timeout window, not a share of the live lane.
-            suspects = [r for r in records if int(r.get("consecutive_failures") or 0) > 0]
-            live = [r for r in records if int(r.get("consecutive_failures") or 0) == 0]
+            suspects = [r for r in records if r.consecutive_failures > 0]
+            live = [r for r in records if r.consecutive_failures == 0]
             limiter = AdaptiveLimit(bound, self.config.polling.timeout_s)
             await asyncio.gather(
                 self._lane(live, limiter, base, handle, retry_timeouts=True),

@@ -10,12 +10,10 @@ space left is "95 % full" and is judged on those 5 %.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import mib
 from .model import PollResult, Supply
+from .problems import find_problems
 
 OK, WARNING, ERROR, OFFLINE, UNKNOWN = "OK", "Warning", "Error", "Offline", "Unknown"
 STATUSES = (OK, WARNING, ERROR, OFFLINE, UNKNOWN)
@@ -44,53 +42,6 @@ class Thresholds:
         )
 
 
-ERROR_FLAGS = {
-    "noToner": "Out of toner",
-    "noPaper": "Out of paper",
-    "jammed": "Paper jam",
-    "doorOpen": "Door open",
-    "offline": "Printer offline",
-}
-WARNING_FLAGS = {
-    "lowToner": "Toner low",
-    "lowPaper": "Paper low",
-    "serviceRequested": "Service requested",
-    "overduePreventMaint": "Maintenance overdue",
-    "inputTrayMissing": "Input tray missing",
-    "outputTrayMissing": "Output tray missing",
-    "markerSupplyMissing": "A supply is missing",
-    "outputNearFull": "Output tray nearly full",
-    "outputFull": "Output tray full",
-    "inputTrayEmpty": "Input tray empty",
-}
-
-_LABELLED_KINDS = {"toner": "toner", "ink": "ink", "drum": "drum", "developer": "developer"}
-
-
-_pair_counts_cache: tuple[object, int, Counter] | None = None
-
-
-def _pair_counts(siblings: Sequence[Supply]) -> Counter:
-    """(colour, kind) counts of a supply list; labelling every supply of a list asks for the
-    same list over and over (a hostile device has 2,048 rows), so the last answer is kept."""
-    global _pair_counts_cache
-    cached = _pair_counts_cache
-    if cached is not None and cached[0] is siblings and cached[1] == len(siblings):
-        return cached[2]
-    counts = Counter((s.color, s.kind) for s in siblings)
-    _pair_counts_cache = (siblings, len(siblings), counts)
-    return counts
-
-
-def supply_label(supply: Supply, siblings: Sequence[Supply] | None = None) -> str:
-    """ "Cyan toner" when colour and kind say it all and are unique, else the description."""
-    if supply.color and supply.kind in _LABELLED_KINDS:
-        label = f"{supply.color.capitalize()} {_LABELLED_KINDS[supply.kind]}"
-        if siblings is None or _pair_counts(siblings)[(supply.color, supply.kind)] == 1:
-            return label
-    return supply.description or f"Supply {supply.index}"
-
-
 def supply_severity(supply: Supply, thresholds: Thresholds) -> str:
     if supply.remaining_pct is None:
         if supply.level_note in ("some_remaining", "unrestricted"):
@@ -104,71 +55,19 @@ def supply_severity(supply: Supply, thresholds: Thresholds) -> str:
     return "ok"
 
 
-def supply_reason(supply: Supply, siblings: list[Supply]) -> str:
-    label = supply_label(supply, siblings)
-    if supply.is_receptacle and supply.remaining_pct is not None:
-        return f"{label} {supply.full_pct} % full"
-    suffix = " (estimate)" if supply.estimated else ""
-    return f"{label} {supply.remaining_pct} %{suffix}"
-
-
-def reason_items(result: PollResult) -> list[tuple[str, str]]:
-    """[("error"|"warning", reason)], worst first, from supplies whose severity is already set."""
-    errors: list[str] = []
-    warnings: list[str] = []
-    worst_supplies = sorted(
-        (s for s in result.supplies if s.severity in ("error", "warning")),
-        key=lambda s: (s.severity != "error", s.remaining_pct if s.remaining_pct is not None else 101),
-    )
-    for supply in worst_supplies:
-        (errors if supply.severity == "error" else warnings).append(supply_reason(supply, result.supplies))
-    toner_low = any(s.kind in ("toner", "ink") for s in worst_supplies)
-    toner_out = any(s.kind in ("toner", "ink") and s.severity == "error" for s in worst_supplies)
-
-    for flag in result.error_state:
-        if (flag == "lowToner" and toner_low) or (flag == "noToner" and toner_out):
-            continue  # "Cyan toner 8 %" already says it, better
-        if flag in ERROR_FLAGS:
-            errors.append(ERROR_FLAGS[flag])
-        elif flag in WARNING_FLAGS:
-            warnings.append(WARNING_FLAGS[flag])
-
-    for alert in result.alerts:
-        if alert.code in mib.ALERT_CODES_NOT_A_PROBLEM or alert.severity == "other":
-            continue
-        if alert.severity == "critical":
-            errors.append(f"{alert.description} (critical alert)")
-        else:
-            warnings.append(alert.description)
-
-    if result.device_status == "down" and not errors:
-        errors.append("Printer reports it is down")
-    elif result.device_status == "warning" and not errors and not warnings:
-        warnings.append("Printer reports a warning")
-    items = [("error", e) for e in errors] + [("warning", w) for w in warnings]
-    seen: set[str] = set()
-    out = []
-    for severity, text in items:
-        key = text.casefold()
-        if key not in seen:
-            seen.add(key)
-            out.append((severity, text))
-    return out
-
-
 def evaluate(result: PollResult, thresholds: Thresholds | None = None) -> PollResult:
     """Set supply severities, `status` and `reasons` on a reachable result (in place)."""
     thresholds = thresholds or Thresholds()
     for supply in result.supplies:
         supply.severity = supply_severity(supply, thresholds)
-    items = reason_items(result)
-    reasons = [text for _, text in items]
+    problems = find_problems(result)
+    reasons = [p.reason for p in problems]
     if not result.is_printer:
         result.status = UNKNOWN
         reasons.insert(0, NOT_A_PRINTER)
-    elif any(severity == "error" for severity, _ in items):
+    elif any(p.severity == "error" for p in problems):
         result.status = ERROR
-    elif items:
+    elif problems:
         result.status = WARNING
     else:
         result.status = OK

@@ -1,7 +1,7 @@
 """CSV reports: usage (one printer), monthly (the fleet), supplies (the order list), alerts.
 
 A report is built as rows (`Report`: columns + rows of plain values) and then written.
-The builders only read: the inventory records, the history (core/history.py) and the
+The builders only read: the inventory (`Printer`s), the history (core/history.py) and the
 config. The CLI (`tonertrack export ...`) and the TUI export menu call the same functions.
 
 ## CSV
@@ -35,20 +35,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from ..address import AddressError, parse_address
 from ..analysis.forecast import Forecast, forecast_supplies
 from ..inventory.history import NOTE_RESET, NOTE_V2, NOTE_WRAP, MonthlyPages, page_delta
+from ..inventory.printer import Printer
 from ..inventory.store import UnknownPrinter
-from ..polling.fleet import thresholds_for, thresholds_from_config
-from ..printer.status import Thresholds, supply_label, supply_severity
+from ..inventory.store import find_printer as find_in
+from ..printer.status import Thresholds, supply_severity
+from ..printer.words import part_number, supply_name
 from ..util.fsutil import atomic_write_bytes, ensure_private_dir
 from ..util.textsafe import csv_cell, safe_text
-from ..views.fleet import last_result, problems
+from ..views.fleet import problems
 
 REPORTS = ("usage", "monthly", "supplies", "alerts")
 PERIOD_REPORTS = ("usage", "monthly")
@@ -162,38 +164,29 @@ def period_label(start: str | None, end: str | None, months: Sequence[str]) -> s
 # ---------------------------------------------------------------- the inventory
 
 
-def find_printer(records: Iterable[dict[str, Any]], key: str) -> dict[str, Any]:
-    """The record whose id or address is `key` (canonicalised); UnknownPrinter otherwise."""
-    records = list(records)
-    for r in records:
-        if r.get("id") == key:
-            return r
-    try:
-        address = str(parse_address(key.strip()))
-    except (AddressError, AttributeError):
-        address = key
-    for r in records:
-        if r.get("address") == address:
-            return r
-    raise UnknownPrinter(key)
+def find_printer(printers: Iterable[Printer], key: str) -> Printer:
+    """The printer whose id or address is `key` (canonicalised); UnknownPrinter otherwise."""
+    printer = find_in(printers, key)
+    if printer is None:
+        raise UnknownPrinter(key)
+    return printer
 
 
-def _identity(record: dict[str, Any]) -> list[Any]:
-    result = last_result(record)
-    ident = result.identity if result else None
+def _identity(printer: Printer) -> list[Any]:
+    ident = printer.last_poll.identity if printer.last_poll is not None else None
     return [
-        record.get("address") or "",
-        record.get("name") or (ident.name if ident else "") or "",
-        record.get("location") or "",
-        record.get("model") or (ident.model if ident else "") or "",
-        record.get("serial") or (ident.serial if ident else "") or "",
+        printer.address,
+        printer.name or (ident.name if ident else "") or "",
+        printer.location,
+        printer.model or (ident.model if ident else "") or "",
+        printer.serial or (ident.serial if ident else "") or "",
     ]
 
 
-def _printer_order(record: dict[str, Any]) -> tuple:
-    location = safe_text(record.get("location")).casefold()
-    name = safe_text(record.get("name")).casefold()
-    return (location == "", location, name == "", name, str(record.get("address")))
+def _printer_order(printer: Printer) -> tuple[bool, str, bool, str, str]:
+    location = safe_text(printer.location).casefold()
+    name = safe_text(printer.name).casefold()
+    return (location == "", location, name == "", name, printer.address)
 
 
 # ---------------------------------------------------------------- monthly figures
@@ -276,7 +269,7 @@ MONTHLY_COLUMNS = ("address", "name", "location", "model", "serial", "month", "p
                    "end_count", "note")
 
 
-def monthly_report(records: Iterable[dict[str, Any]], history: Any, *, start: str | None = None,
+def monthly_report(printers: Iterable[Printer], history: Any, *, start: str | None = None,
                    end: str | None = None) -> Report:
     """Every printer × month, then totals per location and for the fleet (per month and for the period).
 
@@ -289,12 +282,12 @@ def monthly_report(records: Iterable[dict[str, Any]], history: Any, *, start: st
     by_location: dict[str, dict[str, list[int]]] = {}  # location -> month -> [pages, printers, estimates]
     fleet: dict[str, list[int]] = {}
     months_seen: set[str] = set()
-    for record in sorted(records, key=_printer_order):
-        figures = [f for f in month_figures(all_months.get(record.get("id"), []))
+    for printer in sorted(printers, key=_printer_order):
+        figures = [f for f in month_figures(all_months.get(printer.id, []))
                    if _in_period(f.month, start, end)]
         if not figures:
             continue
-        ident = _identity(record)
+        ident = _identity(printer)
         location = ident[2]
         for f in figures:
             report.rows.append([*ident, f.month, f.pages, f.start_count, f.end_count, f.note])
@@ -322,14 +315,14 @@ def monthly_report(records: Iterable[dict[str, Any]], history: Any, *, start: st
     for location in sorted(by_location, key=lambda loc: (loc == "", loc.casefold())):
         shown = location or "(no location)"
         for month in sorted(by_location[location]):
-            pages, printers, estimates = by_location[location][month]
-            report.rows.append(total_row("location total", shown, month, pages, printers, estimates))
+            pages, count, estimates = by_location[location][month]
+            report.rows.append(total_row("location total", shown, month, pages, count, estimates))
         report.rows.append(total_row("location total", shown, label,
                                      *period_total(by_location[location], len(location_printers[location]))))
     if fleet:
         for month in months:
-            pages, printers, estimates = fleet[month]
-            report.rows.append(total_row("fleet total", "", month, pages, printers, estimates))
+            pages, count, estimates = fleet[month]
+            report.rows.append(total_row("fleet total", "", month, pages, count, estimates))
         report.rows.append(total_row("fleet total", "", label,
                                      *period_total(fleet, sum(len(p) for p in location_printers.values()))))
     return report
@@ -387,15 +380,15 @@ def daily_figures(history: Any, printer_id: str, first: date, last: date) -> lis
     return out
 
 
-def usage_report(records: Iterable[dict[str, Any]], history: Any, printer: str, *, start: str | None = None,
+def usage_report(printers: Iterable[Printer], history: Any, printer: str, *, start: str | None = None,
                  end: str | None = None, today: date | None = None, days: int = USAGE_DAYS) -> Report:
     """One printer: pages per month in the period (and their total), then per day for the last `days` days."""
     start, end = check_period(start, end)
-    record = find_printer(records, printer)
+    found = find_printer(printers, printer)
     today = today or datetime.now(timezone.utc).date()
-    ident = _identity(record)
-    report = Report("usage", USAGE_COLUMNS, subject=record["address"])
-    figures = [f for f in month_figures(history.monthly_pages(record["id"])) if _in_period(f.month, start, end)]
+    ident = _identity(found)
+    report = Report("usage", USAGE_COLUMNS, subject=found.address)
+    figures = [f for f in month_figures(history.monthly_pages(found.id)) if _in_period(f.month, start, end)]
     for f in figures:
         report.rows.append([*ident, "month", f.month, f.pages, f.start_count, f.end_count, f.note])
     if figures:
@@ -412,48 +405,12 @@ def usage_report(records: Iterable[dict[str, Any]], history: Any, printer: str, 
     if end:
         last = min(last, date.fromisoformat(next_month(end) + "-01") - timedelta(days=1))
     if first <= last:
-        for f in daily_figures(history, record["id"], first, last):
+        for f in daily_figures(history, found.id, first, last):
             report.rows.append([*ident, "day", f.month, f.pages, f.start_count, f.end_count, f.note])
     return report
 
 
 # ---------------------------------------------------------------- supplies (the order list)
-
-# Part numbers as vendors print them in supply descriptions. Each alternative is a shape that
-# plain words and quantities ("Black", "4000 pages", "110V", "A4", "M507") never have.
-_PART_LABELLED = re.compile(
-    r"(?i:\b(?:P/?N|part\s*(?:no\.?|number|#)|order\s*(?:no\.?|number)|ref\.?)\s*[:#.]?\s*)"
-    r"([A-Z0-9][A-Z0-9-]{3,19})\b")
-_PART_SHAPES = re.compile(
-    r"""
-    \b(?:
-        \d{3}R\d{5}                                   # Xerox        106R03533, 013R00662
-      | C13T[0-9A-Z]{4,6}                             # Epson        C13T7911, C13T09K140
-      | (?:C[A-Z]?|Q|W)\d{3,4}[A-Z]{1,2}              # HP           CF410A, CE285A, Q2612A, W2030X, C4092A
-      | (?!(?:SN|ISO|IEC|RFC|USB|UTF|MAC|DIN|IP)-)
-        [A-Z]{2,4}-[A-Z]{0,2}\d{2,5}[A-Z0-9]{0,6}    # prefix-number TN-2420, TK-5240K, DR-2400, MLT-D111S, CRG-045H
-      | \d{2}[A-Z][0-9A-Z]{3}\d                       # Lexmark      50F2H00, 71B20K0, 24B6035
-    )\b
-    """,
-    re.VERBOSE,
-)
-
-
-def part_number(description: str | None) -> str | None:
-    """The vendor part number in a supply description, if it carries one.
-
-    "Black Cartridge HP CF410A" -> "CF410A"; "TN-2420"; "Toner Cartridge; PN 106R03533";
-    "Black Toner" -> None; "Imaging Unit 4000 pages" -> None.
-    """
-    if not description:
-        return None
-    text = safe_text(description, limit=200)
-    labelled = _PART_LABELLED.search(text)
-    if labelled and any(c.isdigit() for c in labelled.group(1)):
-        return labelled.group(1)
-    m = _PART_SHAPES.search(text)
-    return m.group(0) if m else None
-
 
 SUPPLIES_COLUMNS = ("printer", "address", "location", "model", "supply", "kind", "colour", "remaining_pct",
                     "level", "days_left", "part_number", "why", "forecast")
@@ -468,7 +425,7 @@ def _level_text(supply: Any) -> str:
     return f"{'~' if supply.estimated else ''}{supply.remaining_pct} %"
 
 
-def supplies_report(records: Iterable[dict[str, Any]], history: Any, config: Any = None, *,
+def supplies_report(printers: Iterable[Printer], history: Any, config: Any = None, *,
                     now: datetime | None = None, horizon_days: int | None = None,
                     base_thresholds: Thresholds | None = None) -> Report:
     """Every supply below its warning threshold or forecast to run out (fill up) within the horizon.
@@ -479,16 +436,16 @@ def supplies_report(records: Iterable[dict[str, Any]], history: Any, config: Any
     now = now or datetime.now(timezone.utc)
     if horizon_days is None:
         horizon_days = config.export.forecast_horizon_days if config is not None else 30
-    base = base_thresholds or (thresholds_from_config(config) if config is not None else Thresholds())
+    base = base_thresholds or (config.base_thresholds() if config is not None else Thresholds())
     report = Report("supplies", SUPPLIES_COLUMNS)
     items: list[tuple[tuple, list[Any]]] = []
-    for record in records:
-        result = last_result(record)
+    for printer in printers:
+        result = printer.last_poll
         if result is None or not result.supplies:
             continue
-        thresholds = thresholds_for(record, base)
-        forecasts = forecast_supplies(history, record["id"], result.supplies, now=now)
-        address, name, location, model, _serial = _identity(record)
+        thresholds = printer.thresholds.over(base)
+        forecasts = forecast_supplies(history, printer.id, result.supplies, now=now)
+        address, name, location, model, _serial = _identity(printer)
         for supply in result.supplies:
             severity = supply_severity(supply, thresholds)
             fc: Forecast = forecasts[supply.index]
@@ -505,7 +462,7 @@ def supplies_report(records: Iterable[dict[str, Any]], history: Any, config: Any
                 why.append(f"forecast: {fc.short()}")
             days_left = fc.whole_days
             forecast_text = fc.basis if fc.known else f"unknown: {fc.reason}"
-            row = [name or address, address, location, model, supply.description or supply_label(supply),
+            row = [name or address, address, location, model, supply.description or supply_name(supply),
                    supply.kind, supply.color or "", supply.remaining_pct, _level_text(supply), days_left,
                    part_number(supply.description) or "", "; ".join(why), forecast_text]
             key = (_SEVERITY_RANK.get(severity, 2), fc.days_left if fc.known else float("inf"),
@@ -523,16 +480,17 @@ def supplies_report(records: Iterable[dict[str, Any]], history: Any, config: Any
 ALERTS_COLUMNS = ("severity", "printer", "address", "location", "model", "problem", "since")
 
 
-def alerts_report(records: Iterable[dict[str, Any]]) -> Report:
+def alerts_report(printers: Iterable[Printer]) -> Report:
     """Active problems across the fleet, worst first (the alerts screen's list)."""
-    records = list(records)
-    by_id = {r.get("id"): r for r in records}
+    printers = list(printers)
+    by_id = {p.id: p for p in printers}
     report = Report("alerts", ALERTS_COLUMNS)
-    for item in problems(records):
-        record = by_id.get(item.get("printer_id")) or {}
-        since = item.get("since")
-        report.rows.append([item["severity"], item["printer"], item.get("address") or "",
-                            record.get("location") or "", record.get("model") or "", item["problem"],
+    for item in problems(printers):
+        printer = by_id.get(item.printer_id)
+        since = item.since
+        report.rows.append([item.severity, item.printer, item.address,
+                            printer.location if printer else "", (printer.model or "") if printer else "",
+                            item.problem,
                             since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else ""])
     return report
 
@@ -540,22 +498,22 @@ def alerts_report(records: Iterable[dict[str, Any]]) -> Report:
 # ---------------------------------------------------------------- building and writing
 
 
-def build_report(kind: str, records: Iterable[dict[str, Any]], history: Any, config: Any = None, *,
+def build_report(kind: str, printers: Iterable[Printer], history: Any, config: Any = None, *,
                  printer: str | None = None, start: str | None = None, end: str | None = None,
                  now: datetime | None = None) -> Report:
     """One report by name: what the CLI and the TUI export menu both call."""
     now = now or datetime.now(timezone.utc)
-    records = list(records)
+    printers = list(printers)
     if kind == "usage":
         if not printer:
             raise ReportError("the usage report needs a printer (its address)")
-        return usage_report(records, history, printer, start=start, end=end, today=_utc_day(now))
+        return usage_report(printers, history, printer, start=start, end=end, today=_utc_day(now))
     if kind == "monthly":
-        return monthly_report(records, history, start=start, end=end)
+        return monthly_report(printers, history, start=start, end=end)
     if kind == "supplies":
-        return supplies_report(records, history, config, now=now)
+        return supplies_report(printers, history, config, now=now)
     if kind == "alerts":
-        return alerts_report(records)
+        return alerts_report(printers)
     raise ReportError(f"unknown report {kind!r} (one of {', '.join(REPORTS)})")
 
 

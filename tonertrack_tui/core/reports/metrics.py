@@ -31,14 +31,16 @@ Metrics (label `printer` is the printer's address, the key people use; `id` is o
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import CollectorRegistry
 
+from ..inventory.printer import Printer
 from ..printer.status import STATUSES
 from ..util.textsafe import safe_text
-from ..views.fleet import last_result, parse_time
+from ..util.timeutil import parse_time
 
 ALERT_SEVERITIES = ("critical", "warning", "warning_binary", "other")
 LABEL_LIMIT = 200
@@ -54,12 +56,12 @@ def _timestamp(text: str | None) -> float | None:
     return when.timestamp() if when else None
 
 
-def fleet_families(records: Iterable[dict[str, Any]] | None) -> list:
-    """Metric families for these inventory records (None: the inventory could not be read)."""
+def fleet_families(printers: Iterable[Printer] | None) -> list:
+    """Metric families for these inventory printers (None: the inventory could not be read)."""
     readable = GaugeMetricFamily("tonertrack_inventory_readable",
                                  "1 when printers.json could be read, 0 when it is unreadable or corrupt")
-    readable.add_metric([], 0 if records is None else 1)
-    records = list(records or [])
+    readable.add_metric([], 0 if printers is None else 1)
+    printers = list(printers or [])
 
     info = GaugeMetricFamily("tonertrack_printer_info", "Printer identity (always 1)",
                              labels=["printer", "id", "name", "model", "serial", "location"])
@@ -92,22 +94,22 @@ def fleet_families(records: Iterable[dict[str, Any]] | None) -> list:
     per_status = GaugeMetricFamily("tonertrack_printers", "Printers per status", labels=["status"])
     counts = dict.fromkeys(STATUSES, 0)
 
-    for record in records:
-        printer = label(record.get("address"))
-        current = record.get("status") if record.get("status") in STATUSES else "Unknown"
+    for p in printers:
+        printer = label(p.address)
+        current = p.status if p.status in STATUSES else "Unknown"
         counts[current] += 1
-        result = last_result(record)
+        result = p.last_poll
         ident = result.identity if result else None
-        info.add_metric([printer, label(record.get("id")), label(record.get("name") or (ident and ident.name)),
-                         label(record.get("model")), label(record.get("serial")), label(record.get("location"))], 1)
-        failed = int(record.get("consecutive_failures") or 0)
-        polled = record.get("last_poll_at")
+        info.add_metric([printer, label(p.id), label(p.name or (ident and ident.name)),
+                         label(p.model), label(p.serial), label(p.location)], 1)
+        failed = p.consecutive_failures
+        polled = p.last_poll_at
         up.add_metric([printer], 1 if polled and failed == 0 else 0)
         for name in STATUSES:
             status.add_metric([printer, name], 1 if name == current else 0)
-        stale.add_metric([printer], 1 if record.get("stale") else 0)
+        stale.add_metric([printer], 1 if p.stale else 0)
         failures.add_metric([printer], failed)
-        if (t := _timestamp(record.get("last_good_poll_at"))) is not None:
+        if (t := _timestamp(p.last_good_poll_at)) is not None:
             last_ok.add_metric([printer], t)
         if (t := _timestamp(polled)) is not None:
             last_poll.add_metric([printer], t)
@@ -142,10 +144,10 @@ class FleetCollector:
 
     def collect(self):
         try:
-            records = self.store.load()
+            printers = self.store.load()
         except Exception:  # a corrupt or unreadable printers.json: say so in a metric, do not 500
-            records = None
-        yield from fleet_families(records)
+            printers = None
+        yield from fleet_families(printers)
 
     def describe(self):
         return []  # collected at scrape time; nothing to check at registration

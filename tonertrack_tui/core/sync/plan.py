@@ -46,7 +46,6 @@ Untrusted text (queue names, comments) is kept as data; show it through `safe_te
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -63,7 +62,8 @@ from urllib.parse import urlsplit
 from ..address import AddressError, parse_address
 from ..config import SyncSource
 from ..inventory.importers import ImportFileError, parse_csv
-from ..inventory.store import Store, new_record
+from ..inventory.printer import Printer, SourceRef
+from ..inventory.store import Store
 from ..snmp.credentials import SnmpSettings
 from ..util.textsafe import safe_text
 
@@ -618,15 +618,13 @@ class SyncPlan:
         return sorted(c.signature() for c in self.changes)
 
 
-def _source_ref(record: dict[str, Any]) -> tuple[str, str] | None:
-    src = record.get("source")
-    if isinstance(src, dict) and src.get("name") is not None:
-        return str(src.get("name")), str(src.get("queue") or "")
-    return None
+def _source_json(ref: SourceRef | None) -> dict[str, str] | None:
+    """A printer's source as the plan and the audit log show it."""
+    return ref.to_json() if ref is not None else None
 
 
-def _merge_listing(listing: SourceListing, records: list[dict[str, Any]], plan: SyncPlan) -> None:
-    """Apply one source's merge rules to `records` in place, recording every change in `plan`."""
+def _merge_listing(listing: SourceListing, printers: list[Printer], plan: SyncPlan) -> None:
+    """Apply one source's merge rules to `printers` in place, recording every change in `plan`."""
     source = listing.source
     sname = source.name
     plan.sources.append(sname)
@@ -634,7 +632,7 @@ def _merge_listing(listing: SourceListing, records: list[dict[str, Any]], plan: 
 
     # one queue per address; the others are reported
     first_for: dict[str, SourceQueue] = {}
-    wanted: list[SourceQueue] = []
+    wanted: list[tuple[str, SourceQueue]] = []  # (its address, the queue)
     listed_queues: set[str] = set()
     for q in listing.queues:
         listed_queues.add(q.queue)
@@ -646,98 +644,100 @@ def _merge_listing(listing: SourceListing, records: list[dict[str, Any]], plan: 
                                  f"{first_for[q.address].queue} (duplicate; {first_for[q.address].queue} is used)")
             continue
         first_for[q.address] = q
-        wanted.append(q)
+        wanted.append((q.address, q))
 
-    by_address = {r["address"]: r for r in records}
+    by_address = {p.address: p for p in printers}
     claimed: set[str] = set()
-    pending: list[SourceQueue] = []
+    pending: list[tuple[str, SourceQueue]] = []
 
-    def update(record: dict[str, Any], q: SourceQueue, kinds: list[str], fields: dict[str, list[Any]]) -> None:
+    def update(printer: Printer, q: SourceQueue, kinds: list[str], fields: dict[str, list[Any]]) -> None:
         new_name = q.name
-        if new_name and not record.get("user_overridden") and record.get("name") != new_name:
-            fields["name"] = [record.get("name"), new_name]
+        if new_name and not printer.user_overridden and printer.name != new_name:
+            fields["name"] = [printer.name, new_name]
+            printer.name = new_name
             kinds.append("rename")
         location = q.location or source.location
-        if location and not record.get("location_user_set") and record.get("location") != location:
-            fields["location"] = [record.get("location"), location]
+        if location and not printer.location_user_set and printer.location != location:
+            fields["location"] = [printer.location, location]
+            printer.location = location
             kinds.append("relocate")
-        new_source = {"name": sname, "queue": q.queue}
-        if record.get("source") != new_source:
-            fields["source"] = [record.get("source"), new_source]
+        new_source = SourceRef(sname, q.queue)
+        if printer.source != new_source:
+            fields["source"] = [_source_json(printer.source), new_source.to_json()]
+            printer.source = new_source
             if not kinds:
                 kinds.append("link")
-        if record.get("not_on_server"):
+        if printer.not_on_server:
             fields["not_on_server"] = [True, False]
+            printer.not_on_server = False
             if not kinds:
                 kinds.append("link")
         if not fields:
-            plan.unchanged.append((sname, q.queue, record["address"]))
+            plan.unchanged.append((sname, q.queue, printer.address))
             return
-        for key, (_, new) in fields.items():
-            record[key] = copy.deepcopy(new)
-        plan.changes.append(Change(tuple(dict.fromkeys(kinds)), sname, q.queue, record["address"], record["id"],
-                                   fields, name=record.get("name") or ""))
+        plan.changes.append(Change(tuple(dict.fromkeys(kinds)), sname, q.queue, printer.address, printer.id,
+                                   fields, name=printer.name))
 
     # 1. known addresses
-    for q in wanted:
-        record = by_address.get(q.address)
-        if record is None:
-            pending.append(q)
+    for address, q in wanted:
+        printer = by_address.get(address)
+        if printer is None:
+            pending.append((address, q))
             continue
-        ref = _source_ref(record)
-        if ref is not None and ref[0] != sname and not record.get("not_on_server"):
-            plan.problems.append(f"{sname}: queue {q.queue}: {q.address} is already synced from source "
-                                 f"{ref[0]} (queue {ref[1]}); left as it is")
-            claimed.add(record["id"])
+        ref = printer.source
+        if ref is not None and ref.name != sname and not printer.not_on_server:
+            plan.problems.append(f"{sname}: queue {q.queue}: {address} is already synced from source "
+                                 f"{ref.name} (queue {ref.queue}); left as it is")
+            claimed.add(printer.id)
             continue
-        claimed.add(record["id"])
-        update(record, q, [], {})
+        claimed.add(printer.id)
+        update(printer, q, [], {})
 
     # 2. new addresses: a queue of this source that moved, else a new printer
-    by_queue: dict[str, dict[str, Any]] = {}
-    for r in records:
-        ref = _source_ref(r)
-        if ref is not None and ref[0] == sname and r["id"] not in claimed:
-            by_queue.setdefault(ref[1], r)
-    for q in pending:
-        record = by_queue.pop(q.queue, None)
-        if record is not None:
-            claimed.add(record["id"])
-            old_address = record["address"]
+    by_queue: dict[str, Printer] = {}
+    for p in printers:
+        if p.source is not None and p.source.name == sname and p.id not in claimed:
+            by_queue.setdefault(p.source.queue, p)
+    for address, q in pending:
+        moved = by_queue.pop(q.queue, None)
+        if moved is not None:
+            claimed.add(moved.id)
+            old_address = moved.address
             by_address.pop(old_address, None)
-            record["address"] = q.address
-            by_address[q.address] = record
-            update(record, q, ["move"], {"address": [old_address, q.address]})
+            moved.address = address
+            by_address[address] = moved
+            update(moved, q, ["move"], {"address": [old_address, address]})
             continue
         location = q.location or source.location
-        record = new_record(q.address, name=q.name, location=location)
-        record["user_overridden"] = False
-        record["location_user_set"] = False
-        record["source"] = {"name": sname, "queue": q.queue}
-        records.append(record)
-        by_address[q.address] = record
-        claimed.add(record["id"])
-        fields = {"address": [None, q.address], "name": [None, q.name], "location": [None, location],
-                  "source": [None, dict(record["source"])]}
-        plan.changes.append(Change(("add",), sname, q.queue, q.address, None, fields, name=q.name))
+        new_source = SourceRef(sname, q.queue)
+        added = Printer.new(address, name=q.name, location=location)
+        added.user_overridden = False  # named and placed by the source, not by the user
+        added.location_user_set = False
+        added.source = new_source
+        printers.append(added)
+        by_address[address] = added
+        claimed.add(added.id)
+        fields: dict[str, list[Any]] = {"address": [None, address], "name": [None, q.name],
+                                        "location": [None, location], "source": [None, new_source.to_json()]}
+        plan.changes.append(Change(("add",), sname, q.queue, address, None, fields, name=q.name))
 
     # 3. printers of this source it no longer lists
-    for r in records:
-        ref = _source_ref(r)
-        if ref is None or ref[0] != sname or r["id"] in claimed:
+    for p in printers:
+        ref = p.source
+        if ref is None or ref.name != sname or p.id in claimed:
             continue
-        if ref[1] in listed_queues:
+        if ref.queue in listed_queues:
             continue  # listed, but without a usable address this time: reported above, not flagged
-        if not r.get("not_on_server"):
-            r["not_on_server"] = True
-            plan.changes.append(Change(("flag",), sname, ref[1], r["address"], r["id"],
-                                       {"not_on_server": [False, True]}, name=r.get("name") or ""))
+        if not p.not_on_server:
+            p.not_on_server = True
+            plan.changes.append(Change(("flag",), sname, ref.queue, p.address, p.id,
+                                       {"not_on_server": [False, True]}, name=p.name))
 
 
-def plan_sync(listings: Iterable[SourceListing], records: list[dict[str, Any]], *,
+def plan_sync(listings: Iterable[SourceListing], printers: list[Printer], *,
               in_place: bool = False) -> SyncPlan:
-    """The changes sync would make (on a copy of `records` unless `in_place`)."""
-    work = records if in_place else copy.deepcopy(records)
+    """The changes sync would make (on a copy of `printers` unless `in_place`)."""
+    work = printers if in_place else [p.copy() for p in printers]
     plan = SyncPlan()
     for listing in listings:
         _merge_listing(listing, work, plan)
@@ -747,26 +747,31 @@ def plan_sync(listings: Iterable[SourceListing], records: list[dict[str, Any]], 
 # ---------------------------------------------------------------- applying
 
 
+def _audit_entries(plan: SyncPlan, printers: list[Printer]) -> list[dict[str, Any]]:
+    """One audit line per change (an added printer's id is the one it got in the transaction)."""
+    ids = {p.address: p.id for p in printers} if plan.add else {}
+    return [
+        {"action": "sync", "source": change.source, "change": "+".join(change.kinds), "queue": change.queue,
+         "printer": change.address, "id": change.printer_id or ids.get(change.address),
+         "changes": change.fields}
+        for change in plan.changes
+    ]
+
+
 def apply_plan(plan: SyncPlan, listings: list[SourceListing], store: Store) -> SyncPlan:
-    """Write the plan in ONE transaction (PlanChanged if the inventory moved meanwhile)."""
+    """Write the plan in ONE transaction (PlanChanged if the inventory moved meanwhile), with
+    its audit lines."""
     if plan.empty:
         return plan
 
-    def apply(records: list[dict[str, Any]]) -> SyncPlan:
-        fresh = plan_sync(listings, records, in_place=True)
+    def apply(printers: list[Printer]) -> tuple[SyncPlan, list[dict[str, Any]]]:
+        fresh = plan_sync(listings, printers, in_place=True)
         if fresh.signature() != plan.signature():
             raise PlanChanged("the inventory changed while the plan was shown; nothing was applied: "
                               "run sync again to see the new plan")
-        return fresh
+        return fresh, _audit_entries(fresh, printers)
 
-    applied = store.transact(apply, audit=None)
-    by_address = {r["address"]: r["id"] for r in store.load()} if applied.add else {}
-    store.append_audit([
-        {"action": "sync", "source": change.source, "change": "+".join(change.kinds), "queue": change.queue,
-         "printer": change.address, "id": change.printer_id or by_address.get(change.address),
-         "changes": change.fields}
-        for change in applied.changes
-    ], what="the sync itself")
+    applied, _ = store.transact(apply, audit=None, audit_entries=lambda result: result[1])
     return applied
 
 

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from datetime import datetime
+from typing import Iterable
 
-from ..printer.model import PollResult, Supply
-from ..printer.status import STATUS_RANK, STATUSES, reason_items, supply_label, worst_supply
+from ..inventory.printer import OFFLINE_PROBLEM, Printer, query_words, search_text, words_match
+from ..printer.model import Supply
+from ..printer.problems import find_problems
+from ..printer.status import STATUS_RANK, worst_supply
+from ..printer.words import level_text, supply_name
 from ..util.textsafe import safe_text
+from ..util.timeutil import parse_time
 
 SORT_COLUMNS = ("status", "name", "address", "location", "model", "supply", "pages", "age")
 
-LEVEL_NOTE_WORDS = {
-    "some_remaining": "some left",
-    "unknown": "unknown",
-    "unrestricted": "no limit",
-    "max_unknown": "max unknown",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,45 +52,15 @@ class PrinterRow:
     text: str = field(compare=False)  # what a filter searches, casefolded
 
 
-def no_reply_text(record: dict[str, Any]) -> str:
-    """Why a printer is Offline (or stale), in words."""
-    n = int(record.get("consecutive_failures") or 0)
-    return "no reply to the last poll" if n == 1 else f"no reply to the last {n} polls"
-
-
-def parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def supply_view(supply: Supply, siblings: Sequence[Supply]) -> SupplyView:
-    label = safe_text(supply_label(supply, siblings), limit=40)
-    if supply.remaining_pct is None:
-        text = LEVEL_NOTE_WORDS.get(supply.level_note or "unknown", "unknown")
-        return SupplyView(label, None, text, supply.severity, supply.is_receptacle)
-    if supply.is_receptacle:
-        return SupplyView(label, supply.full_pct, f"{supply.full_pct} % full", supply.severity, True)
-    suffix = "~" if supply.estimated else ""
-    return SupplyView(label, supply.remaining_pct, f"{suffix}{supply.remaining_pct} %", supply.severity, False)
+    label = safe_text(supply_name(supply, siblings), limit=40)
+    pct = supply.full_pct if supply.is_receptacle else supply.remaining_pct
+    return SupplyView(label, pct, level_text(supply), supply.severity, supply.is_receptacle)
 
 
-def last_result(record: dict[str, Any]) -> PollResult | None:
-    snap = record.get("last_poll")
-    if not isinstance(snap, dict):
-        return None
-    try:
-        return PollResult.from_json(snap)
-    except (TypeError, ValueError, KeyError):
-        return None
-
-
-def row_for(record: dict[str, Any], result: PollResult | None = None) -> PrinterRow:
-    result = result if result is not None else last_result(record)
+def row_for(printer: Printer) -> PrinterRow:
+    """The list row of a printer (every text made safe to show)."""
+    result = printer.last_poll
     supply = None
     reasons: tuple[str, ...] = ()
     if result is not None:
@@ -100,21 +68,19 @@ def row_for(record: dict[str, Any], result: PollResult | None = None) -> Printer
         if worst is not None:
             supply = supply_view(worst, result.supplies)
         reasons = tuple(safe_text(r, limit=200) for r in result.reasons)
-    status = record.get("status") or "Unknown"
-    if status not in STATUSES:
-        status = "Unknown"
-    if status in ("Offline", "Unknown") and not reasons and record.get("consecutive_failures"):
-        reasons = (no_reply_text(record),)
-    name = safe_text(record.get("name") or (result.identity.name if result else "") or "", limit=80)
-    address = safe_text(record.get("address"), limit=80)
-    location = safe_text(record.get("location") or "", limit=60)
-    model = safe_text(record.get("model") or (result.identity.model if result else "") or "", limit=60)
-    serial = safe_text(record.get("serial") or "", limit=40)
+    status = printer.status
+    if status in ("Offline", "Unknown") and not reasons and printer.consecutive_failures:
+        reasons = (printer.no_reply_text,)
+    name = safe_text(printer.name or (result.identity.name if result else "") or "", limit=80)
+    address = safe_text(printer.address, limit=80)
+    location = safe_text(printer.location, limit=60)
+    model = safe_text(printer.model or (result.identity.model if result else "") or "", limit=60)
+    serial = safe_text(printer.serial or "", limit=40)
     address_key = _address_key(address)
     return PrinterRow(
-        id=str(record.get("id")),
+        id=printer.id,
         status=status,
-        stale=bool(record.get("stale")),
+        stale=printer.stale,
         name=name,
         address=address,
         location=location,
@@ -122,21 +88,17 @@ def row_for(record: dict[str, Any], result: PollResult | None = None) -> Printer
         serial=serial,
         supply=supply,
         pages=result.page_count if result else None,
-        last_poll_at=parse_time(record.get("last_poll_at")),
+        last_poll_at=parse_time(printer.last_poll_at),
         reasons=reasons,
         address_key=address_key,
         name_key=((name or address).casefold(), address_key),
-        text=" ".join((name, address, location, model, serial)).casefold(),
+        text=search_text(name, address, location, model, serial),
     )
 
 
 def matches(row: PrinterRow, query: str) -> bool:
-    """Every word of the query appears in name, address, location, model or serial."""
-    return _matches(row, query.casefold().split())
-
-
-def _matches(row: PrinterRow, words: list[str]) -> bool:
-    return all(word in row.text for word in words)
+    """The search rule of the inventory (core.inventory.printer.words_match) on a row."""
+    return words_match(row.text, query_words(query))
 
 
 def _address_key(address: str) -> tuple:
@@ -165,8 +127,8 @@ def sort_key(column: str):
 
 def select_rows(rows: Iterable[PrinterRow], *, query: str = "", statuses: frozenset[str] | None = None,
                 sort: str = "status", reverse: bool = False) -> list[PrinterRow]:
-    words = query.casefold().split()
-    chosen = [r for r in rows if (not statuses or r.status in statuses) and _matches(r, words)]
+    words = query_words(query)
+    chosen = [r for r in rows if (not statuses or r.status in statuses) and words_match(r.text, words)]
     chosen.sort(key=sort_key(sort), reverse=reverse)
     return chosen
 
@@ -178,55 +140,40 @@ def summarize(rows: Iterable[PrinterRow]) -> dict[str, int]:
     return counts
 
 
-def age_text(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return "—"  # never polled
-    seconds = max(0, int((now - when).total_seconds()))
-    if seconds < 60:
-        # not "17s": a column of seconds ticking on every freshly polled row is noise (and a
-        # redraw of each of those rows every second) for a fleet polled every few minutes
-        return "now"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 86400}d"
+@dataclass(frozen=True, slots=True)
+class FleetProblem:
+    """One problem of one printer, for the Alerts screen and the alerts report."""
+
+    severity: str  # Error | Offline | Warning
+    printer_id: str
+    printer: str  # its name (or address), safe to show
+    address: str
+    problem: str  # our words, safe to show: "Paper jam", "Offline: no reply to the last 3 polls"
+    detail: str  # the device's own words for it, safe to show ("" when it said nothing more)
+    since: datetime | None  # when it was first seen
 
 
-def ago_text(when: datetime, now: datetime) -> str:
-    """An age in a sentence: "just now", "5m ago"."""
-    age = age_text(when, now)
-    return "just now" if age == "now" else f"{age} ago"
+_PROBLEM_ORDER = {"Error": 0, "Offline": 1, "Warning": 2}
 
 
-def age_changes_at(when: datetime | None, now: datetime) -> datetime:
-    """When `age_text(when, …)` will next read differently from what it reads at `now`."""
-    if when is None:
-        return datetime.max.replace(tzinfo=timezone.utc)
-    seconds = max(0, int((now - when).total_seconds()))
-    step = 60 if seconds < 3600 else 3600 if seconds < 86400 else 86400
-    return when + timedelta(seconds=(seconds // step + 1) * step)
-
-
-def problems(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every active problem across the fleet, worst first: alerts and status reasons."""
-    order = {"critical": 0, "Error": 0, "Offline": 1, "warning": 2, "warning_binary": 2, "Warning": 2}
+def problems(printers: Iterable[Printer]) -> list[FleetProblem]:
+    """Every active problem across the fleet (one per physical problem), worst first."""
     items = []
-    for record in records:
-        result = last_result(record)
-        status = record.get("status") or "Unknown"
-        since = parse_time((result.polled_at if result else None) or record.get("last_poll_at"))
-        name = safe_text(record.get("name") or record.get("address"), limit=60)
-        if status == "Offline":
-            items.append({"severity": "Offline", "printer_id": record.get("id"), "printer": name,
-                          "address": record.get("address"), "problem": f"Offline: {no_reply_text(record)}",
-                          "since": parse_time(record.get("last_good_poll_at"))})
+    for printer in printers:
+        result = printer.last_poll
+        name = safe_text(printer.name or printer.address, limit=60)
+        address = safe_text(printer.address, limit=80)
+        if printer.status == "Offline":
+            since = printer.problems_since.get(OFFLINE_PROBLEM) or printer.last_good_poll_at
+            items.append(FleetProblem("Offline", printer.id, name, address, f"Offline: {printer.no_reply_text}", "",
+                                      parse_time(since)))
             continue
         if result is None:
             continue
-        for severity, reason in reason_items(result):
-            items.append({"severity": "Error" if severity == "error" else "Warning",
-                          "printer_id": record.get("id"), "printer": name, "address": record.get("address"),
-                          "problem": safe_text(reason, limit=200), "since": since})
-    items.sort(key=lambda i: (order.get(i["severity"], 3), i["printer"].casefold()))
+        for p in find_problems(result):
+            since = printer.problems_since.get(p.key) or result.polled_at or printer.last_poll_at
+            items.append(FleetProblem("Error" if p.severity == "error" else "Warning", printer.id, name, address,
+                                      safe_text(p.text, limit=200), safe_text("; ".join(p.details), limit=300),
+                                      parse_time(since)))
+    items.sort(key=lambda i: (_PROBLEM_ORDER.get(i.severity, 3), i.printer.casefold()))
     return items
