@@ -90,3 +90,19 @@ def sim_v3() -> Iterator[SimFleet]:
     )
     with SimFleet(agents=[agent]) as fleet:
         yield fleet
+
+
+@pytest.fixture
+def key_burst():
+    return send_key_burst
+
+
+def send_key_burst(app, keys: str | list[str]) -> None:
+    """Keys as a fast typist or a paste sends them: all queued at once, no pause between them
+    (pilot.press waits for each key to be handled, which hides what a burst does)."""
+    from textual import events
+
+    names = {"/": "slash", " ": "space", ".": "full_stop", ":": "colon", "-": "minus"}
+    for key in (list(keys) if isinstance(keys, str) else keys):
+        char = key if len(key) == 1 else None
+        app.post_message(events.Key(names.get(key, key), char))

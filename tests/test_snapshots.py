@@ -25,7 +25,8 @@ import pytest
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.core.inventory.history import History, Sample
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.polling.poller import poll_targets, run_with_client
 from tonertrack_tui.core.printer.model import PollResult
 from tonertrack_tui.core.printer.status import worst_supply
@@ -98,23 +99,23 @@ def build_fleet(data_dir: Path, polled: dict[str, PollResult]) -> dict[str, str]
         result = PollResult.from_json(polled[name].to_json())
         result = replace(result, target=address, polled_at=iso(FIXED - timedelta(minutes=minutes)),
                          duration_ms=38.0 + minutes)
-        record = store.add(new_record(address, location=location, added_at="2025-01-10T09:00:00Z"))
-        ids[name] = record["id"]
-        pinned.append((record["id"], result))
+        record = store.add(Printer.new(address, location=location, added_at="2025-01-10T09:00:00Z"))
+        ids[name] = record.id
+        pinned.append((record.id, result))
     store.record_poll(pinned)
 
     address, name, location = OFFLINE
-    offline = store.add(new_record(address, name=name, location=location, added_at="2025-01-10T09:00:00Z"))
+    offline = store.add(Printer.new(address, name=name, location=location, added_at="2025-01-10T09:00:00Z"))
     good = replace(PollResult.from_json(polled["v3_printer"].to_json()), target=address,
                    polled_at=iso(FIXED - timedelta(hours=6)), duration_ms=51.0)
     good = replace(good, identity=replace(good.identity, name=name, model="HP LaserJet P3015"))
-    store.record_poll([(offline["id"], good)])
+    store.record_poll([(offline.id, good)])
     for minutes in (25, 15, 5):
-        store.record_poll([(offline["id"], PollResult(target=address, reachable=False, timed_out=True,
+        store.record_poll([(offline.id, PollResult(target=address, reachable=False, timed_out=True,
                                                       polled_at=iso(FIXED - timedelta(minutes=minutes)),
                                                       reasons=["no reply within 2 s"]))])
     address, location = NEVER_POLLED
-    store.add(new_record(address, location=location, added_at="2025-03-05T11:58:00Z"))
+    store.add(Printer.new(address, location=location, added_at="2025-03-05T11:58:00Z"))
 
     # 30 days of the colour MFP: pages per day and its worst supply falling.
     mfp = polled["colour_mfp"]

@@ -10,7 +10,8 @@ import pytest
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.core.inventory.history import History, Sample
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.printer.model import Alert, Identity, PollResult, Supply, Tray
 from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.screens.details import DetailsScreen
@@ -93,10 +94,10 @@ def store(tmp_path) -> Store:
 
 
 def add(store: Store, address: str, result: PollResult | None = None, **fields) -> str:
-    record = store.add(new_record(address, **fields))
+    record = store.add(Printer.new(address, **fields))
     if result is not None:
-        store.record_poll([(record["id"], result)])
-    return record["id"]
+        store.record_poll([(record.id, result)])
+    return record.id
 
 
 def dead_port() -> int:
@@ -169,10 +170,10 @@ async def test_enter_opens_details_with_every_value(store, tmp_path):
         "MFP-2F", address, "✖ Error", "HP Color LaserJet M479", "CNB123", "Copy room", "4 d 4 h",
         "running · idle", "it@example.com",
         # reasons, worst first
-        "Waste Toner Box 95 % full", "Cyan toner 8 %", "Door open", "Front door open (critical alert)",
+        "Waste Toner Box 95 % full", "Cyan toner 8 %", "Door open — Front door open",
         # gauges: kind, colour, receptacle as % full, states in words, the estimate marked
-        "Black toner", "80 %", "toner · black", "toner · cyan", "95 % full", "some remaining", "unknown",
-        "~62 % (est.)", "no restriction", "capacity unknown", "level 7000 impressions",
+        "Black toner", "80 %", "toner · black", "toner · cyan", "95 % full", "some left", "level unknown",
+        "~62 %", "no limit", "capacity unknown", "level 7000 impressions",
         # trays, alerts, error state
         "Tray 1", "250/500", "Bypass", "critical · cover · coverOpen", "Error state: Door open (doorOpen)",
         # pages and the poll
@@ -294,7 +295,7 @@ async def test_a_real_hostile_device_polled_over_snmp(sim_fleet, store, tmp_path
         await settle(app, pilot)
         text = await whole_screen_text(app, pilot)
         assert app.is_running
-    assert app.records[pid]["last_poll"] is not None
+    assert app.fleet.printers[pid].last_poll is not None
     assert "[red]Lab[/]" not in text or "[red]Lab[/] printer" in text  # sysDescr, literally when shown
     assert "[@click=app.quit]x[/]" in text  # sysName, literally
     assert not any(ch in text for ch in "\x1b\x07\x9b\x9d")
@@ -369,12 +370,12 @@ async def test_a_printer_deleted_while_shown_pops_with_a_notice(store, tmp_path)
         await pilot.pause()
         await open_details(app, pilot, pid)
         Store(tmp_path / "data").remove(pid)  # as another TonerTrack process would
-        await app.reload_records()
+        await app.reload()
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, PrintersScreen)
         assert any("deleted" in str(n.message) for n in app._notifications)
-        assert keep in app.records and app.is_running
+        assert keep in app.fleet and app.is_running
 
 
 # ------------------------------------------------------------------ help and load error

@@ -11,7 +11,8 @@ from textual.widgets import Input, Select, Static
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.core.inventory.history import History, Sample
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.printer.model import Identity, PollResult, Supply
 from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.screens.details import DetailsScreen
@@ -43,14 +44,14 @@ def setup(tmp_path):
     ids = []
     for n, (name, location) in enumerate([("Büro Nord", "Zürich"), ("=Lab", "B1")]):
         address = f"10.0.0.{n + 1}"
-        record = store.add(new_record(address, name=name, location=location))
+        record = store.add(Printer.new(address, name=name, location=location))
         result = evaluate(PollResult(
             target=address, reachable=True, polled_at="2025-04-10T11:50:00Z", duration_ms=10, requests=2,
             identity=Identity(name=name, model="Laser"), device_status="running", printer_status="idle",
             page_count=3000, supplies=[supply("1.1", "Black Toner CF410A", "toner", "black", 40),
                                        supply("1.2", "Waste Toner Box", "waste", None, 90, "receptacle")]))
-        store.record_poll([(record["id"], result)])
-        ids.append(record["id"])
+        store.record_poll([(record.id, result)])
+        ids.append(record.id)
     history = History(data)
     samples = [Sample(ids[0], FIXED - timedelta(days=d), 3000 - 10 * d,
                       {"1.1": {"level": 40 + 2 * d, "max": 100, "remaining_pct": 40 + 2 * d,
@@ -191,5 +192,5 @@ async def test_details_show_the_forecast(setup):
         assert isinstance(app.screen, DetailsScreen)
         text = str(app.screen.query_one("#det-forecast", Static).render())
     # 40 % left, falling 2 %/day: 20 days; the waste box has no level history yet
-    assert "Black toner ~20 days left" in text
+    assert "Black Toner CF410A ~20 days left" in text  # the device's name for it: it carries the part number
     assert "forecast unknown: Waste Toner Box" in text

@@ -12,7 +12,8 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.demo.simulator import SimFleet
 from tonertrack_tui.screens.confirm import ConfirmScreen
 from tonertrack_tui.screens.printer_form import PrinterFormScreen
@@ -157,7 +158,7 @@ async def test_add_with_invalid_address_then_valid(make_app, data_dir):
         assert record["snmp"]["community"] == "office"
         assert record["snmp"]["version"] == "2c"
         assert record["thresholds"]["warning_pct"] is None and record["thresholds"]["error_pct"] is None
-        assert record["id"] in app.records
+        assert record["id"] in app.fleet
         assert [e["action"] for e in audit(data_dir)] == ["add"]
         assert "office" not in (data_dir / "printers_audit.log").read_text(), "secrets are masked in the audit"
 
@@ -187,7 +188,7 @@ async def test_empty_community_refused_for_v2c_and_thresholds_checked(make_app, 
 
 
 async def test_duplicate_address_refused(make_app, store, data_dir):
-    store.add(new_record("10.0.0.5", name="Front desk", snmp={"community": "public"}))
+    store.add(Printer.new("10.0.0.5", name="Front desk", snmp={"community": "public"}))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         form = await open_add_form(pilot)
@@ -200,7 +201,7 @@ async def test_duplicate_address_refused(make_app, store, data_dir):
         assert len(printers(data_dir)) == 1
 
         # another process adds a printer the app has not seen yet: the store refuses, the form says so
-        store.add(new_record("10.0.0.6", snmp={"community": "public"}))
+        store.add(Printer.new("10.0.0.6", snmp={"community": "public"}))
         await type_into(pilot, "address", "10.0.0.6")
         assert error_of(form, "address") == ""
         await save_and_settle(pilot)
@@ -272,8 +273,8 @@ async def test_secrets_masked_with_show_toggle(make_app):
 
 def _polled_printer(store: Store) -> dict:
     """A printer named by its sysName (not by the user), with its own community."""
-    return store.add(new_record("10.0.0.5", name="PRN-0042", user_overridden=False, location="HQ",
-                                location_user_set=False, snmp={"version": "2c", "community": "s3cret"}))
+    return store.add(Printer.new("10.0.0.5", name="PRN-0042", user_overridden=False, location="HQ",
+                                 location_user_set=False, snmp={"version": "2c", "community": "s3cret"})).to_json()
 
 
 async def test_edit_name_sets_user_overridden_and_blank_community_keeps_it(make_app, store, data_dir):
@@ -428,7 +429,7 @@ async def test_test_button_refuses_invalid_address(make_app):
 
 
 async def test_delete_with_confirmation(make_app, store, data_dir):
-    keep = store.add(new_record("10.0.0.5", name="Keep me", snmp={"community": "public"}))
+    keep = store.add(Printer.new("10.0.0.5", name="Keep me", snmp={"community": "public"})).to_json()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.table
@@ -466,13 +467,13 @@ async def test_delete_with_confirmation(make_app, store, data_dir):
         await pilot.pause()
         assert isinstance(app.screen, PrintersScreen)
         assert printers(data_dir) == []
-        assert keep["id"] not in app.records
+        assert keep["id"] not in app.fleet
         assert audit(data_dir)[-1]["action"] == "delete"
 
 
 async def test_edit_shows_hostile_name_literally_and_saving_untouched_changes_nothing(make_app, store, data_dir):
-    record = store.add(new_record("10.0.0.8", name="\x1b[2J[red]Lab[/] \x07", user_overridden=False,
-                                  snmp={"community": "public"}))
+    record = store.add(Printer.new("10.0.0.8", name="\x1b[2J[red]Lab[/] \x07", user_overridden=False,
+                                   snmp={"community": "public"})).to_json()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.printer.model import Identity, PollResult, Supply
 from tonertrack_tui.core.printer.status import evaluate
 from tonertrack_tui.screens.details import DetailsScreen
@@ -42,11 +43,11 @@ def data(tmp_path: Path, sim_fleet):
         ("accounts", "10.0.0.2", "Accounts", "B2", 15),
         ("lab", "10.0.0.3", "Lab", "B1", 5),
     ):
-        record = store.add(new_record(address, name=name, location=location))
-        store.record_poll([(record["id"], snapshot(address, name, pct))])
-        ids[key] = record["id"]
-    live = store.add(new_record(sim_fleet.address(0), location="B3", snmp={"community": "inkjet"}))
-    ids["live"] = live["id"]
+        record = store.add(Printer.new(address, name=name, location=location))
+        store.record_poll([(record.id, snapshot(address, name, pct))])
+        ids[key] = record.id
+    live = store.add(Printer.new(sim_fleet.address(0), location="B3", snmp={"community": "inkjet"}))
+    ids["live"] = live.id
     return tmp_path, store, ids
 
 
@@ -115,10 +116,10 @@ async def test_enter_opens_details_and_p_polls_the_selected(data):
         await pilot.press("p")
         for _ in range(50):
             await pilot.pause(0.1)
-            if app.records[ids["live"]]["status"] != "Unknown":
+            if app.row(ids["live"]).status != "Unknown":
                 break
-        assert app.records[ids["live"]]["status"] == "Warning"
-        assert store.get(ids["live"])["name"] == "EPSON3A7F21"  # saved, sysName taken
+        assert app.row(ids["live"]).status == "Warning"
+        assert store.get(ids["live"]).name == "EPSON3A7F21"  # saved, sysName taken
         await pilot.pause(0.3)
         assert "EPSON3A7F21" in str(app.screen.query_one("#why").render())
         await pilot.press("enter")
@@ -133,19 +134,19 @@ async def test_poll_all_shows_progress_and_updates_rows(data):
         await pilot.pause()
         progress_seen = []
         app.poll_state_changed.subscribe(app.screen, lambda _: progress_seen.append(
-            (app.polling, app.poll_total)))
+            (app.poll_state.running, app.poll_state.total)))
         await pilot.press("P")
         for _ in range(100):
             await pilot.pause(0.1)
-            if not app.polling and app.last_poll_finished:
+            if not app.poll_state.running and app.poll_state.last_finished:
                 break
         assert progress_seen[0] == (True, 4)
-        assert app.last_poll_finished is not None
+        assert app.poll_state.last_finished is not None
         # the three made-up addresses do not answer: still their last good state, marked stale
         for key in ("reception", "accounts", "lab"):
-            assert app.records[ids[key]]["stale"] is True
-        assert app.records[ids["live"]]["status"] == "Warning"
-        assert store.get(ids["live"])["status"] == "Warning"
+            assert app.row(ids[key]).stale is True
+        assert app.row(ids["live"]).status == "Warning"
+        assert store.get(ids["live"]).status == "Warning"
 
 
 async def test_hostile_name_is_shown_literally(tmp_path):
@@ -153,7 +154,7 @@ async def test_hostile_name_is_shown_literally(tmp_path):
     config.parent.mkdir(parents=True)
     config.write_text("")
     store = Store(tmp_path / "data")
-    store.add(new_record("10.9.9.9", name="[red]Lab[/] \x1b[2J[@click=app.quit]x[/]"))
+    store.add(Printer.new("10.9.9.9", name="[red]Lab[/] \x1b[2J[@click=app.quit]x[/]"))
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -189,7 +190,7 @@ async def test_rows_that_move_keep_their_lines_and_clicks_select_what_is_shown(d
             order = shown(app)
             for index, (text, rows) in enumerate(line_rows()):
                 assert rows == {index}
-                name = app.records[order[index]].get("name")
+                name = app.row(order[index]).name
                 if name:
                     assert name in text
         assert [t for t, _ in line_rows()] != [t for t, _ in before]  # the order did change
@@ -212,7 +213,7 @@ async def test_a_changed_printer_gets_its_line_drawn_again(data):
         assert "15 %" in table.render_line(1 + index).text
         table._frame_style = None
         store.record_poll([(ids["accounts"], snapshot("10.0.0.2", "Accounts", 14))])
-        await app.reload_records()
+        await app.reload()
         await pilot.pause()
         index = shown(app).index(ids["accounts"])
         table._frame_style = table.rich_style
@@ -233,11 +234,11 @@ async def test_full_collections_are_the_apps_own_while_it_runs(data):
         await pilot.pause()
         assert gc.get_threshold()[:2] == before[:2]  # young generations as Python collects them
         assert gc.get_threshold()[2] >= 1 << 30  # no automatic full collection mid-poll
-        app.polling = True
+        app.poll_state.running = True
         app._gc_full_due_at = 0.0
         app._collect_garbage()
         assert app._gc_full_due_at == 0.0  # not while polling
-        app.polling = False
+        app.poll_state.running = False
         app._last_input = 0.0
         app._collect_garbage()
         assert app._gc_full_due_at is None  # ran once idle
@@ -249,9 +250,9 @@ async def test_a_row_changed_off_screen_shows_its_new_values_when_scrolled_to(tm
     config.parent.mkdir(parents=True)
     config.write_text("[polling]\ninterval_s = 3600\n")
     store = Store(tmp_path / "data")
-    records = [new_record(f"10.0.1.{i}", name=f"P{i:02d}") for i in range(1, 61)]
+    records = [Printer.new(f"10.0.1.{i}", name=f"P{i:02d}") for i in range(1, 61)]
     store.transact(lambda existing: existing.extend(records), audit=None)
-    store.record_poll([(r["id"], snapshot(r["address"], r["name"], 50)) for r in records])
+    store.record_poll([(r.id, snapshot(r.address, r.name, 50)) for r in records])
     app = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -259,15 +260,50 @@ async def test_a_row_changed_off_screen_shows_its_new_values_when_scrolled_to(tm
         await pilot.pause()
         table = app.screen.query_one(PrinterTable)
         last = records[-1]
-        assert shown(app)[-1] == last["id"] and table.scroll_y == 0
-        store.record_poll([(last["id"], snapshot(last["address"], last["name"], 15))])
-        await app.reload_records()
+        assert shown(app)[-1] == last.id and table.scroll_y == 0
+        store.record_poll([(last.id, snapshot(last.address, last.name, 15))])
+        await app.reload()
         await pilot.pause()
         await pilot.press("G")
         await pilot.pause()
         await pilot.pause()
         table._frame_style = table.rich_style
-        y = 1 + shown(app).index(last["id"]) - int(table.scroll_y)
+        y = 1 + shown(app).index(last.id) - int(table.scroll_y)
         text = table.render_line(y).text
         table._frame_style = None
         assert "P60" in text and "15 %" in text, text
+
+
+async def test_keys_typed_in_a_burst_after_slash_land_in_the_filter(data, key_burst):
+    from textual.widgets import Input
+
+    tmp_path, store, ids = data
+    polled: list[str] = []
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.poll_printer = polled.append  # what `p` would do on the list
+        key_burst(app, "/lab")
+        for _ in range(5):
+            await pilot.pause()
+        assert app.screen.query_one("#filter", Input).value == "lab"
+        assert polled == [] and shown(app) == [ids["lab"]]
+
+
+async def test_an_address_typed_in_a_burst_after_a_lands_in_the_add_form(data, key_burst):
+    from textual.widgets import Input
+
+    from tonertrack_tui.screens.printer_form import PrinterFormScreen
+
+    tmp_path, store, ids = data
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        key_burst(app, "a10.1.1.1")
+        for _ in range(10):
+            await pilot.pause()
+        assert isinstance(app.screen, PrinterFormScreen)
+        assert app.screen.query_one("#address", Input).value == "10.1.1.1"
+        app.screen.dismiss(None)
+        await pilot.pause()
+        assert app.screen.statuses == set()  # no `1` reached the list behind (the OK toggle)

@@ -10,7 +10,8 @@ import pytest
 from textual.widgets import Input, Label, Static
 
 from tonertrack_tui.app import create_app
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.screens.printers import PrintersScreen
 from tonertrack_tui.screens.settings import SettingsScreen
 
@@ -183,13 +184,13 @@ async def test_default_community_is_masked_and_blank_keeps_it(make_app, settings
 
 async def test_new_interval_reschedules_the_pending_poll(make_app, tmp_path):
     last_poll = FIXED_NOW - timedelta(seconds=100)
-    Store(tmp_path / "data").add(new_record("127.0.0.1:9", snmp={"community": "public"},
+    Store(tmp_path / "data").add(Printer.new("127.0.0.1:9", snmp={"community": "public"},
                                             last_poll_at=last_poll.isoformat().replace("+00:00", "Z")))
     app = make_app(auto_poll=True)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.next_poll_at == last_poll + timedelta(seconds=300)
+        assert app.poll_state.next_at == last_poll + timedelta(seconds=300)
         await open_settings(pilot)
         await set_field(pilot, "polling-interval_s", "600")
         await save(pilot)
         assert app.config.polling.interval_s == 600
-        assert app.next_poll_at == last_poll + timedelta(seconds=600)
+        assert app.poll_state.next_at == last_poll + timedelta(seconds=600)

@@ -1,34 +1,51 @@
-"""The Textual app: screens, bindings, the poll scheduler, and messages in and out of core.
+"""The Textual app: it owns the fleet in memory, the poll scheduler and every change to the store.
 
-Long work (polls, store reloads) starts here, in workers owned by the App, never by a
-screen that may be popped. Workers never touch widgets: results land in `self.records`
-and screens hear about them through the `fleet_changed` signal, at most a few times a
-second however many printers answered.
+Data flows one way. The SNMP work runs on a thread of its own (core/polling/loopthread.py)
+and sends what it finds as messages (`PollResultsArrived`, `PollProgress`); the App applies
+them to its `LiveFleet` and tells screens what changed through the `fleet_changed` signal
+(printer ids) at most a few times a second. Screens never write the store: they ask the App
+(`add_printer`, `update_printer`, `delete_printer`, `apply_sync`, `add_found`,
+`import_inventory`, `save_settings`, `test_connection`), which saves in a thread and takes
+the new state from its own write. Another process's change (a cron poll, a second admin)
+is noticed by the store's fingerprint and read in; the App never reads back what it wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import os
 import signal
 import sys
 import time
-from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from textual import events
+from textual import events, on
 from textual.app import App
-from textual.binding import Binding
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
+from textual.widgets import Input
 
-from .core.inventory.store import StoreError, apply_poll
-from .core.polling.fleet import FleetPollBusy, describe_holder
+from .core.config import Config
+from .core.inventory.history import History
+from .core.inventory.importers import ImportPlan, apply_import
+from .core.inventory.printer import Printer
+from .core.inventory.store import Store, StoreError
+from .keys import bindings
+from .core.polling.discover import DiscoverResult, Found, add_found, discover
+from .core.polling.fleet import FleetPollBusy, FleetPoller, describe_holder
 from .core.polling.loopthread import LoopThread
 from .core.printer.model import PollResult
-from .core.views.fleet import PrinterRow, row_for
+from .core.printer.status import Thresholds
+from .core.snmp.credentials import SnmpSettings
+from .core.sync.plan import SourceListing, SyncPlan, apply_plan
+from .core.util.textsafe import safe_text
+from .core.views.fleet import PrinterRow
+from .core.views.live import LiveFleet
+from .messages import PollProgress, PollResultsArrived, PollState
 from .services import Services
 
 TTY_CHECK_S = 5.0
@@ -37,75 +54,86 @@ REFRESH_S = 0.25
 GC_FULL_AFTER_IDLE_S = 2.0  # a full collection waits until nobody has typed for this long …
 GC_AFTER_POLL_S = 5.0  # … and, after a poll-all, until its last save and redraws are over …
 GC_FULL_EVERY = 100  # … and until as many younger collections as Python's default would wait
+TYPEAHEAD_WAIT_S = 2.0  # how long keys typed ahead wait for the input that is opening
+
+T = TypeVar("T")
 
 
-class TonerTrackApp(App):
+class TonerTrackApp(App[int]):
     TITLE = "TonerTrack"
     CSS_PATH = "tonertrack.tcss"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
-        Binding("P", "poll_all", "Poll all", id="poll_all"),
-        Binding("A", "alerts", "Alerts", id="alerts"),
-        Binding("x", "export", "Export", id="export"),
-        Binding("comma", "settings", "Settings", id="settings", key_display=","),
-    ]
+    BINDINGS = bindings("app")
 
     def __init__(self, services: Services, *, auto_poll: bool = True, watch_store: bool = True,
-                 check_tty: bool = True) -> None:
+                 check_tty: bool = True, mouse: bool = True) -> None:
         super().__init__()
         self.services = services
         self.auto_poll = auto_poll
         self.watch_store = watch_store
         self.check_tty = check_tty
-        self.records: dict[str, dict[str, Any]] = {r["id"]: r for r in services.records}
-        self._rows: dict[str, PrinterRow] = {}
-        self._all_rows: list[PrinterRow] | None = None
-        self._dirty: set[str] = set()
-        self._all_dirty = False
+        self.mouse = mouse
+        self.fleet = LiveFleet(services.printers)
         self.fleet_changed: Signal[set[str] | None] = Signal(self, "fleet-changed")
         self.poll_state_changed: Signal[None] = Signal(self, "poll-state-changed")
-        self.polling = False
-        self.poll_done = 0
-        self.poll_total = 0
-        self.poll_current = ""
-        self.polling_elsewhere: str | None = None
-        self.last_poll_finished: datetime | None = None
-        self.next_poll_at: datetime | None = None
-        self._auto_timer = None
-        # SNMP work runs on an event loop of its own (core/loopthread.py): decoding a burst of
-        # replies must not hold up drawing. Its results come back through `_arrived`.
+        self.poll_state = PollState()
+        self._auto_timer: Any = None
+        # SNMP work runs on an event loop of its own: decoding a burst of replies must not
+        # hold up drawing. Its results come back as PollResultsArrived messages.
         self.snmp = LoopThread()
-        self._arrived: deque[tuple[str, PollResult]] = deque()
         self._last_input = 0.0
         self._gc_threshold: tuple[int, int, int] | None = None
         self._gc_full_due_at: float | None = None
-        self._store_token = services.store.token if services.store is not None else None
+        self._typeahead: list[events.Key] | None = None  # keys held for an input that is opening
 
-    # -- life cycle ---------------------------------------------------------------------------
+    # -- what screens read ------------------------------------------------------------------------
 
     @property
-    def config(self):
+    def config(self) -> Config | None:
         return self.services.config
 
     @property
-    def store(self):
+    def store(self) -> Store | None:
         return self.services.store
 
     @property
-    def poller(self):
+    def poller(self) -> FleetPoller | None:
         return self.services.poller
 
     def now(self) -> datetime:
         return self.services.clock()
 
+    def printer(self, printer_id: str) -> Printer | None:
+        return self.fleet.get(printer_id)
+
+    def row(self, printer_id: str) -> PrinterRow | None:
+        return self.fleet.row(printer_id)
+
+    def all_rows(self) -> list[PrinterRow]:
+        return self.fleet.all_rows()
+
+    def history(self) -> History | None:
+        """The page-count and supply-level history (None while the inventory cannot be opened)."""
+        if self.store is None:
+            return None
+        if self.config is None:
+            return History(self.store.data_dir)
+        return History.from_config(self.store.data_dir, self.config)
+
+    @property
+    def offline_after(self) -> int:
+        return self.config.polling.offline_after if self.config else 3
+
+    # -- life cycle ---------------------------------------------------------------------------
+
     def on_mount(self) -> None:
         if self.services.load_error:
-            from .screens.load_error import LoadErrorScreen
-
-            self.push_screen(LoadErrorScreen(self.services.load_error, self.services.load_error_file))
+            self.open_screen("load_error", self.services.load_error, self.services.load_error_file)
             return
+        self.start()
+
+    def start(self) -> None:
+        """Open the fleet screens and start the live work (also after the load-error screen)."""
         if not self.is_headless and self.console.color_system == "standard":
             # 16 colours: Textual's remapping turns warnings bright red; the terminal's own
             # palette keeps red, yellow, green and magenta what they say
@@ -124,10 +152,8 @@ class TonerTrackApp(App):
         keys = dict(self.config.ui.keys) if self.config else {}
         if keys:
             self.set_keymap(keys)
-        from .screens.printers import PrintersScreen
-
-        self.push_screen(PrintersScreen())
-        self.set_interval(REFRESH_S, self._flush_dirty)
+        self.open_screen("printers")
+        self.set_interval(REFRESH_S, self._publish_changes)
         if self.watch_store:
             self.set_interval(STORE_CHECK_S, self._check_store)
         if self.check_tty:
@@ -149,7 +175,7 @@ class TonerTrackApp(App):
 
         def check() -> None:
             try:
-                alive = os.isatty(sys.__stdout__.fileno()) and os.getppid() != 1
+                alive = os.isatty(sys.__stdout__.fileno()) and os.getppid() != 1  # type: ignore[union-attr]
             except (OSError, ValueError, AttributeError):
                 alive = False
             if not alive:
@@ -158,55 +184,58 @@ class TonerTrackApp(App):
         if sys.__stdout__ is not None and sys.__stdout__.isatty():
             self.set_interval(TTY_CHECK_S, check)
 
-    # -- fleet state ---------------------------------------------------------------------------
+    # -- keys typed ahead ------------------------------------------------------------------------
 
-    def row(self, printer_id: str) -> PrinterRow | None:
-        row = self._rows.get(printer_id)
-        if row is None and printer_id in self.records:
-            row = self._rows[printer_id] = row_for(self.records[printer_id])
-        return row
+    # A key bound to one of these actions opens an input (the filter, a form whose first field
+    # is a text box). Keys typed after it — fast over SSH, or pasted — are meant for that input,
+    # but they reach the App before the input exists or has the focus: held until then.
+    OPENS_AN_INPUT = frozenset({"filter", "add", "edit", "settings", "discover"})
 
-    def all_rows(self) -> list[PrinterRow]:
-        """Every printer's row (the same list until a printer changes: callers don't modify it)."""
-        if self._all_rows is None:
-            self._all_rows = [r for r in (self.row(pid) for pid in self.records) if r is not None]
-        return self._all_rows
+    def _opens_an_input(self, key: str) -> bool:
+        if isinstance(self.focused, Input):
+            return False
+        try:
+            active = self.screen.active_bindings.get(key)
+        except Exception:  # no screen yet
+            return False
+        return active is not None and active.enabled and active.binding.action in self.OPENS_AN_INPUT
 
-    def mark_dirty(self, printer_id: str | None = None) -> None:
-        self._all_rows = None
-        if printer_id is None:
-            self._all_dirty = True
-            self._rows.clear()
-        else:
-            self._dirty.add(printer_id)
-            self._rows.pop(printer_id, None)
+    def _input_has_focus(self) -> bool:
+        return isinstance(self.focused, Input)
 
-    def _take_arrived(self) -> None:
-        """Apply the poll results the SNMP thread handed over since the last refresh."""
-        while self._arrived:
-            self._apply_result(*self._arrived.popleft())
-
-    def _apply_result(self, printer_id: str, result: PollResult) -> None:
-        """A poll result into the app's copy of the record, as the store applies it."""
-        mine = self.records.get(printer_id)
-        if mine is None:
+    async def _release_typeahead(self) -> None:
+        """Hand the held keys over, in order, to whatever has the focus now."""
+        if self._typeahead is None:
             return
-        apply_poll(mine, result, self.config.polling.offline_after if self.config else 3)
-        self.mark_dirty(printer_id)
-        if result.reachable:  # the row from the result itself, not from its JSON parsed back
-            self._rows[printer_id] = row_for(mine, result)
+        held, self._typeahead = self._typeahead, None
+        for key in held:
+            await super().on_event(events.Key(key.key, key.character))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:  # (a forwarded key bubbles back here)
+            if self._typeahead is not None:
+                if not self._input_has_focus():
+                    self._typeahead.append(event)
+                    return
+                await self._release_typeahead()
+            elif self._opens_an_input(event.key):
+                self._typeahead = []
+                # nothing opened after all (no printer selected…): the keys go where they would have
+                self.set_timer(TYPEAHEAD_WAIT_S, self._release_typeahead)
         await super().on_event(event)
+
+    async def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if self._typeahead is not None and self._input_has_focus():
+            await self._release_typeahead()
 
     def _collect_garbage(self) -> None:
         """The full collection, when no poll runs and nobody has typed for 2 s, after a poll-all
         or once Python would have run one. Render caches (Textual's Strips refer to themselves)
         are cyclic garbage that only a collection frees."""
         now = time.monotonic()
-        if self._gc_threshold is None or self.polling or now - self._last_input < GC_FULL_AFTER_IDLE_S:
+        if self._gc_threshold is None or self.poll_state.running or now - self._last_input < GC_FULL_AFTER_IDLE_S:
             return
         if self._gc_full_due_at is not None:
             due = now >= self._gc_full_due_at
@@ -216,44 +245,136 @@ class TonerTrackApp(App):
             self._gc_full_due_at = None
             gc.collect()
 
-    def _flush_dirty(self) -> None:
+    # -- the fleet in memory ------------------------------------------------------------------------
+
+    def _publish_changes(self) -> None:
+        """Tell screens which printers changed since the last beat (a few times a second at most)."""
         self._collect_garbage()
-        self._take_arrived()
-        if self._all_dirty:
-            self._all_dirty = False
-            self._dirty.clear()
-            self.fleet_changed.publish(None)
-        elif self._dirty:
-            dirty, self._dirty = self._dirty, set()
-            self.fleet_changed.publish(dirty)
+        changed = self.fleet.take_changes()
+        if changed is None or changed:
+            self.fleet_changed.publish(changed)
 
-    def replace_records(self, records: list[dict[str, Any]]) -> None:
-        self.records = {r["id"]: r for r in records}
-        self.mark_dirty(None)
-        self._flush_dirty()
+    def _refresh_now(self) -> None:
+        self._publish_changes()
 
-    async def reload_records(self) -> None:
+    @on(PollResultsArrived)
+    def _results_arrived(self, message: PollResultsArrived) -> None:
+        for printer_id, result in message.results:
+            self.fleet.apply_result(printer_id, result, self.offline_after)
+
+    @on(PollProgress)
+    def _progress(self, message: PollProgress) -> None:
+        self.poll_state.done, self.poll_state.total = message.done, message.total
+        self.poll_state_changed.publish(None)
+
+    def _replace_fleet(self, printers: Iterable[Printer]) -> None:
+        self.fleet.replace_all(printers)
+        self._refresh_now()
+
+    async def reload(self) -> None:
+        """Read the inventory again (another process changed it)."""
         if self.store is None:
             return
         try:
-            records = await asyncio.to_thread(self.store.load)
+            printers = await asyncio.to_thread(self.store.load)
         except StoreError as exc:
-            self.notify(str(exc), title="Cannot read the inventory", severity="error", timeout=15)
+            self.notify(str(exc), title="Cannot read the inventory", severity="error", timeout=15, markup=False)
             return
-        self._store_token = self.store.token
-        self.replace_records(records)
+        self._replace_fleet(printers)
 
     def _check_store(self) -> None:
-        if self.store is None:
+        store = self.store
+        if store is None:
             return
-        if self.store.changed_since(self._store_token):
-            self.run_worker(self.reload_records(), group="reload", exclusive=True, exit_on_error=False)
-        if self.poller is not None and not self.polling:
+        if store.external_change or store.changed_since(store.token):
+            self.run_worker(self.reload(), group="reload", exclusive=True, exit_on_error=False)
+        if self.poller is not None and not self.poll_state.running:
             held = self.poller.lock.is_held_elsewhere()
             holder = describe_holder(self.poller.lock.holder()) if held else None
-            if holder != self.polling_elsewhere:
-                self.polling_elsewhere = holder
+            if holder != self.poll_state.elsewhere:
+                self.poll_state.elsewhere = holder
                 self.poll_state_changed.publish(None)
+
+    # -- every change to the store goes through here ---------------------------------------------------
+
+    async def _write(self, operation: Callable[[], T]) -> T:
+        """Run a store operation in a thread; the fleet is then what that write saved."""
+        store = self.store
+        if store is None:
+            raise StoreError("the inventory could not be opened")
+
+        def run() -> tuple[T, list[Printer] | None]:
+            with store.capturing() as captured:
+                outcome = operation()
+            return outcome, captured.printers
+
+        outcome, saved = await asyncio.to_thread(run)
+        if saved is not None:
+            self._replace_fleet(saved)
+        return outcome
+
+    async def add_printer(self, printer: Printer) -> Printer:
+        assert self.store is not None
+        store = self.store
+        return await self._write(lambda: store.add(printer))
+
+    async def update_printer(self, printer_id: str, **fields: Any) -> Printer:
+        assert self.store is not None
+        store = self.store
+        return await self._write(lambda: store.update(printer_id, **fields))
+
+    async def delete_printer(self, printer_id: str) -> Printer:
+        assert self.store is not None
+        store = self.store
+        return await self._write(lambda: store.remove(printer_id))
+
+    async def apply_sync(self, plan: SyncPlan, listings: list[SourceListing]) -> SyncPlan:
+        assert self.store is not None
+        store = self.store
+        return await self._write(lambda: apply_plan(plan, listings, store))
+
+    async def add_found(self, found: list[Found], snmp: dict[str, Any]) -> list[Printer]:
+        assert self.store is not None
+        store = self.store
+        return await self._write(lambda: add_found(store, found, snmp))
+
+    async def import_inventory(self, plan: ImportPlan) -> dict[str, int]:
+        assert self.store is not None
+        store = self.store
+        return await self._write(lambda: apply_import(plan, store, self.history()))
+
+    async def save_settings(self, changes: Mapping[str, Any]) -> Config:
+        """Save settings.toml and apply it now (thresholds re-judge every row, a new interval
+        reschedules the next poll)."""
+        assert self.config is not None
+        old = self.config
+        await asyncio.to_thread(old.save_settings, changes)
+        await asyncio.to_thread(self.services.reload_config)
+        new = self.config
+        assert new is not None
+        if new.polling.interval_s != old.polling.interval_s:
+            self.reschedule_poll()
+        if new.ui.keys != old.ui.keys:
+            self.set_keymap(dict(new.ui.keys))
+        return new
+
+    async def discover(self, addresses: list[str], settings: SnmpSettings, *, port: int, known: set[str],
+                       progress: Callable[[int, int, Any], None]) -> DiscoverResult:
+        """Probe an address range for printers on the SNMP thread (progress is called there)."""
+        poller = self.poller
+        if poller is None:
+            raise StoreError("the inventory could not be opened")
+        concurrency = self.config.polling.concurrency if self.config else 64
+        return await self.snmp.run(discover(poller.client, addresses, settings, port=port, concurrency=concurrency,
+                                            known=known, progress=progress))
+
+    async def test_connection(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None, *,
+                              invert_receptacles: bool = False) -> PollResult:
+        """One poll of a device that need not be in the inventory (the form's Test): nothing saved."""
+        poller = self.poller
+        if poller is None:
+            raise StoreError("the inventory could not be opened")
+        return await self.snmp.run(poller.probe(address, settings, thresholds, invert_receptacles=invert_receptacles))
 
     # App-wide single keys must not fire under a modal: a stray `q` on a form's Select
     # would quit and lose what was typed.
@@ -268,17 +389,17 @@ class TonerTrackApp(App):
 
     def reschedule_poll(self) -> None:
         """Apply a changed poll interval to the pending auto-poll (after Settings saves)."""
-        if self.polling or not self.auto_poll:
+        if self.poll_state.running or not self.auto_poll:
             return
         interval = self._interval()
         if interval is None:
             if self._auto_timer is not None:
                 self._auto_timer.stop()
                 self._auto_timer = None
-            self.next_poll_at = None
+            self.poll_state.next_at = None
             self.poll_state_changed.publish(None)
             return
-        last = self.last_poll_finished or max(
+        last = self.poll_state.last_finished or max(
             (r.last_poll_at for r in self.all_rows() if r.last_poll_at), default=None)
         due = self.now() if last is None else last + interval
         self._schedule_poll(max(0.0, (due - self.now()).total_seconds()))
@@ -289,17 +410,16 @@ class TonerTrackApp(App):
 
     def _schedule_first_poll(self) -> None:
         interval = self._interval()
-        if interval is None or not self.records:
+        if interval is None or not self.fleet.printers:
             return
         last = max((r.last_poll_at for r in self.all_rows() if r.last_poll_at), default=None)
         due = self.now() if last is None else last + interval
-        delay = max(0.0, (due - self.now()).total_seconds())
-        self._schedule_poll(delay)
+        self._schedule_poll(max(0.0, (due - self.now()).total_seconds()))
 
     def _schedule_poll(self, delay: float) -> None:
         if self._auto_timer is not None:
             self._auto_timer.stop()
-        self.next_poll_at = self.now() + timedelta(seconds=delay)
+        self.poll_state.next_at = self.now() + timedelta(seconds=delay)
         self._auto_timer = self.set_timer(max(0.05, delay), self._auto_poll)  # 0 divides by zero in Timer
         self.poll_state_changed.publish(None)
 
@@ -311,119 +431,129 @@ class TonerTrackApp(App):
         self.start_poll_all()
 
     def start_poll_all(self, *, auto: bool = False) -> None:
-        if self.poller is None or self.polling:
-            if self.polling and not auto:
+        if self.poller is None or self.poll_state.running:
+            if self.poll_state.running and not auto:
                 self.notify("A poll of the whole fleet is already running.")
             return
-        if not self.records:
+        if not self.fleet.printers:
             if not auto:
                 self.notify("No printers yet: press a to add one.")
             return
         self.run_worker(self._poll_all(auto), group="fleet-poll", exclusive=True, exit_on_error=False)
 
     async def _poll_all(self, auto: bool) -> None:
-        assert self.poller is not None
-        self.polling = True
-        self.poll_done, self.poll_total, self.poll_current = 0, len(self.records), ""
+        poller = self.poller
+        assert poller is not None
+        state = self.poll_state
+        state.running, state.done, state.total = True, 0, len(self.fleet)
         self.poll_state_changed.publish(None)
+        arrived: list[tuple[str, PollResult]] = []
 
-        # both called on the SNMP thread: hand over, never touch the app's records there
-        def on_result(record: dict[str, Any], result: PollResult) -> None:
-            self._arrived.append((record["id"], result))
+        # called on the SNMP thread: collect, and hand over as messages a few times a second
+        def on_result(printer: Printer, result: PollResult) -> None:
+            arrived.append((printer.id, result))
 
         def progress(done: int, total: int, address: str) -> None:
-            self.poll_done, self.poll_total, self.poll_current = done, total, address
+            self.post_message(PollProgress(done, total))
+
+        async def forward() -> None:
+            while True:
+                await asyncio.sleep(REFRESH_S)
+                hand_over()
+
+        def hand_over() -> None:
+            if arrived:
+                batch = arrived[:]
+                del arrived[:len(batch)]
+                self.post_message(PollResultsArrived(batch))
+
+        async def poll() -> None:
+            forwarder = asyncio.ensure_future(forward())
+            try:
+                # results reach the screen through on_result; the summary need not hold 1,000 of them
+                await poller.poll_all(on_result=on_result, progress=progress, by="TUI", keep_results=False)
+            finally:
+                forwarder.cancel()
+                hand_over()
 
         try:
-            # results reach the screen through on_result; the summary need not hold 1,000 of them
-            await self.snmp.run(self.poller.poll_all(on_result=on_result, progress=progress, by="TUI",
-                                                     keep_results=False))
+            await self.snmp.run(poll())
         except FleetPollBusy as busy:
-            self.polling_elsewhere = str(busy)
+            state.elsewhere = str(busy)
             if not auto:
                 self.notify(f"Not polling twice: {busy}. Its results show here as they are saved.",
-                            title="Fleet poll already running", timeout=10)
+                            title="Fleet poll already running", timeout=10, markup=False)
         except StoreError as exc:
-            self.notify(str(exc), title="Could not save poll results", severity="error", timeout=15)
+            self.notify(str(exc), title="Could not save poll results", severity="error", timeout=15, markup=False)
         except Exception as exc:  # a poll must never end the app
-            self.notify(f"{type(exc).__name__}: {exc}", title="Poll failed", severity="error", timeout=15)
+            self.notify(f"{type(exc).__name__}: {exc}", title="Poll failed", severity="error", timeout=15,
+                        markup=False)
         else:
-            self.last_poll_finished = self.now()
+            state.last_finished = self.now()
         finally:
-            self._take_arrived()
             self._gc_full_due_at = time.monotonic() + GC_AFTER_POLL_S
-            self.polling = False
-            self._store_token = self.store.token if self.store else None
+            state.running = False
             interval = self._interval()
             if interval is not None and self.auto_poll:
                 self._schedule_poll(interval.total_seconds())
             else:
-                self.next_poll_at = None
+                state.next_at = None
             self.poll_state_changed.publish(None)
 
     def poll_printer(self, printer_id: str) -> None:
-        record = self.records.get(printer_id)
-        if record is None or self.poller is None:
+        printer = self.fleet.get(printer_id)
+        if printer is None or self.poller is None:
             return
-        self.run_worker(self._poll_one(record), group=f"poll-{printer_id}", exclusive=True, exit_on_error=False)
+        self.run_worker(self._poll_one(printer), group=f"poll-{printer_id}", exclusive=True, exit_on_error=False)
 
-    async def _poll_one(self, record: dict[str, Any]) -> None:
-        name = record.get("name") or record.get("address")
+    async def _poll_one(self, printer: Printer) -> None:
+        poller = self.poller
+        assert poller is not None
+        name = safe_text(printer.display_name, limit=60)
         try:
-            result = await self.snmp.run(self.poller.poll_record(dict(record)))
+            result = await self.snmp.run(poller.poll_printer(printer))
         except StoreError as exc:
-            self.notify(str(exc), title="Could not save the poll result", severity="error", timeout=15)
+            self.notify(str(exc), title="Could not save the poll result", severity="error", timeout=15, markup=False)
             return
         except Exception as exc:
-            self.notify(f"{type(exc).__name__}: {exc}", title="Poll failed", severity="error")
+            self.notify(f"{type(exc).__name__}: {exc}", title="Poll failed", severity="error", markup=False)
             return
-        self._apply_result(record["id"], result)
-        self._store_token = self.store.token if self.store else None
-        from .core.util.textsafe import safe_text
-
-        self.notify(f"{safe_text(name, limit=60)}: {result.status}" if result.reachable
-                    else f"{safe_text(name, limit=60)}: {safe_text(result.reasons[0] if result.reasons else 'no reply')}",
-                    title="Polled", markup=False)
+        self.fleet.apply_result(printer.id, result, self.offline_after)
+        self._refresh_now()
+        why = safe_text(result.reasons[0] if result.reasons else "no reply")
+        self.notify(f"{name}: {result.status}" if result.reachable else f"{name}: {why}", title="Polled",
+                    markup=False)
 
     # -- navigation --------------------------------------------------------------------------------
 
-    def action_help(self) -> None:
-        from .screens.help import HelpScreen
+    def open_screen(self, name: str, *args: Any, callback: Callable[[Any], None] | None = None) -> None:
+        """Push one of the screens (by its name in SCREEN_CLASSES) unless it is already on top."""
+        screen_type = screen_class(name)
+        if isinstance(self.screen, screen_type) and not args:
+            return
+        self.push_screen(screen_type(*args), callback)
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+    def action_help(self) -> None:
+        self.open_screen("help")
 
     def action_alerts(self) -> None:
-        from .screens.alerts import AlertsScreen
-
-        if not isinstance(self.screen, AlertsScreen):
-            self.push_screen(AlertsScreen())
+        self.open_screen("alerts")
 
     def action_export(self) -> None:
-        from .screens.export import ExportScreen
-
-        if not isinstance(self.screen, ExportScreen):
-            self.push_screen(ExportScreen())
+        self.open_screen("export")
 
     def action_settings(self) -> None:
-        from .screens.settings import SettingsScreen
-
-        if not isinstance(self.screen, SettingsScreen):
-            self.push_screen(SettingsScreen())
+        self.open_screen("settings")
 
     def action_sync(self) -> None:
-        from .screens.sync import SyncScreen
-
-        if not isinstance(self.screen, SyncScreen) and self.store is not None:
-            self.push_screen(SyncScreen())
+        if self.store is not None:
+            self.open_screen("sync")
 
     def action_discover(self) -> None:
-        from .screens.discover import DiscoverScreen
+        if self.store is not None:
+            self.open_screen("discover")
 
-        if not isinstance(self.screen, DiscoverScreen) and self.store is not None:
-            self.push_screen(DiscoverScreen())
-
-    def get_system_commands(self, screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[Any]:
         from textual.app import SystemCommand
 
         yield from super().get_system_commands(screen)
@@ -433,14 +563,35 @@ class TonerTrackApp(App):
                             self.action_discover)
 
     def show_details(self, printer_id: str) -> None:
-        from .screens.details import DetailsScreen
-
-        self.push_screen(DetailsScreen(printer_id))
+        self.open_screen("details", printer_id)
 
 
-def create_app(config_path: str | None = None, data_dir: str | None = None, *, clock=None,
-               auto_poll: bool = True, watch_store: bool = True, check_tty: bool = True,
-               services: Services | None = None) -> TonerTrackApp:
+# Screens by name. They import the App (for its type); the App finds them by name, so the two
+# never import each other and a screen's module loads when it is first opened.
+SCREEN_CLASSES = {
+    "printers": "printers:PrintersScreen",
+    "details": "details:DetailsScreen",
+    "alerts": "alerts:AlertsScreen",
+    "help": "help:HelpScreen",
+    "export": "export:ExportScreen",
+    "settings": "settings:SettingsScreen",
+    "sync": "sync:SyncScreen",
+    "discover": "discover:DiscoverScreen",
+    "load_error": "load_error:LoadErrorScreen",
+    "form": "printer_form:PrinterFormScreen",
+    "confirm": "confirm:ConfirmScreen",
+}
+
+
+def screen_class(name: str) -> type[Screen[Any]]:
+    module, _, cls = SCREEN_CLASSES[name].partition(":")
+    found: type[Screen[Any]] = getattr(importlib.import_module(f"{__package__}.screens.{module}"), cls)
+    return found
+
+
+def create_app(config_path: str | None = None, data_dir: str | None = None, *,
+               clock: Callable[[], datetime] | None = None, auto_poll: bool = True, watch_store: bool = True,
+               check_tty: bool = True, services: Services | None = None) -> TonerTrackApp:
     """The one app factory: used by `tonertrack`, `tonertrack demo` and the tests."""
     from .services import build_services
 

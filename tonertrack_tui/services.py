@@ -7,17 +7,15 @@ starting on an empty (and then saved-over) inventory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import datetime
 
 from .core.config import Config, ConfigError, Paths, load_config, resolve_paths
+from .core.inventory.printer import Printer
 from .core.inventory.store import Store, StoreError
 from .core.polling.fleet import FleetPoller
-
-
-def utc_clock() -> datetime:
-    return datetime.now(timezone.utc)
+from .core.util.timeutil import utc_now
 
 
 @dataclass
@@ -26,10 +24,10 @@ class Services:
     config: Config | None
     store: Store | None
     poller: FleetPoller | None
-    clock: Callable[[], datetime] = utc_clock
+    clock: Callable[[], datetime] = utc_now
     load_error: str | None = None
     load_error_file: str | None = None
-    records: list[dict[str, Any]] = field(default_factory=list)
+    printers: list[Printer] = field(default_factory=list)
 
     def reload_config(self) -> None:
         self.config = load_config(self.paths)
@@ -40,7 +38,7 @@ class Services:
 def build_services(config_path: str | None = None, data_dir: str | None = None, *,
                    clock: Callable[[], datetime] | None = None) -> Services:
     paths = resolve_paths(config_path, data_dir)
-    services = Services(paths=paths, config=None, store=None, poller=None, clock=clock or utc_clock)
+    services = Services(paths=paths, config=None, store=None, poller=None, clock=clock or utc_now)
     try:
         services.config = load_config(paths)
     except ConfigError as exc:
@@ -50,7 +48,7 @@ def build_services(config_path: str | None = None, data_dir: str | None = None, 
     store = Store(paths.data_dir)
     services.store = store
     try:
-        services.records = store.load()
+        services.printers = store.load()
     except StoreError as exc:
         services.load_error = str(exc)
         services.load_error_file = str(store.path)

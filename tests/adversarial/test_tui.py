@@ -9,7 +9,8 @@ import pytest
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.core.config import load_config, resolve_paths
-from tonertrack_tui.core.inventory.store import Store, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store
 from tonertrack_tui.core.polling.fleet import FleetPoller
 from tonertrack_tui.screens.details import DetailsScreen
 from tonertrack_tui.widgets.printer_table import PrinterTable
@@ -26,8 +27,8 @@ def hostile_data(tmp_path: Path, hostile_fleet):
     config.write_text("[polling]\ninterval_s = 3600\ntimeout_s = 3\nretries = 0\n")
     store = Store(tmp_path / "data")
     for i, community in enumerate(("adv_text", "adv_types", "adv_rows", "adv_count_hi")):
-        store.add(new_record(hostile_fleet.address(i), snmp={"community": community}))
-    store.add(new_record("127.0.0.1:9", name="[b]user[/b] [@click=app.quit]q[/] [link=https://evil]l[/link]",
+        store.add(Printer.new(hostile_fleet.address(i), snmp={"community": community}))
+    store.add(Printer.new("127.0.0.1:9", name="[b]user[/b] [@click=app.quit]q[/] [link=https://evil]l[/link]",
                          snmp={"timeout": 0.2, "retries": 0}))
     paths = resolve_paths(config, tmp_path / "data")
     poller = FleetPoller(store, load_config(paths))

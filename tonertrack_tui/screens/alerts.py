@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ..app import TonerTrackApp
 from ..core.util.textsafe import safe_text
-from ..core.views.fleet import age_text, problems
+from ..core.util.timeutil import age_text
+from ..core.views.fleet import FleetProblem, problems
+from ..keys import bindings
 from ..widgets.status_badge import STATUS_STYLE
 from ..widgets.status_badge import WIDTH as STATUS_WIDTH
 from ..widgets.supply_list import mono_safe
@@ -29,8 +31,16 @@ MIN_PROBLEM = 24
 NARROW = 100  # below this width the address column goes, the printer column narrows
 
 
-def _key(item: dict[str, Any], seen: dict[str, int]) -> str:
-    base = f"{item['printer_id']}\x1f{item['problem']}"
+def _problem_text(item: FleetProblem) -> Text:
+    """Our words, then the device's own in dim (one physical problem, however it reported it)."""
+    text = Text(item.problem, no_wrap=True, overflow="ellipsis")
+    if item.detail:
+        text.append(f" — {item.detail}", style="dim")
+    return text
+
+
+def _key(item: FleetProblem, seen: dict[str, int]) -> str:
+    base = f"{item.printer_id}\x1f{item.problem}"
     seen[base] = seen.get(base, 0) + 1
     return base if seen[base] == 1 else f"{base}\x1f{seen[base]}"
 
@@ -60,23 +70,17 @@ class AlertsScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding("enter", "details", "Details", id="details"),
-        Binding("escape", "back", "Back", id="back"),
-        Binding("j", "cursor('down')", "Down", show=False, id="cursor_down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="cursor_up"),
-        Binding("g", "cursor('top')", "Top", show=False, id="top"),
-        Binding("G", "cursor('bottom')", "Bottom", show=False, id="bottom"),
-    ]
+    BINDINGS = bindings("alerts")
+    app = getters.app(TonerTrackApp)
 
     def __init__(self) -> None:
         super().__init__()
-        self._items: dict[str, dict[str, Any]] = {}
+        self._items: dict[str, FleetProblem] = {}
         self._order: list[str] = []
         self._cells: dict[str, dict[str, Text]] = {}
         self._columns: tuple[str, ...] = ()
         self._problem_width = 0
-        self._latest: list[dict[str, Any]] = []
+        self._latest: list[FleetProblem] = []
         self._pending = None
 
     def compose(self) -> ComposeResult:
@@ -116,14 +120,14 @@ class AlertsScreen(Screen):
         self.run_worker(self._compute(), group="alerts", exclusive=True, exit_on_error=False)
 
     async def _compute(self) -> None:
-        records = list(self.app.records.values())  # a snapshot: the dict changes as polls land
-        items = await asyncio.to_thread(problems, records)
+        printers = list(self.app.fleet.printers.values())  # a snapshot: the dict changes as polls land
+        items = await asyncio.to_thread(problems, printers)
         if self.is_attached:
             self._show(items)
 
     def refresh_alerts(self) -> None:
         """Recompute now, on the main thread (on mount, so the first frame is complete)."""
-        self._show(problems(list(self.app.records.values())))
+        self._show(problems(list(self.app.fleet.printers.values())))
 
     def _ensure_columns(self) -> bool:
         width = self.size.width or 80
@@ -145,19 +149,19 @@ class AlertsScreen(Screen):
         self._order, self._cells = [], {}
         return True
 
-    def _cells_for(self, item: dict[str, Any], now) -> dict[str, Text]:
-        symbol, style = STATUS_STYLE.get(item["severity"], ("?", "dim"))
+    def _cells_for(self, item: FleetProblem, now) -> dict[str, Text]:
+        symbol, style = STATUS_STYLE.get(item.severity, ("?", "dim"))
         style = mono_safe(style, bool(getattr(self.app, "no_color", False)))
         return {
-            "severity": Text(f"{symbol} {item['severity']}", style=style, no_wrap=True),
-            "printer": Text(item["printer"], no_wrap=True, overflow="ellipsis"),
-            "address": Text(safe_text(item["address"], limit=80), style="dim", no_wrap=True, overflow="ellipsis"),
-            "problem": Text(item["problem"], no_wrap=True, overflow="ellipsis"),
-            "since": Text(age_text(item["since"], now) if item["since"] else "—", style="dim",
+            "severity": Text(f"{symbol} {item.severity}", style=style, no_wrap=True),
+            "printer": Text(item.printer, no_wrap=True, overflow="ellipsis"),
+            "address": Text(safe_text(item.address, limit=80), style="dim", no_wrap=True, overflow="ellipsis"),
+            "problem": _problem_text(item),
+            "since": Text(age_text(item.since, now) if item.since else "—", style="dim",
                           justify="right"),
         }
 
-    def _show(self, items: list[dict[str, Any]]) -> None:
+    def _show(self, items: list[FleetProblem]) -> None:
         self._latest = items
         now = self.app.now()
         seen: dict[str, int] = {}
@@ -189,17 +193,17 @@ class AlertsScreen(Screen):
                             table.update_cell(key, column, cells[column])
                     self._cells[key] = cells
 
-    def _update_summary(self, items: list[dict[str, Any]]) -> None:
+    def _update_summary(self, items: list[FleetProblem]) -> None:
         text = Text()
         if not items:
             text.append("Alerts", style="bold")
             text.append(" │ nothing needs attention", style="dim")
         else:
-            printers = len({i["printer_id"] for i in items})
+            printers = len({i.printer_id for i in items})
             text.append(f"{len(items)} problem{'s' if len(items) != 1 else ''} on {printers} "
                         f"printer{'s' if printers != 1 else ''}", style="bold")
             for severity in ("Error", "Offline", "Warning"):
-                count = sum(1 for i in items if i["severity"] == severity)
+                count = sum(1 for i in items if i.severity == severity)
                 if count:
                     symbol, style = STATUS_STYLE[severity]
                     style = mono_safe(style, bool(getattr(self.app, "no_color", False)))
@@ -222,8 +226,8 @@ class AlertsScreen(Screen):
 
     def _open(self, key: str | None) -> None:
         item = self._items.get(key or "")
-        if item is not None and item["printer_id"] in self.app.records:
-            self.app.show_details(item["printer_id"])
+        if item is not None and item.printer_id in self.app.fleet:
+            self.app.show_details(item.printer_id)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

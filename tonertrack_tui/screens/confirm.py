@@ -9,10 +9,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from ..keys import bindings
 
 DESTRUCTIVE_WORDS = ("delete", "remove", "discard", "overwrite", "quarantine")
 
@@ -48,12 +49,7 @@ class ConfirmScreen(ModalScreen[bool]):
     }
     """
 
-    BINDINGS = [
-        Binding("y", "confirm", "Yes", id="confirm_yes"),
-        Binding("n,escape", "cancel", "No", id="confirm_no"),
-        Binding("left", "app.focus_previous", "Previous", show=False, id="confirm_left"),
-        Binding("right", "app.focus_next", "Next", show=False, id="confirm_right"),
-    ]
+    BINDINGS = bindings("confirm")
 
     def __init__(self, question: str, detail: str = "", confirm_label: str = "OK") -> None:
         super().__init__()

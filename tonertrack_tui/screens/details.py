@@ -8,19 +8,25 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..app import TonerTrackApp
 from ..core.analysis.forecast import forecast_supplies
 from ..core.analysis.trends import daily_pages, known, level_series
-from ..core.polling.fleet import settings_for
+from ..core.inventory.history import History
+from ..core.inventory.printer import Printer
 from ..core.printer.model import PollResult
-from ..core.printer.status import ERROR_FLAGS, WARNING_FLAGS, reason_items, worst_supply
+from ..core.printer.problems import find_problems
+from ..core.printer.status import worst_supply
+from ..core.printer.words import ERROR_FLAGS, WARNING_FLAGS
 from ..core.util.textsafe import safe_text
-from ..core.views.fleet import PrinterRow, ago_text, last_result, no_reply_text, parse_time, supply_view
+from ..core.util.timeutil import ago_text, parse_time
+from ..core.views.fleet import PrinterRow, supply_view
+from ..keys import bindings
 from ..widgets.sparkline import sparkline_text
 from ..widgets.status_badge import STATUS_STYLE, status_text
 from ..widgets.supply_list import SupplyList, mono_safe
@@ -85,15 +91,8 @@ class DetailsScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding("p", "poll", "Poll now", id="poll"),
-        Binding("e", "edit", "Edit", id="edit"),
-        Binding("escape,q", "back", "Back", id="back"),
-        Binding("j", "scroll('down')", "Down", show=False, id="cursor_down"),
-        Binding("k", "scroll('up')", "Up", show=False, id="cursor_up"),
-        Binding("g", "scroll('home')", "Top", show=False, id="top"),
-        Binding("G", "scroll('end')", "Bottom", show=False, id="bottom"),
-    ]
+    BINDINGS = bindings("details")
+    app = getters.app(TonerTrackApp)
 
     def __init__(self, printer_id: str) -> None:
         super().__init__()
@@ -139,15 +138,15 @@ class DetailsScreen(Screen):
         return mono_safe(style, bool(getattr(self.app, "no_color", False)))
 
     @property
-    def record(self) -> dict[str, Any] | None:
-        return self.app.records.get(self.printer_id)
+    def printer(self) -> Printer | None:
+        return self.app.printer(self.printer_id)
 
     def _on_fleet_changed(self, changed: set[str] | None) -> None:
         if changed is None or self.printer_id in changed:
             self._refresh()
 
     def on_screen_resume(self) -> None:
-        if self._gone or self.printer_id not in self.app.records:
+        if self._gone or self.printer is None:
             self._leave()
         else:
             self._refresh()
@@ -162,26 +161,26 @@ class DetailsScreen(Screen):
                             title="Printer gone", severity="warning")
 
     def _refresh(self) -> None:
-        record = self.record
+        printer = self.printer
         row = self.app.row(self.printer_id)
-        if record is None or row is None:
+        if printer is None or row is None:
             self._leave()
             return
-        result = last_result(record)
+        result = printer.last_poll
         now = self.app.now()
         self.query_one("#det-head", Static).update(self._head(row))
         stale = self.query_one("#det-stale", Static)
-        stale_text = self._stale(record, now)
+        stale_text = self._stale(printer, now)
         stale.set_class(stale_text is not None, "-visible")
         stale.update(stale_text or "")
-        self.query_one("#det-reasons", Static).update(self._reasons(row, record, result))
+        self.query_one("#det-reasons", Static).update(self._reasons(row, printer, result))
         self.query_one("#det-identity", Static).update(self._identity(row, result))
         supplies = self.query_one("#det-supplies", SupplyList)
         supplies.set_supplies(result.supplies if result else [])
         self.query_one("#det-alerts", Static).update(self._alerts(result))
         self.query_one("#det-trays", SupplyList).set_trays(result.trays if result else [])
-        self.query_one("#det-poll", Static).update(self._poll(record, result, now))
-        self.query_one("#det-snmp", Static).update(self._snmp(record))
+        self.query_one("#det-poll", Static).update(self._poll(printer, result, now))
+        self.query_one("#det-snmp", Static).update(self._snmp(printer))
         self._update_pages(result, None)
         key = (result.polled_at if result else None, now.date())
         if key != self._trend_key:
@@ -205,11 +204,11 @@ class DetailsScreen(Screen):
         grid.add_row(left, badge)
         return grid
 
-    def _stale(self, record: dict[str, Any], now: datetime) -> Text | None:
-        failures = int(record.get("consecutive_failures") or 0)
-        if not record.get("stale") and not failures:
+    def _stale(self, printer: Printer, now: datetime) -> Text | None:
+        failures = printer.consecutive_failures
+        if not printer.stale and not failures:
             return None
-        good = parse_time(record.get("last_good_poll_at"))
+        good = parse_time(printer.last_good_poll_at)
         text = Text()
         if good is not None:
             text.append(f"○ Last good data from {when_text(good, now)}, the printer did not answer since",
@@ -219,12 +218,12 @@ class DetailsScreen(Screen):
         text.append(f" ({failures} failed poll{'s' if failures != 1 else ''} in a row).")
         return text
 
-    def _reasons(self, row: PrinterRow, record: dict[str, Any], result: PollResult | None) -> Text:
-        severities = {safe_text(t, limit=200): s for s, t in reason_items(result)} if result else {}
+    def _reasons(self, row: PrinterRow, printer: Printer, result: PollResult | None) -> Text:
+        severities = {safe_text(p.reason, limit=200): p.severity for p in find_problems(result)} if result else {}
         text = Text()
         lines: list[tuple[str, str]] = []
         if row.status == "Offline":
-            lines.append(("offline", f"Offline: {no_reply_text(record)}"))
+            lines.append(("offline", f"Offline: {printer.no_reply_text}"))
         for reason in row.reasons:
             if row.status == "Offline" and reason.startswith("no reply to the last"):
                 continue
@@ -374,23 +373,17 @@ class DetailsScreen(Screen):
             text.append(f"forecast unknown: {', '.join(unknown)}", style="dim")
         box.update(text)
 
-    def _history(self):
+    def _history(self) -> History | None:
         poller = self.app.poller
-        if poller is not None:
-            return poller.history
-        if self.app.store is not None:
-            from ..core.inventory.history import History
+        return poller.history if poller is not None else self.app.history()
 
-            return History(self.app.store.data_dir)
-        return None
-
-    def _poll(self, record: dict[str, Any], result: PollResult | None, now: datetime) -> Text:
+    def _poll(self, printer: Printer, result: PollResult | None, now: datetime) -> Text:
         text = Text()
-        last_try = parse_time(record.get("last_poll_at"))
-        good = parse_time(record.get("last_good_poll_at"))
+        last_try = parse_time(printer.last_poll_at)
+        good = parse_time(printer.last_good_poll_at)
         if last_try is None:
             return Text("Never polled.", style="dim")
-        if record.get("stale") or (good is not None and last_try != good):
+        if printer.stale or (good is not None and last_try != good):
             text.append(f"Last attempt {when_text(last_try, now)}: no answer\n", style="yellow")
             text.append(f"Last good poll {when_text(good, now)}")
         else:
@@ -400,13 +393,13 @@ class DetailsScreen(Screen):
                         f"{'s' if result.requests != 1 else ''}", style="dim")
         return text
 
-    def _snmp(self, record: dict[str, Any]) -> Text:
+    def _snmp(self, printer: Printer) -> Text:
         config = self.app.config
         if config is None:
             return Text("—", style="dim")
-        settings = settings_for(record, config.default_snmp())
+        settings = printer.snmp_settings(config.default_snmp())
         shown = settings.masked_json()  # never the community or the keys themselves
-        own = {k for k, v in (record.get("snmp") or {}).items() if v not in (None, "")}
+        own = {k for k, v in printer.snmp.items() if v not in (None, "")}
 
         def value(key: str, label: str, fmt: str = "{}") -> Text:
             raw = shown.get(key)
@@ -424,7 +417,7 @@ class DetailsScreen(Screen):
             parts.append(value("community", "community"))
         parts += [value("timeout", "timeout", "{} s"), value("retries", "retries")]
         text = Text(" · ", style="dim").join(parts)
-        if record.get("invert_receptacles"):
+        if printer.invert_receptacles:
             text.append("\nwaste boxes: their level read as how full they are (inverted for this printer)")
         if any(k not in own for k in ("version", "community", "timeout", "retries")):
             text.append("\n* from the config's defaults", style="dim")
@@ -449,7 +442,7 @@ class DetailsScreen(Screen):
 
     def _after_form(self, saved_id: str | None) -> None:
         if saved_id:
-            self.run_worker(self.app.reload_records(), exit_on_error=False)
+            self._refresh()
 
     def action_back(self) -> None:
         self.app.pop_screen()

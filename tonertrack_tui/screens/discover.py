@@ -6,21 +6,21 @@ Printers already in the inventory are listed but cannot be checked.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ..core.polling.discover import CONFIRM_ABOVE, RangeError, add_found, discover, expand_range, range_size
-from ..core.snmp.client import SnmpClient
+from ..app import TonerTrackApp
+from ..core.polling.discover import CONFIRM_ABOVE, Found, RangeError, expand_range, range_size
+from ..core.snmp.credentials import SnmpSettings
 from ..core.util.textsafe import safe_text
+from ..keys import bindings
 
 
 class DiscoverScreen(Screen):
@@ -33,14 +33,12 @@ class DiscoverScreen(Screen):
     DiscoverScreen #discover-list { height: 1fr; }
     """
 
-    BINDINGS = [
-        Binding("a", "add_checked", "Add checked", id="discover_add"),
-        Binding("escape", "back", "Back", id="back"),
-    ]
+    BINDINGS = bindings("discover")
+    app = getters.app(TonerTrackApp)
 
     def __init__(self) -> None:
         super().__init__()
-        self.found: dict[str, object] = {}
+        self.found: dict[str, Found] = {}
         self.scanning = False
 
     def compose(self) -> ComposeResult:
@@ -76,8 +74,8 @@ class DiscoverScreen(Screen):
             return
         self.run_worker(self._scan(addresses, port), group="discover", exclusive=True, exit_on_error=False)
 
-    def _settings(self):
-        settings = self.app.config.default_snmp()
+    def _settings(self) -> SnmpSettings:
+        settings = self.app.config.default_snmp() if self.app.config else SnmpSettings()
         community = self.query_one("#discover-community", Input).value
         if community:
             settings = replace(settings, community=community)
@@ -86,22 +84,18 @@ class DiscoverScreen(Screen):
     async def _scan(self, addresses: list[str], port: int) -> None:
         self.scanning = True
         settings = self._settings()
-        known = {r["address"] for r in self.app.records.values()}
-        total = len(addresses)
+        known = {p.address for p in self.app.fleet.printers.values()}
 
-        def progress(done: int, total: int, found) -> None:
+        def progress(done: int, total: int, found: object) -> None:
             if done % 16 == 0 or done == total:
-                self._say(f"Probed {done}/{total}…")
+                self.app.call_from_thread(self._say, f"Probed {done}/{total}…")
 
-        client = SnmpClient()
         try:
-            result = await discover(client, addresses, settings, port=port, concurrency=self.app.config.polling.concurrency,
-                                    known=known, progress=progress)
+            result = await self.app.discover(addresses, settings, port=port, known=known, progress=progress)
         except Exception as exc:
             self._say(safe_text(f"Discovery failed: {exc}", limit=200))
             return
         finally:
-            client.close()
             self.scanning = False
         listing = self.query_one(SelectionList)
         listing.clear_options()
@@ -111,7 +105,7 @@ class DiscoverScreen(Screen):
                          f"{safe_text(f.model, limit=24) or '-'}" + ("  (in inventory)" if f.in_inventory else ""))
             listing.add_option(Selection(label, f.address, not f.in_inventory, disabled=f.in_inventory))
         new = sum(1 for f in result.printers if not f.in_inventory)
-        self._say(f"{total} probed in {result.seconds:.1f} s: {len(result.printers)} printers, {new} new"
+        self._say(f"{len(addresses)} probed in {result.seconds:.1f} s: {len(result.printers)} printers, {new} new"
                   + (" · space toggles, a adds the checked ones" if new else ""))
         if result.printers:
             listing.highlighted = 0
@@ -129,16 +123,15 @@ class DiscoverScreen(Screen):
 
     async def _add(self, chosen, snmp) -> None:
         try:
-            added = await asyncio.to_thread(add_found, self.app.store, chosen, snmp)
+            added = await self.app.add_found(chosen, snmp)
         except Exception as exc:
             self.notify(safe_text(str(exc), limit=300), title="Not added", severity="error", markup=False)
             return
         self.notify(f"Added {len(added)} printers.", title="Discover", markup=False)
-        await self.app.reload_records()
         listing = self.query_one(SelectionList)
-        for record in added:
-            listing.deselect(record["address"])
-            listing.disable_option(record["address"])
+        for printer in added:
+            listing.deselect(printer.address)
+            listing.disable_option(printer.address)
 
     def action_back(self) -> None:
         self.app.pop_screen()

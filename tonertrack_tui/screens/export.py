@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from ..app import TonerTrackApp
 from ..core.config import display_path
+from ..core.inventory.history import History
 from ..core.inventory.store import UnknownPrinter
 from ..core.reports.build import (
     PERIOD_REPORTS,
@@ -33,6 +34,7 @@ from ..core.reports.build import (
     write_report,
 )
 from ..core.util.textsafe import safe_text
+from ..keys import bindings
 
 REPORT_OPTIONS = [
     ("Monthly pages, every printer", "monthly"),
@@ -121,10 +123,8 @@ class ExportScreen(ModalScreen[None]):
     }
     """
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="export_close"),
-        Binding("ctrl+s", "export", "Export", id="export_run", priority=True),
-    ]
+    BINDINGS = bindings("export")
+    app = getters.app(TonerTrackApp)
 
     class Finished(Message):
         """From the worker thread: the file written (and its rows), or the problem."""
@@ -210,8 +210,8 @@ class ExportScreen(ModalScreen[None]):
             return ""
         subject = ""
         if self.report_kind == "usage":
-            record = self.app.records.get(self.query_one("#printer", Select).value)  # type: ignore[arg-type]
-            subject = record["address"] if record else ""
+            printer = self.app.printer(str(self.query_one("#printer", Select).value))
+            subject = printer.address if printer else ""
         return display_path(default_path(config, self.report_kind, self._today(), subject))
 
     def _refresh_destination(self) -> None:
@@ -282,7 +282,7 @@ class ExportScreen(ModalScreen[None]):
         config = self.app.config
         destination = Path(self.query_one("#destination", Input).value.strip()).expanduser()
         create_dir = config is not None and destination.parent == Path(config.export_dir).expanduser()
-        records = [dict(r) for r in self.app.records.values()]  # a snapshot: polls go on meanwhile
+        printers = self.app.fleet.snapshot()
         printer = self.query_one("#printer", Select).value if kind == "usage" else None
         start, end = (self._month("start"), self._month("end")) if kind in PERIOD_REPORTS else (None, None)
         history = self._history()
@@ -293,7 +293,7 @@ class ExportScreen(ModalScreen[None]):
 
         def work() -> None:
             try:
-                report = build_report(kind, records, history, config, printer=printer, start=start, end=end,
+                report = build_report(kind, printers, history, config, printer=printer, start=start, end=end,
                                       now=now)
                 path = write_report(report, destination, create_dir=create_dir)
             except (ReportError, UnknownPrinter) as exc:
@@ -305,15 +305,9 @@ class ExportScreen(ModalScreen[None]):
 
         self.run_worker(work, thread=True, group="export", exit_on_error=False)
 
-    def _history(self):
+    def _history(self) -> History | None:
         poller = self.app.poller
-        if poller is not None:
-            return poller.history
-        from ..core.inventory.history import History
-
-        if self.app.store is not None and self.app.config is not None:
-            return History.from_config(self.app.store.data_dir, self.app.config)
-        return None
+        return poller.history if poller is not None else self.app.history()
 
     def on_export_screen_finished(self, message: Finished) -> None:
         self.running = False
@@ -334,5 +328,5 @@ class ExportScreen(ModalScreen[None]):
         status.update(Text(safe_text(text, limit=None)))
 
     @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
+    def action_back(self) -> None:
         self.dismiss(None)

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..keys import bindings
 from ..widgets.status_badge import STATUS_STYLE
 from ..widgets.supply_list import mono_safe
 
@@ -89,14 +90,7 @@ class HelpScreen(Screen):
     }
     """
 
-    BINDINGS = [
-        Binding("escape,q", "close", "Close", id="close_help"),
-        Binding("question_mark,f1", "close", "Close", show=False, id="help"),
-        Binding("j", "scroll('down')", "Down", show=False, id="cursor_down"),
-        Binding("k", "scroll('up')", "Up", show=False, id="cursor_up"),
-        Binding("g", "scroll('home')", "Top", show=False, id="top"),
-        Binding("G", "scroll('end')", "Bottom", show=False, id="bottom"),
-    ]
+    BINDINGS = bindings("help")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
@@ -232,7 +226,7 @@ class HelpScreen(Screen):
 
     # -- actions --------------------------------------------------------------------------------------
 
-    def action_close(self) -> None:
+    def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_scroll(self, where: str) -> None:

@@ -12,12 +12,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ..core.util.textsafe import safe_text
+from ..keys import bindings
 
 
 class LoadErrorScreen(ModalScreen):
@@ -50,12 +50,7 @@ class LoadErrorScreen(ModalScreen):
     }
     """
 
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("m", "move_aside", "Move the file aside", id="move_aside"),
-        Binding("y", "confirm", "Yes, move it", id="confirm_yes"),
-        Binding("n,escape", "cancel", "No", id="confirm_no"),
-    ]
+    BINDINGS = bindings("load_error")
 
     def __init__(self, message: str, file: str | Path | None) -> None:
         super().__init__()
@@ -165,8 +160,8 @@ class LoadErrorScreen(ModalScreen):
                 raise RuntimeError(services.load_error)
             app.services = services
             app.pop_screen()
-            app.replace_records(services.records)
-            app.on_mount()  # the first mount stopped at the error screen: start the fleet screens now
+            app.fleet.replace_all(services.printers)
+            app.start()  # the first mount stopped at the error screen: start the fleet screens now
         except Exception:
             app.exit(return_code=1, message=f"{note} Start tonertrack again to continue with an empty inventory.")
             return

@@ -8,29 +8,28 @@ the device once with what is on the form, without saving anything.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from ..app import TonerTrackApp
 from ..core.address import AddressError, parse_address
-from ..core.inventory.store import DuplicatePrinter, StoreError, default_thresholds, new_record
-from ..core.polling.fleet import thresholds_for, thresholds_from_config
-from ..core.polling.poller import poll_one
-from ..core.printer.collect import TargetCache
+from ..core.inventory.printer import Printer, PrinterThresholds
+from ..core.inventory.store import DuplicatePrinter, StoreError
 from ..core.printer.model import PollResult
 from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
 from ..core.util.textsafe import safe_text
 from ..core.views.fleet import supply_view
+from ..keys import bindings
 from ..widgets.status_badge import status_text
+from .unsaved import field_values, leave_or_ask
 
 VERSION_OPTIONS = [("SNMPv1", "1"), ("SNMPv2c", "2c"), ("SNMPv3", "3")]
 MAX_TEXT_FIELD = 200
@@ -162,11 +161,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
     }
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="form_save", priority=True),
-        Binding("ctrl+t", "test", "Test", id="form_test", priority=True),
-        Binding("escape", "cancel", "Cancel", id="form_cancel"),
-    ]
+    BINDINGS = bindings("form")
+    app = getters.app(TonerTrackApp)
 
     class TestFinished(Message):
         def __init__(self, result: PollResult, seq: int) -> None:
@@ -194,6 +190,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         self._saving = False
         self._test_seq = 0
         self._ready = False  # prefilled values are validated while mounting, before every field exists
+        self._initial: dict[str, object] | None = None  # the fields as first shown: leaving with changes asks
 
     # -- what the form starts from --------------------------------------------------------
 
@@ -217,7 +214,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         if self.printer_id is not None:
-            self.record = dict(self.app.records.get(self.printer_id) or {})
+            printer = self.app.printer(self.printer_id)
+            self.record = printer.to_json(with_last_poll=False) if printer else {}
         record = self.record
         thresholds = record.get("thresholds") or {}
         config = self.app.config
@@ -262,7 +260,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
                     yield Label("Version", classes="field-label")
                     yield Select(VERSION_OPTIONS, value=str(self._current("version")), allow_blank=False,
                                  compact=True, id="version")
-                    yield Checkbox("Show secrets", compact=True, id="show-secrets")
+                    yield Checkbox("Show secrets", compact=True, id="show-secrets", classes="-view-only")
                 with Horizontal(classes="row", id="community-row"):
                     yield Label("Community", classes="field-label")
                     yield text_input("community", "",
@@ -339,6 +337,10 @@ class PrinterFormScreen(ModalScreen[str | None]):
         self._show_version_fields()
         self._ready = True
         self.query_one("#address", Input).focus()
+        self.call_after_refresh(self._remember_fields)
+
+    def _remember_fields(self) -> None:
+        self._initial = field_values(self)
 
     def on_resize(self) -> None:
         # border, title, button row and its margin: the fields scroll in what is left (80x24 too)
@@ -376,9 +378,9 @@ class PrinterFormScreen(ModalScreen[str | None]):
             address = str(parse_address(value))
         except AddressError as exc:
             return safe_text(str(exc))
-        for pid, record in self.app.records.items():
-            if pid != self.printer_id and record.get("address") == address:
-                name = record.get("name")
+        for pid, printer in self.app.fleet.printers.items():
+            if pid != self.printer_id and printer.address == address:
+                name = printer.name
                 owner = f" ({safe_text(name, limit=40)})" if name else ""
                 return f"{address} is already in the inventory{owner}."
         return None
@@ -532,7 +534,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         return snmp
 
     def _thresholds_from_form(self) -> dict[str, Any]:
-        thresholds = dict(self.record.get("thresholds") or default_thresholds())
+        thresholds = dict(self.record.get("thresholds") or PrinterThresholds().to_json())
         thresholds["warning_pct"] = _pct(self._value("warning_pct"))
         thresholds["error_pct"] = _pct(self._value("error_pct"))
         thresholds.setdefault("kinds", {})
@@ -563,8 +565,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
             self._show_test(Text(f"Cannot test: {safe_text(str(exc))}", style="red"))
             return
         config = self.app.config
-        thresholds = thresholds_for({"thresholds": self._thresholds_from_form()},
-                                    thresholds_from_config(config)) if config else None
+        thresholds = PrinterThresholds.from_json(self._thresholds_from_form()).over(
+            config.base_thresholds()) if config else None
         window = settings.timeout * (settings.retries + 1)
         self._show_test(Text(f"Testing {address} with SNMPv{settings.version}… (up to {window:g} s; "
                              "the form stays usable)", style="italic"))
@@ -580,18 +582,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
 
     async def _run_test(self, address: str, settings: SnmpSettings, thresholds, seq: int,
                         inverted: bool = False) -> None:
-        poller = self.app.poller
-        if poller is not None:
-            result = await self.app.snmp.run(poller.probe(address, settings, thresholds, invert_receptacles=inverted))
-        else:
-            from ..core.snmp.client import SnmpClient
-
-            client = SnmpClient()
-            try:
-                result = await poll_one(client, address, settings, cache=TargetCache(), thresholds=thresholds,
-                                        invert_receptacles=inverted)
-            finally:
-                client.close()
+        result = await self.app.test_connection(address, settings, thresholds, invert_receptacles=inverted)
         self.post_message(self.TestFinished(result, seq))
 
     @on(TestFinished)
@@ -646,8 +637,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
         if snmp != (record.get("snmp") or {}):
             changes["snmp"] = snmp
         thresholds = self._thresholds_from_form()
-        if thresholds != (record.get("thresholds") or default_thresholds()):
-            changes["thresholds"] = thresholds
+        if thresholds != (record.get("thresholds") or PrinterThresholds().to_json()):
+            changes["thresholds"] = PrinterThresholds.from_json(thresholds)
         if self._inverted() != bool(record.get("invert_receptacles")):
             changes["invert_receptacles"] = self._inverted()
         return changes
@@ -656,17 +647,18 @@ class PrinterFormScreen(ModalScreen[str | None]):
         return self.query_one("#invert-receptacles", Checkbox).value
 
     async def _save(self) -> None:
-        store = self.app.store
         try:
             if self.printer_id is None:
-                record = new_record(self._value("address"), name=self._value("name").strip(),
-                                    location=self._value("location").strip(), snmp=self._snmp_from_form(),
-                                    thresholds=self._thresholds_from_form())
-                record["invert_receptacles"] = self._inverted()
-                saved = await asyncio.to_thread(store.add, record)
+                printer = Printer.new(self._value("address"), name=self._value("name").strip(),
+                                      location=self._value("location").strip(), snmp=self._snmp_from_form(),
+                                      thresholds=PrinterThresholds.from_json(self._thresholds_from_form()),
+                                      invert_receptacles=self._inverted())
+                saved_id = (await self.app.add_printer(printer)).id
             else:
                 changes = self._changes()
-                saved = await asyncio.to_thread(store.update, self.printer_id, **changes) if changes else self.record
+                if changes:
+                    await self.app.update_printer(self.printer_id, **changes)
+                saved_id = self.printer_id
         except DuplicatePrinter as exc:
             self.post_message(self.SaveFailed(f"{exc.address} is already in the inventory.", "address"))
         except AddressError as exc:
@@ -676,7 +668,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         except (TypeError, ValueError, OSError) as exc:
             self.post_message(self.SaveFailed(f"Not saved: {type(exc).__name__}: {exc}"))
         else:
-            self.post_message(self.Saved(saved["id"]))
+            self.post_message(self.Saved(saved_id))
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
@@ -709,10 +701,11 @@ class PrinterFormScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
-        self.action_cancel()
+        self.action_back()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_back(self) -> None:
+        leave_or_ask(self, self._initial, lambda: self.dismiss(None),
+                     "this new printer" if not self.editing else "your changes to this printer")
 
 
 def _pct_text(value: Any) -> str:

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
+from ..app import TonerTrackApp
+from ..core.inventory.store import StoreError
 from ..core.views.fleet import SORT_COLUMNS, select_rows, summarize
+from ..keys import bindings
 from ..widgets.printer_table import PrinterTable
 from ..widgets.status_badge import STATUS_STYLE, mono_safe
 
-STATUS_KEYS = {"1": "OK", "2": "Warning", "3": "Error", "4": "Offline", "5": "Unknown"}
-
 
 class PrintersScreen(Screen):
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
-        Binding("s", "sort", "Sort", id="sort"),
-        Binding("S", "sort_reverse", "Reverse", show=False, id="sort_reverse"),
-        Binding("a", "add", "Add", id="add"),
-        Binding("e", "edit", "Edit", id="edit"),
-        Binding("d", "delete", "Delete", id="delete"),
-        Binding("p", "poll_one", "Poll", id="poll"),
-        Binding("enter", "details", "Details", show=False, id="details"),
-        *(
-            Binding(key, f"toggle_status('{status}')", f"{status}", show=False, id=f"filter_{status.lower()}")
-            for key, status in STATUS_KEYS.items()
-        ),
-    ]
+    BINDINGS = bindings("printers")
+    app = getters.app(TonerTrackApp)
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,8 +79,6 @@ class PrintersScreen(Screen):
 
     def _tick(self) -> None:
         """Ages ("3m") move on with the clock; the diff only touches cells that changed."""
-        if self.app.polling:
-            self._on_poll_state(None)
         self.refresh_table()
 
     def _update_summary(self) -> None:
@@ -112,10 +98,11 @@ class PrintersScreen(Screen):
         if self.query_text:
             text.append(" │ filter: ", style="dim")
             text.append(self.query_text)
-        if app.last_poll_finished is not None:
-            text.append(f" │ last poll {app.last_poll_finished.astimezone().strftime('%H:%M')}", style="dim")
-        if app.next_poll_at is not None and not app.polling:
-            text.append(f" │ next {app.next_poll_at.astimezone().strftime('%H:%M')}", style="dim")
+        state = app.poll_state
+        if state.last_finished is not None:
+            text.append(f" │ last poll {state.last_finished.astimezone().strftime('%H:%M')}", style="dim")
+        if state.next_at is not None and not state.running:
+            text.append(f" │ next {state.next_at.astimezone().strftime('%H:%M')}", style="dim")
         self._set_line("#summary", text)
 
     def _set_line(self, selector: str, text: Text) -> None:
@@ -125,18 +112,18 @@ class PrintersScreen(Screen):
             self._shown_lines[selector] = text.markup
             self.query_one(selector, Static).update(text, layout=False)
 
-    def _on_poll_state(self, _) -> None:
-        app = self.app
+    def _on_poll_state(self, _: None) -> None:
+        state = self.app.poll_state
         row = self.query_one("#progress-row")
-        row.set_class(app.polling, "-polling")
-        if app.polling:
+        row.set_class(state.running, "-polling")
+        if state.running:
             bar = self.query_one("#poll-progress", ProgressBar)
-            bar.update(total=max(1, app.poll_total), progress=app.poll_done)
-            self.query_one("#poll-label", Label).update(f" polling {app.poll_done}/{app.poll_total}", layout=False)
+            bar.update(total=max(1, state.total), progress=state.done)
+            self.query_one("#poll-label", Label).update(f" polling {state.done}/{state.total}", layout=False)
         banner = self.query_one("#banner", Static)
-        banner.set_class(bool(app.polling_elsewhere), "-visible")
-        if app.polling_elsewhere:
-            banner.update(f"{app.polling_elsewhere[:1].upper()}{app.polling_elsewhere[1:]}: "
+        banner.set_class(bool(state.elsewhere), "-visible")
+        if state.elsewhere:
+            banner.update(f"{state.elsewhere[:1].upper()}{state.elsewhere[1:]}: "
                           "its results appear here as they are saved.")
         self._update_summary()
 
@@ -215,25 +202,22 @@ class PrintersScreen(Screen):
             self.app.poll_printer(selected)
 
     def action_add(self) -> None:
-        from .printer_form import PrinterFormScreen
-
-        self.app.push_screen(PrinterFormScreen(None), self._after_form)
+        self._open_form(None)
 
     def action_edit(self) -> None:
         selected = self._selected()
         if selected:
-            from .printer_form import PrinterFormScreen
+            self._open_form(selected)
 
-            self.app.push_screen(PrinterFormScreen(selected), self._after_form)
+    def _open_form(self, printer_id: str | None) -> None:
+        from .printer_form import PrinterFormScreen
+
+        self.app.push_screen(PrinterFormScreen(printer_id), self._after_form)
 
     def _after_form(self, saved_id: str | None) -> None:
         if saved_id:
-            self.run_worker(self._reload_and_select(saved_id), exit_on_error=False)
-
-    async def _reload_and_select(self, printer_id: str) -> None:
-        await self.app.reload_records()
-        self.refresh_table()
-        self.table.select_id(printer_id)
+            self.refresh_table()
+            self.table.select_id(saved_id)
 
     def action_delete(self) -> None:
         selected = self._selected()
@@ -253,14 +237,9 @@ class PrintersScreen(Screen):
                                            confirm_label="Delete"), done)
 
     async def _delete(self, printer_id: str) -> None:
-        import asyncio
-
-        from ..core.inventory.store import StoreError
-
         try:
-            await asyncio.to_thread(self.app.store.remove, printer_id)
+            await self.app.delete_printer(printer_id)
         except StoreError as exc:
             self.notify(str(exc), title="Not deleted", severity="error", markup=False)
             return
-        await self.app.reload_records()
         self.notify("Printer deleted.")

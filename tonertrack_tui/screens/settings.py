@@ -8,25 +8,26 @@ config.toml is not shadowed by values the user never touched here.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
+from ..app import TonerTrackApp
 from ..core.config import SCHEMA, Config, ConfigError, display_path
 from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from ..core.util.textsafe import safe_text
+from ..keys import bindings
 from .printer_form import VERSION_OPTIONS, FieldCheck
+from .unsaved import field_values, leave_or_ask
 
 MIN_KEY_LENGTH = 8
 _INTEGER = re.compile(r"^-?[0-9]{1,12}$")
@@ -193,10 +194,8 @@ class SettingsScreen(Screen[None]):
     }
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="settings_save", priority=True),
-        Binding("escape", "close", "Back", id="settings_close"),
-    ]
+    BINDINGS = bindings("settings")
+    app = getters.app(TonerTrackApp)
 
     class Saved(Message):
         def __init__(self, config: Config, changes: dict[str, Any], old_interval_s: int) -> None:
@@ -216,6 +215,7 @@ class SettingsScreen(Screen[None]):
         self._save_attempted = False
         self._saving = False
         self._ready = False  # prefilled values are validated while mounting, before every field exists
+        self._initial: dict[str, object] | None = None  # the fields as first shown: leaving with changes asks
 
     @property
     def config(self) -> Config:
@@ -239,7 +239,7 @@ class SettingsScreen(Screen[None]):
                 for setting in group:
                     yield from self._row(config, setting)
                     if setting.key == "snmp.community":
-                        yield Checkbox("Show secrets", compact=True, id="show-secrets")
+                        yield Checkbox("Show secrets", compact=True, id="show-secrets", classes="-view-only")
         yield Static("", id="settings-problem", markup=False)
         with Horizontal(id="settings-buttons"):
             yield Static("", id="settings-status", markup=False)
@@ -277,6 +277,10 @@ class SettingsScreen(Screen[None]):
         self._show_version_fields()
         self._ready = True
         self.query_one("#polling-interval_s", Input).focus()
+        self.call_after_refresh(self._remember_fields)
+
+    def _remember_fields(self) -> None:
+        self._initial = field_values(self)
 
     def _show_sources(self) -> None:
         config = self.config
@@ -456,17 +460,14 @@ class SettingsScreen(Screen[None]):
 
     async def _save(self, changes: dict[str, Any]) -> None:
         old_interval = self.config.polling.interval_s
-        services = self.app.services
         try:
-            await asyncio.to_thread(self.config.save_settings, changes)
-            await asyncio.to_thread(services.reload_config)
+            config = await self.app.save_settings(changes)
         except ConfigError as exc:
             self.post_message(self.SaveFailed(str(exc)))
             return
         except OSError as exc:
             self.post_message(self.SaveFailed(f"cannot write settings: {exc.strerror or exc}"))
             return
-        config = services.config
         self.post_message(self.Saved(config, changes, old_interval))
 
     @on(SaveFailed)
@@ -480,10 +481,6 @@ class SettingsScreen(Screen[None]):
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
-        if message.config.polling.interval_s != message.old_interval_s:
-            self.app.reschedule_poll()
-        if "thresholds.warning_pct" in message.changes or "thresholds.error_pct" in message.changes:
-            self.app.mark_dirty(None)
         self.notify(f"Saved {len(message.changes)} setting(s) to {message.config.paths.settings_file.name}"
                     if message.config.paths else "Settings saved.", title="Settings applied", markup=False)
         self.dismiss(None)
@@ -496,10 +493,10 @@ class SettingsScreen(Screen[None]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
-        self.action_close()
+        self.action_back()
 
-    def action_close(self) -> None:
-        self.dismiss(None)
+    def action_back(self) -> None:
+        leave_or_ask(self, self._initial, lambda: self.dismiss(None), "your changes to the settings")
 
 
 def _shown(value: Any) -> str:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ..core.sync.plan import CHANGE_KINDS, SyncError, apply_plan, plan_sync, read_sources, select_sources
+from ..app import TonerTrackApp
+from ..core.sync.plan import CHANGE_KINDS, SourceListing, SyncPlan, plan_sync, read_sources, select_sources
 from ..core.util.textsafe import safe_text
+from ..keys import bindings
 from .confirm import ConfirmScreen
 
 
@@ -25,16 +27,13 @@ class SyncScreen(Screen):
     SyncScreen #sync-table { height: 1fr; }
     """
 
-    BINDINGS = [
-        Binding("y", "apply", "Apply", id="sync_apply"),
-        Binding("r", "refresh", "Re-read", id="sync_refresh"),
-        Binding("escape", "back", "Back", id="back"),
-    ]
+    BINDINGS = bindings("sync")
+    app = getters.app(TonerTrackApp)
 
     def __init__(self) -> None:
         super().__init__()
-        self.plan = None
-        self.listings: list = []
+        self.plan: SyncPlan | None = None
+        self.listings: list[SourceListing] = []
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -63,15 +62,14 @@ class SyncScreen(Screen):
         self.busy = True
         self._say("Reading the sync sources…")
         try:
-            sources = select_sources(app.config.sync.sources)
+            sources = select_sources(app.config.sync.sources if app.config else [])
             listings, errors = await asyncio.to_thread(read_sources, sources)
-            records = await asyncio.to_thread(app.store.load)
-        except (SyncError, Exception) as exc:  # a bad source or store must not end the app
+        except Exception as exc:  # a bad source must not end the app
             self._say(safe_text(str(exc), limit=300))
             return
         finally:
             self.busy = False
-        plan = plan_sync(listings, records)
+        plan = plan_sync(listings, app.fleet.snapshot())
         plan.failed = [e.source for e in errors]
         self.plan, self.listings = plan, listings
         self._show(plan, [safe_text(str(e), limit=200) for e in errors])
@@ -94,25 +92,25 @@ class SyncScreen(Screen):
                           Text(safe_text(p, limit=200)), key=f"p{i}")
 
     def action_apply(self) -> None:
-        if self.plan is None or self.plan.empty or self.busy:
+        plan = self.plan
+        if plan is None or plan.empty or self.busy:
             self.notify("Nothing to apply.")
             return
-        counts = self.plan.counts()
+        counts = plan.counts()
         what = ", ".join(f"{counts[k]} {k}" for k in CHANGE_KINDS if counts[k])
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.run_worker(self._apply(), group="sync-apply", exclusive=True, exit_on_error=False)
+                self.run_worker(self._apply(plan), group="sync-apply", exclusive=True, exit_on_error=False)
 
         self.app.push_screen(ConfirmScreen(f"Apply the sync plan ({what})?",
                                            "Printers are never deleted; names you set are kept.", "Apply"),
                              answered)
 
-    async def _apply(self) -> None:
-        app = self.app
+    async def _apply(self, plan: SyncPlan) -> None:
         self.busy = True
         try:
-            applied = await asyncio.to_thread(apply_plan, self.plan, self.listings, app.store)
+            applied = await self.app.apply_sync(plan, self.listings)
         except Exception as exc:
             self.notify(safe_text(str(exc), limit=300), title="Sync not applied", severity="error", markup=False)
             return
@@ -121,7 +119,6 @@ class SyncScreen(Screen):
         counts = applied.counts()
         self.notify(", ".join(f"{counts[k]} {k}" for k in CHANGE_KINDS if counts[k]) or "nothing",
                     title="Sync applied", markup=False)
-        await app.reload_records()
         self.action_refresh()
 
     def action_back(self) -> None:

@@ -8,14 +8,15 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from ..core.views.fleet import PrinterRow, age_changes_at, age_text
+from ..core.util.timeutil import age_changes_at, age_text
+from ..core.views.fleet import PrinterRow
+from ..keys import bindings
 from .status_badge import WIDTH as STATUS_WIDTH
 from .status_badge import status_text
 from .supply_gauge import gauge_text
@@ -50,12 +51,7 @@ def _looks(cell: object) -> tuple | None:
 class PrinterTable(DataTable):
     """Call `show(rows, now)`; it works out the smallest change to the screen."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="cursor_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="cursor_up"),
-        Binding("g", "scroll_top", "Top", show=False, id="top"),
-        Binding("G", "scroll_bottom", "Bottom", show=False, id="bottom"),
-    ]
+    BINDINGS = bindings("table")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)

@@ -13,24 +13,15 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ..core.printer.model import Supply, Tray
+from ..core.printer.words import note_text
 from ..core.util.textsafe import safe_text
 from ..core.views.fleet import supply_view
 from .status_badge import SEVERITY_STYLE, mono_safe  # noqa: F401  (screens import mono_safe from here too)
 from .supply_gauge import bar_text
 
-LEVEL_NOTE_WORDS = {
-    "some_remaining": "some remaining",
-    "unknown": "unknown",
-    "unrestricted": "no restriction",
-    "max_unknown": "capacity unknown",
-}
 # Read without colour too (NO_COLOR, 16 colours)
 SEVERITY_MARK = {"error": "✖", "warning": "▲", "ok": " ", "unknown": "?"}
 WIDE = 100  # from this width on, raw level/max and unit are shown too
-
-
-def level_words(note: str | None) -> str:
-    return LEVEL_NOTE_WORDS.get(note or "unknown", "unknown")
 
 
 def _raw(level: int | None, maximum: int | None, unit: str | None) -> str:
@@ -51,14 +42,7 @@ def supply_line(supply: Supply, siblings: Sequence[Supply], width: int, *, mono:
     view = supply_view(supply, siblings)
     style = mono_safe(SEVERITY_STYLE.get(view.severity, ""), mono)
     label_w, bar_w = _layout(width)
-    if view.pct is None:
-        value = level_words(supply.level_note)
-    elif view.receptacle:
-        value = f"{view.pct} % full"
-    elif supply.estimated:
-        value = f"~{view.pct} % (est.)"
-    else:
-        value = f"{view.pct} %"
+    value = view.text
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(SEVERITY_MARK.get(view.severity, " ") + " ", style=style)
     label = view.label if len(view.label) <= label_w else view.label[: label_w - 1] + "…"
@@ -85,7 +69,7 @@ def tray_line(tray: Tray, width: int, *, mono: bool = False) -> Text:
     label_w, bar_w = _layout(width)
     name = safe_text(tray.name or tray.description or f"Tray {tray.index}", limit=60)
     label = name if len(name) <= label_w else name[: label_w - 1] + "…"
-    value = level_words(tray.level_note) if tray.remaining_pct is None else f"{tray.remaining_pct} %"
+    value = note_text(tray.level_note) if tray.remaining_pct is None else f"{tray.remaining_pct} %"
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append("  " + label.ljust(label_w) + " ")
     line.append("▕", style="dim")
