@@ -56,9 +56,9 @@ def test_add_list_show_edit_remove(capsys, store):
     code, out, _ = run(capsys, "printers", "edit", "printer-2.example.org:1161", "--name", "Lab", "--snmp-version", "1")
     assert code == 0 and "name" in out
     rec = store.get("printer-2.example.org:1161")
-    assert (rec["name"], rec["user_overridden"], rec["snmp"]) == ("Lab", True, {"community": "s3cret", "version": "1"})
+    assert (rec.name, rec.user_overridden, rec.snmp) == ("Lab", True, {"community": "s3cret", "version": "1"})
     code, out, _ = run(capsys, "printers", "edit", "10.1.2.3", "--address", "10.1.2.30")
-    assert code == 0 and store.get("10.1.2.30")["name"] == "Front desk"
+    assert code == 0 and store.get("10.1.2.30").name == "Front desk"
 
     code, out, _ = run(capsys, "printers", "show", "10.1.2.30", "--json")
     assert json.loads(out)["address"] == "10.1.2.30"
@@ -66,7 +66,7 @@ def test_add_list_show_edit_remove(capsys, store):
     assert code == 0 and "Lab" in out and "s3cret" not in out
 
     code, out, _ = run(capsys, "printers", "remove", "10.1.2.30", "--yes")
-    assert code == 0 and [r["address"] for r in store.load()] == ["printer-2.example.org:1161"]
+    assert code == 0 and [r.address for r in store.load()] == ["printer-2.example.org:1161"]
     actions = [json.loads(x)["action"] for x in store.audit_path.read_text().splitlines()]
     assert actions == ["add", "add", "edit", "edit", "delete"]
 
@@ -128,8 +128,9 @@ def test_bad_config_exits_2_naming_file_and_key(capsys, dirs):
 def test_device_text_is_made_safe_in_the_table(capsys, store):
     run(capsys, "printers", "add", "10.1.2.3")
     evil = "evil\x1b[2J\x1b]52;c;aGk=\x07name\x07"
-    store.record_poll([PollResult(target="10.1.2.3", reachable=True, status="OK", polled_at="2025-01-05T10:00:00Z",
-                                  identity=Identity(name=evil))])
+    store.record_poll([(store.get("10.1.2.3").id,
+                        PollResult(target="10.1.2.3", reachable=True, status="OK", polled_at="2025-01-05T10:00:00Z",
+                                   identity=Identity(name=evil)))])
     code, out, _ = run(capsys, "printers", "list")
     assert code == 0 and "\x1b" not in out and "\x07" not in out and "evilname" in out
     assert "2025-01-05 10:00Z" in out
@@ -202,16 +203,16 @@ def test_add_with_poll_goes_through_the_fleet_poller(capsys, store):
         code, out, _ = run(capsys, "printers", "add", f"127.0.0.1:{port}", "--poll", "--timeout", "0.2", "--retries", "0")
     assert code == 0 and f"Polled 127.0.0.1:{port}: Unknown" in out
     rec = store.get(f"127.0.0.1:{port}")
-    assert rec["consecutive_failures"] == 1 and rec["last_poll_at"] and rec["status"] == "Unknown"
-    assert rec["snmp"] == {"timeout": 0.2, "retries": 0}
+    assert rec.consecutive_failures == 1 and rec.last_poll_at and rec.status == "Unknown"
+    assert rec.snmp == {"timeout": 0.2, "retries": 0}
 
 
 def test_invert_receptacles_is_set_and_cleared_per_printer(capsys, store):
     assert run(capsys, "printers", "add", "10.1.2.3", "--invert-receptacles")[0] == 0
-    assert store.get("10.1.2.3")["invert_receptacles"] is True
+    assert store.get("10.1.2.3").invert_receptacles is True
     code, out, _ = run(capsys, "printers", "edit", "10.1.2.3", "--no-invert-receptacles")
     assert code == 0 and "invert receptacles" in out
-    assert store.get("10.1.2.3")["invert_receptacles"] is False
+    assert store.get("10.1.2.3").invert_receptacles is False
     code, out, _ = run(capsys, "printers", "edit", "10.1.2.3", "--no-invert-receptacles")
     assert code == 0 and "nothing changed" in out
     audit = [json.loads(line) for line in store.audit_path.read_text().splitlines()]

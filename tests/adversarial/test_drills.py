@@ -18,7 +18,8 @@ import pytest
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.cli import main
-from tonertrack_tui.core.inventory.store import Store, StoreWriteError, new_record
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import Store, StoreWriteError
 from tonertrack_tui.core.util import fsutil
 from tonertrack_tui.screens.load_error import LoadErrorScreen
 
@@ -43,12 +44,12 @@ def test_sigkill_during_poll_all_and_edits(tmp_path, hostile_fleet):
     store = Store(tmp_path / "data")
     communities = ["adv_text", "adv_types", "adv_count_hi", "adv_count_lo"]
     for i, community in enumerate(communities):
-        store.add(new_record(hostile_fleet.address(i), name=f"keep-{i}", snmp={"community": community}))
+        store.add(Printer.new(hostile_fleet.address(i), name=f"keep-{i}", snmp={"community": community}))
     for i in range(20):  # more printers, all answering: more saves to interrupt
-        store.add(new_record(f"localhost:{hostile_fleet.address(i % 4).rsplit(':', 1)[1]}"
-                             if i == 0 else f"127.0.0.{i + 2}:{hostile_fleet.address(0).rsplit(':', 1)[1]}",
-                             snmp={"community": "adv_count_hi"}))
-    expected = {r["id"]: r for r in store.load()}
+        store.add(Printer.new(f"localhost:{hostile_fleet.address(i % 4).rsplit(':', 1)[1]}"
+                              if i == 0 else f"127.0.0.{i + 2}:{hostile_fleet.address(0).rsplit(':', 1)[1]}",
+                              snmp={"community": "adv_count_hi"}))
+    expected = {p.id: p for p in store.load()}
     rng = random.Random(8)
     kills = 0
     acked_edits: dict[str, str] = {}
@@ -66,16 +67,16 @@ def test_sigkill_during_poll_all_and_edits(tmp_path, hostile_fleet):
         edit.communicate(timeout=60)
         if edit.returncode == 0:
             acked_edits[victim] = f"loc-{round_}"
-        records = {r["id"]: r for r in Store(store.data_dir).load()}  # valid after every kill
-        assert set(records) == set(expected)
+        printers = {p.id: p for p in Store(store.data_dir).load()}  # valid after every kill
+        assert set(printers) == set(expected)
     assert kills >= POLL_ROUNDS * 2, kills
-    records = {r["id"]: r for r in Store(store.data_dir).load()}
+    printers = {p.id: p for p in Store(store.data_dir).load()}
     for pid, location in acked_edits.items():
-        assert records[pid]["location"] == location
-    for pid, r in expected.items():
-        assert records[pid]["address"] == r["address"]
-        if r["name"].startswith("keep-"):
-            assert records[pid]["name"] == r["name"]  # a user's name survives every poll
+        assert printers[pid].location == location
+    for pid, p in expected.items():
+        assert printers[pid].address == p.address
+        if p.name.startswith("keep-"):
+            assert printers[pid].name == p.name  # a user's name survives every poll
     for line in store.audit_path.read_text().splitlines():
         json.loads(line)
     history = store.data_dir / "history"
@@ -98,7 +99,7 @@ def test_sigkill_during_imports_and_edits(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text(IMPORT_CSV)
     store = Store(tmp_path / "data")
-    base = store.add(new_record("192.0.2.1", name="before"))
+    base = store.add(Printer.new("192.0.2.1", name="before"))
     rng = random.Random(3)
     kills = 0
     imported = False
@@ -116,12 +117,12 @@ def test_sigkill_during_imports_and_edits(tmp_path):
             kills += p.returncode == -signal.SIGKILL
         if len(results) == 5 and results[4] == 0:
             imported = True  # acknowledged: it must be there, whole
-        records = Store(store.data_dir).load()
-        n_imported = sum(1 for r in records if r["name"].startswith("imp-"))
+        printers = Store(store.data_dir).load()
+        n_imported = sum(1 for p in printers if p.name.startswith("imp-"))
         assert n_imported in (0, 400), "an import is all or nothing"
         if imported:
             assert n_imported == 400
-        notes = Store(store.data_dir).get(base["id"])["notes"]
+        notes = Store(store.data_dir).get(base.id).notes
         acked = [f"n{round_}-{k}" for k in range(4) if results[k] == 0]
         if acked:
             assert notes.startswith(f"n{round_}-"), notes  # one of this round's edits, never an older one
@@ -138,7 +139,7 @@ def test_failed_writes_keep_the_file_and_say_so(tmp_path, monkeypatch, capsys, c
     (tmp_path / "config" / "config.toml").write_text("")
     data = tmp_path / "data"
     store = Store(data)
-    store.add(new_record("192.0.2.1", name="kept"))
+    store.add(Printer.new("192.0.2.1", name="kept"))
     before = store.path.read_bytes()
     real_replace = os.replace
 
@@ -147,7 +148,7 @@ def test_failed_writes_keep_the_file_and_say_so(tmp_path, monkeypatch, capsys, c
 
     monkeypatch.setattr("tonertrack_tui.core.inventory.store.atomic_write_bytes", failing_write)
     with pytest.raises(StoreWriteError) as info:
-        store.add(new_record("192.0.2.2"))
+        store.add(Printer.new("192.0.2.2"))
     assert os.strerror(code) in str(info.value)
     rc = main(["--data-dir", str(data), "printers", "add", "192.0.2.3", "--name", "lost?"])
     out, err = capsys.readouterr()
@@ -157,7 +158,7 @@ def test_failed_writes_keep_the_file_and_say_so(tmp_path, monkeypatch, capsys, c
     assert rc != 0 and os.strerror(code) in err, (rc, err)
     monkeypatch.setattr(os, "replace", real_replace)
     assert store.path.read_bytes() == before
-    assert [r["name"] for r in store.load()] == ["kept"]
+    assert [p.name for p in store.load()] == ["kept"]
     tally("full disk / read-only", 3)
 
 
@@ -171,7 +172,7 @@ def _csv(tmp_path: Path) -> Path:
 def test_read_only_data_dir(tmp_path, capsys):
     data = tmp_path / "data"
     store = Store(data)
-    store.add(new_record("192.0.2.1", name="kept"))
+    store.add(Printer.new("192.0.2.1", name="kept"))
     data.chmod(0o500)
     try:
         rc = main(["--data-dir", str(data), "printers", "add", "192.0.2.3"])
@@ -179,7 +180,7 @@ def test_read_only_data_dir(tmp_path, capsys):
         assert rc != 0 and "Permission denied" in err
     finally:
         data.chmod(0o700)
-    assert [r["name"] for r in store.load()] == ["kept"]
+    assert [p.name for p in store.load()] == ["kept"]
 
 
 # ---------------------------------------------------------------- broken files
@@ -204,7 +205,7 @@ async def test_broken_printers_json_is_never_saved_over(tmp_path, capsys, kind):
     data = tmp_path / "data"
     store = Store(data)
     for i in range(3):
-        store.add(new_record(f"192.0.2.{i + 1}", name=f"p{i}"))
+        store.add(Printer.new(f"192.0.2.{i + 1}", name=f"p{i}"))
     _broken(kind, store.path)
     snapshot = store.path.read_bytes() if store.path.is_file() else None
     commands = [["printers", "list"], ["printers", "add", "192.0.2.9"], ["poll", "--all"],
@@ -241,7 +242,7 @@ async def test_garbage_config_is_reported_not_reset(tmp_path, capsys, garbage):
     config.parent.mkdir()
     config.write_bytes(garbage)
     data = tmp_path / "data"
-    Store(data).add(new_record("192.0.2.1", name="kept"))
+    Store(data).add(Printer.new("192.0.2.1", name="kept"))
     for argv in (["poll", "--all"], ["printers", "list"], ["daemon", "--once"], ["metrics"], ["check", "192.0.2.1"]):
         rc = main(["--config", str(config), "--data-dir", str(data), *argv])
         out, err = capsys.readouterr()
@@ -252,7 +253,7 @@ async def test_garbage_config_is_reported_not_reset(tmp_path, capsys, garbage):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LoadErrorScreen)
-    assert config.read_bytes() == garbage and [r["name"] for r in Store(data).load()] == ["kept"]
+    assert config.read_bytes() == garbage and [p.name for p in Store(data).load()] == ["kept"]
     tally("garbage config", 6)
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tonertrack_tui.core.config import ConfigError, SyncSource, load_config, resolve_paths
 from tonertrack_tui.core.inventory.importers import ImportFileError, parse_backup, parse_csv, parse_v2
+from tonertrack_tui.core.inventory.printer import Printer
 from tonertrack_tui.core.inventory.store import Store, StoreCorrupt, StoreError
 from tonertrack_tui.core.printer import mib
 from tonertrack_tui.core.printer.decode import decode
@@ -93,15 +94,15 @@ def test_store_load_is_records_or_store_corrupt(tmp_path_factory, raw):
     (data / "printers.json").write_bytes(raw)
     store = Store(data)
     try:
-        records = store.load()
+        printers = store.load()
     except StoreCorrupt:
         tally("fuzz printers.json")
         return
-    for r in records:
-        assert isinstance(r["id"], str) and isinstance(r["address"], str)
+    for p in printers:
+        assert isinstance(p, Printer) and isinstance(p.id, str) and isinstance(p.address, str)
     # whatever loaded can be saved back and loads the same
     try:
-        store.transact(lambda recs: None, audit=None)
+        store.transact(lambda loaded: None, audit=None)
     except StoreError:
         pass
     tally("fuzz printers.json")

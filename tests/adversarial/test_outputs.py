@@ -8,6 +8,7 @@ import io
 import json
 import sys
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -65,8 +66,8 @@ def inventory(tmp_path_factory, hostile_fleet):
         assert main(["--config", str(inv.config), "--data-dir", str(inv.data), "poll", "--all"]) == 0
     finally:
         sys.stdout, sys.stderr = stdout, stderr
-    inv.records = Store(inv.data).load()
-    assert len(inv.records) == 5
+    inv.printers = Store(inv.data).load()
+    assert len(inv.printers) == 5
     return inv
 
 
@@ -74,7 +75,7 @@ def test_cli_refuses_control_characters_in_names(inventory, capsys):
     for bad in (ESC_NAME, "a\x00b", "tab\there", "c1\x9b31m", "\u202eevil", "zero\u200bwidth"):
         code, out, err = inventory.cli(capsys, "printers", "add", "192.0.2.77", "--name", bad)
         assert code == 2 and "control characters" in err
-    assert all(r["address"] != "192.0.2.77" for r in Store(inventory.data).load())
+    assert all(p.address != "192.0.2.77" for p in Store(inventory.data).load())
     tally("cli input", 6)
 
 
@@ -97,7 +98,7 @@ def check_csv(text: str, surface: str) -> list[list[str]]:
 @pytest.mark.parametrize("kind", ["monthly", "supplies", "alerts", "inventory", "usage"])
 def test_every_export_is_safe_csv(inventory, capsys, kind, tmp_path):
     target = tmp_path / f"{kind}.csv"
-    subject = [inventory.records[0]["address"]] if kind == "usage" else []
+    subject = [inventory.printers[0].address] if kind == "usage" else []
     code, out, err = inventory.cli(capsys, "export", kind, *subject, "-o", str(target))
     assert code == 0, err
     text = target.read_bytes().decode("utf-8-sig")
@@ -110,15 +111,15 @@ def test_every_export_is_safe_csv(inventory, capsys, kind, tmp_path):
 
 
 def test_usage_of_every_printer_and_backwards_counter(inventory, capsys, tmp_path):
-    for record in inventory.records:
+    for printer in inventory.printers:
         target = tmp_path / "u.csv"
-        code, out, err = inventory.cli(capsys, "export", "usage", record["address"], "-o", str(target))
+        code, out, err = inventory.cli(capsys, "export", "usage", printer.address, "-o", str(target))
         assert code == 0, err
         rows = check_csv(target.read_bytes().decode("utf-8-sig"), "usage")
         for row in rows[1:]:
             for cell in row:
                 if cell.lstrip("-").isdigit():
-                    assert int(cell) >= 0, (record["address"], row)  # no negative page counts
+                    assert int(cell) >= 0, (printer.address, row)  # no negative page counts
     code, out, err = inventory.cli(capsys, "export", "monthly", "-o", "-")
     rows = check_csv(out, "monthly")
     for row in rows[1:]:
@@ -148,10 +149,10 @@ def test_printers_list_and_show_are_control_free_and_masked(inventory, capsys):
         assert "\x1b" not in text
     code, out, err = inventory.cli(capsys, "printers", "list")
     assert code == 0 and not forbidden_in(out.replace("\n", "")), sorted(forbidden_in(out.replace("\n", "")))
-    for record in inventory.records:
-        code, out, err = inventory.cli(capsys, "printers", "show", record["address"])
+    for printer in inventory.printers:
+        code, out, err = inventory.cli(capsys, "printers", "show", printer.address)
         assert code == 0, err
-        assert not forbidden_in(out.replace("\n", "")), (record["address"], sorted(forbidden_in(out.replace("\n", ""))))
+        assert not forbidden_in(out.replace("\n", "")), (printer.address, sorted(forbidden_in(out.replace("\n", ""))))
         assert SECRET not in out
     tally("printers list/show", len(docs) * 2 + 1)
 
@@ -219,9 +220,9 @@ def test_notifications_carry_hostile_names_as_data(inventory, tmp_path):
                           retry_backoff_s=0.05)
     notifier = Notifier(tmp_path / "notify", config)
     try:
-        calm = [dict(r, status="OK") for r in inventory.records]
+        calm = [replace(p, status="OK") for p in inventory.printers]
         events = notifier.process(calm)  # supplies already low: supply events
-        events += notifier.process(inventory.records)
+        events += notifier.process(inventory.printers)
         assert events, "statuses changed from OK: there must be events"
         assert notifier.wait_idle(20)
     finally:
@@ -270,13 +271,13 @@ location = "B2"
     json.loads(out)
     code, out, err = inv.cli(capsys, "sync", "--yes")
     assert code == 0, err
-    records = Store(inv.data).load()
-    assert len(records) == len(names)
+    printers = Store(inv.data).load()
+    assert len(printers) == len(names)
     # queue names are kept as data (core/sync.py); every surface that shows them must clean them
-    assert any("[@click=app.quit]x[/]" in r["name"] for r in records)
+    assert any("[@click=app.quit]x[/]" in p.name for p in printers)
     assert b"\x1b" not in inv.data.joinpath("printers.json").read_bytes()
     shown = [inv.cli(capsys, "printers", "list"), inv.cli(capsys, "metrics")]
-    shown += [inv.cli(capsys, "printers", "show", r["address"]) for r in records]
+    shown += [inv.cli(capsys, "printers", "show", p.address) for p in printers]
     for code, out, err in shown:
         assert code == 0, err
         assert not forbidden_in(out.replace("\n", "")), sorted(forbidden_in(out.replace("\n", "")))

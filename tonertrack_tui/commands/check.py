@@ -20,13 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections import Counter
 
 from ..core.address import AddressError, parse_address
 from ..core.config import ConfigError, load_config, resolve_paths
-from ..core.polling.fleet import thresholds_from_config
 from ..core.polling.poller import poll_targets, run_with_client
 from ..core.printer.model import PollResult, Supply
-from ..core.printer.status import Thresholds, supply_label
+from ..core.printer.status import Thresholds
 from ..core.util.textsafe import safe_text
 from .common import UsageError, add_snmp_options, snmp_settings_from_args
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         settings = snmp_settings_from_args(args, config.default_snmp())
     except (AddressError, ConfigError, UsageError) as exc:
         return _unknown(str(exc))
-    thresholds = check_thresholds(thresholds_from_config(config), args.warning, args.critical)
+    thresholds = check_thresholds(config.base_thresholds(), args.warning, args.critical)
     if thresholds.error_pct > thresholds.warning_pct:
         return _unknown(f"--critical {thresholds.error_pct} is above --warning {thresholds.warning_pct}")
 
@@ -113,11 +113,28 @@ def perf_label(text: str) -> str:
     return out.strip() or "supply"
 
 
+# kinds that read well after a colour: "Cyan toner", "Black drum"
+_COLOURED_KINDS = ("toner", "ink", "drum", "developer")
+
+
+def perf_name(supply: Supply, pairs: Counter[tuple[str | None, str]]) -> str:
+    """A supply's perfdata name: "Cyan toner" when colour and kind say it all and no other
+    supply of the printer shares them (`pairs` counts them), else its description.
+
+    Not words.supply_name, which prefers a description that carries a part number: a
+    monitoring system keys its graphs on the perfdata label, so the label stays what it was.
+    """
+    if supply.color and supply.kind in _COLOURED_KINDS and pairs[(supply.color, supply.kind)] == 1:
+        return f"{supply.color.capitalize()} {supply.kind}"
+    return supply.description or f"Supply {supply.index}"
+
+
 def perfdata(result: PollResult, thresholds: Thresholds) -> list[str]:
     items = []
     seen: set[str] = set()
+    pairs = Counter((s.color, s.kind) for s in result.supplies)
     for supply in result.supplies:
-        name = perf_label(supply_label(supply, result.supplies))
+        name = perf_label(perf_name(supply, pairs))
         if supply.is_receptacle:
             name = f"{name} full"
         if name in seen:

@@ -157,12 +157,12 @@ class Daemon:
     async def round(self) -> None:
         await self.poll()
         try:
-            records = await asyncio.to_thread(self.store.load)
+            printers = await asyncio.to_thread(self.store.load)
         except StoreError as exc:
             log.error("%s", exc)
             return
         try:
-            await asyncio.to_thread(self.notifier.process, records, history=self.poller.history)
+            await asyncio.to_thread(self.notifier.process, printers, history=self.poller.history)
         except OSError as exc:
             log.error("cannot save the notification state: %s", exc)
         await self.write_textfile()

@@ -39,22 +39,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def prepare(data_root: Path, fleet) -> tuple[Path, Path]:
     """Write the demo config and inventory; returns (config file, data dir)."""
-    from ..core.inventory.store import Store, new_record
+    from ..core.inventory.printer import Printer
+    from ..core.inventory.store import Store
 
     config_file = data_root / "config.toml"
     data_dir = data_root / "data"
     data_root.mkdir(parents=True, exist_ok=True)
     config_file.write_text(DEMO_CONFIG, encoding="utf-8")
     store = Store(data_dir)
-    existing = {r["address"] for r in store.load()}
+    existing = {p.address for p in store.load()}
 
-    def add_all(records: list[dict]) -> None:
-        for printer, address in fleet.entries():
+    def add_all(printers: list[Printer]) -> None:
+        for simulated, address in fleet.entries():
             if address in existing:
                 continue
-            snmp = printer.snmp_settings().to_json()
+            snmp = simulated.snmp_settings().to_json()
             snmp.pop("timeout"), snmp.pop("retries")
-            records.append(new_record(address, location=printer.location, snmp=snmp))
+            printers.append(Printer.new(address, location=simulated.location, snmp=snmp))
 
     store.transact(add_all, audit="import")
     return config_file, data_dir

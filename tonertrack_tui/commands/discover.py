@@ -69,7 +69,7 @@ def run_discover(args: argparse.Namespace) -> int:
     if args.concurrency is not None and not 1 <= args.concurrency <= 1024:
         raise UsageError("--concurrency must be between 1 and 1024")
     settings = snmp_settings_from_args(args, config.default_snmp())
-    known = {r["address"] for r in store.load()}
+    known = {p.address for p in store.load()}
     concurrency = args.concurrency or config.polling.concurrency
     tty = sys.stderr.isatty() and not args.json
 
@@ -99,7 +99,7 @@ def run_discover(args: argparse.Namespace) -> int:
         print(terminal_json({
             "range": args.range, "scanned": result.scanned, "answered": len(result.found),
             "printers": len(printers), "seconds": round(result.seconds, 2),
-            "found": [f.to_json() for f in shown], "added": [r["address"] for r in added],
+            "found": [f.to_json() for f in shown], "added": [p.address for p in added],
         }, indent=2))
         return 0
     if printers or args.all and result.found:
@@ -107,7 +107,7 @@ def run_discover(args: argparse.Namespace) -> int:
     print(f"{result.scanned} addresses probed in {result.seconds:.1f} s: {len(result.found)} answered SNMP, "
           f"{len(printers)} printers, {len(new)} not in the inventory.")
     if added:
-        print(f"Added {len(added)} printers: {', '.join(r['address'] for r in added)}")
+        print(f"Added {len(added)} printers: {', '.join(p.address for p in added)}")
     elif new and not args.add:
         print("Add them with --add.")
     return 0

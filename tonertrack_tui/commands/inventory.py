@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..core.inventory.history import History
 from ..core.inventory.importers import FORMATS, ImportFileError, apply_import, backup_bytes, plan_import, read_import
+from ..core.inventory.printer import Printer
 from ..core.util.fsutil import atomic_write_bytes
 from ..core.util.textsafe import csv_cell, safe_text
 from .common import write_stdout_bytes
@@ -78,14 +79,13 @@ def run_import(args: argparse.Namespace) -> int:
 INVENTORY_COLUMNS = ("address", "name", "location", "model", "serial", "status", "last_poll_at", "page_count")
 
 
-def inventory_csv(records: list[dict]) -> str:
+def inventory_csv(printers: list[Printer]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(INVENTORY_COLUMNS)
-    for r in records:
-        page_count = (r.get("last_poll") or {}).get("page_count")
-        values = [r.get("address"), r.get("name"), r.get("location"), r.get("model"), r.get("serial"),
-                  r.get("status"), r.get("last_poll_at"), page_count]
+    for p in printers:
+        page_count = p.last_poll.page_count if p.last_poll is not None else None
+        values = [p.address, p.name, p.location, p.model, p.serial, p.status, p.last_poll_at, page_count]
         writer.writerow([csv_cell(safe_text(v, limit=None) if isinstance(v, str) else v) for v in values])
     return buf.getvalue()
 
@@ -93,8 +93,8 @@ def inventory_csv(records: list[dict]) -> str:
 @handle_errors
 def run_export_inventory(args: argparse.Namespace) -> int:
     _, store = open_inventory(args)
-    records = store.load()
-    data = backup_bytes(records) if args.json else inventory_csv(records).encode("utf-8")
+    printers = store.load()
+    data = backup_bytes(printers) if args.json else inventory_csv(printers).encode("utf-8")
     if args.output and args.output != "-":
         path = Path(args.output).expanduser()
         try:
@@ -103,7 +103,7 @@ def run_export_inventory(args: argparse.Namespace) -> int:
             print(f"tonertrack: error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         what = "a backup with SNMP secrets, mode 0600" if args.json else "CSV"
-        print(f"Wrote {len(records)} printers to {path} ({what}).", file=sys.stderr)
+        print(f"Wrote {len(printers)} printers to {path} ({what}).", file=sys.stderr)
     else:
         if args.json and sys.stdout.isatty():
             print("tonertrack: warning: the backup contains SNMP secrets", file=sys.stderr)

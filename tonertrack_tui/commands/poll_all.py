@@ -54,16 +54,16 @@ def run_all(args: argparse.Namespace) -> int:
         return 1
     if interactive:
         sys.stderr.write("\n")
-    records = {r["id"]: r for r in store.load()}
+    printers = {p.id: p for p in store.load()}
     results = []
     for printer_id, result in summary.results:
-        record = records.get(printer_id)
-        if record is not None:
-            result.target = record["address"]
+        printer = printers.get(printer_id)
+        if printer is not None:
+            result.target = printer.address
             if not result.reachable:
-                result.status = record.get("status") or result.status
+                result.status = printer.status
         results.append(result)
-    order = {r["address"]: i for i, r in enumerate(records.values())}
+    order = {p.address: i for i, p in enumerate(printers.values())}
     results.sort(key=lambda r: order.get(r.target, len(order)))
     print_results(results, as_json=args.json)
     if not args.json:

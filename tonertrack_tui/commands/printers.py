@@ -6,20 +6,21 @@ import argparse
 import functools
 import ipaddress
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..core.address import AddressError, parse_address
 from ..core.config import Config, ConfigError, load_config, resolve_paths
+from ..core.inventory.printer import Printer, masked_snmp
 from ..core.inventory.store import (
-    STATUSES,
     DuplicatePrinter,
     Store,
     StoreCorrupt,
     StoreWriteError,
     UnknownPrinter,
-    masked_record,
-    new_record,
 )
+from ..core.printer.model import PollResult
+from ..core.printer.status import STATUSES
 from ..core.snmp.credentials import CredentialError
 from ..core.util.textsafe import has_control, safe_text, terminal_json
 from .common import UsageError, add_snmp_options, snmp_overrides
@@ -68,12 +69,12 @@ def handle_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argpar
     return run
 
 
-def _key(record: dict[str, Any]) -> tuple:
+def _key(printer: Printer) -> tuple[int, int, str, int]:
     """Sort order of the table: IPv4 numerically, then IPv6, then host names."""
     try:
-        address = parse_address(record["address"])
+        address = parse_address(printer.address)
     except AddressError:
-        return (3, 0, record["address"], 0)
+        return (3, 0, printer.address, 0)
     try:
         ip = ipaddress.ip_address(address.host)
         return (0 if ip.version == 4 else 1, int(ip), "", address.port)
@@ -81,11 +82,11 @@ def _key(record: dict[str, Any]) -> tuple:
         return (2, 0, address.host, address.port)
 
 
-def _find(store: Store, key: str) -> dict[str, Any]:
-    record = store.get(key)
-    if record is None:
+def _find(store: Store, key: str) -> Printer:
+    printer = store.get(key)
+    if printer is None:
         raise UnknownPrinter(key)
-    return record
+    return printer
 
 
 def _checked_snmp(own: dict[str, Any], config: Config) -> dict[str, Any]:
@@ -132,10 +133,10 @@ def _address_arg(text: str, port: int | None) -> str:
 # ---------------------------------------------------------------- list / show
 
 
-def public_record(record: dict[str, Any], *, with_last_poll: bool = False) -> dict[str, Any]:
+def public_record(printer: Printer, *, with_last_poll: bool = False) -> dict[str, Any]:
     """What list/show print: every field, SNMP secrets masked, plus the last page count."""
-    out = masked_record(record, with_last_poll=with_last_poll)
-    out["page_count"] = (record.get("last_poll") or {}).get("page_count")
+    out = printer.masked_json(with_last_poll=with_last_poll)
+    out["page_count"] = printer.last_poll.page_count if printer.last_poll is not None else None
     return out
 
 
@@ -145,19 +146,19 @@ def _short_time(iso: str | None) -> str:
     return iso.replace("T", " ")[:16] + ("Z" if iso.endswith("Z") else "")
 
 
-def format_table(records: list[dict[str, Any]]) -> str:
+def format_table(printers: list[Printer]) -> str:
     headers = ("ADDRESS", "NAME", "LOCATION", "STATUS", "LAST POLL")
     rows = []
-    for r in records:
-        status = r.get("status") or "Unknown"
-        if r.get("stale") and status != "Offline":
+    for p in printers:
+        status = p.status
+        if p.stale and status != "Offline":
             status += " (stale)"
         rows.append((
-            safe_text(r["address"], limit=60),
-            safe_text(r.get("name"), limit=40) or "-",
-            safe_text(r.get("location"), limit=30) or "-",
+            safe_text(p.address, limit=60),
+            safe_text(p.name, limit=40) or "-",
+            safe_text(p.location, limit=30) or "-",
             status,
-            _short_time(r.get("last_poll_at")),
+            _short_time(p.last_poll_at),
         ))
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
@@ -169,68 +170,67 @@ def format_table(records: list[dict[str, Any]]) -> str:
 @handle_errors
 def run_list(args: argparse.Namespace) -> int:
     _, store = open_inventory(args)
-    records = store.find(args.search, status=args.status, location=args.location)
-    records.sort(key=_key)
+    printers = store.find(args.search, status=args.status, location=args.location)
+    printers.sort(key=_key)
     if args.json:
-        print(terminal_json([public_record(r) for r in records], indent=2))
-    elif records:
-        print(format_table(records))
+        print(terminal_json([public_record(p) for p in printers], indent=2))
+    elif printers:
+        print(format_table(printers))
     elif not args.search and args.status is None and args.location is None:
         print("No printers yet: add one with `tonertrack printers add ADDRESS` or `tonertrack import FILE`.",
               file=sys.stderr)
     return 0
 
 
-def format_details(record: dict[str, Any]) -> str:
-    snmp = masked_record(record)["snmp"]
-    poll = record.get("last_poll") or {}
+def format_details(printer: Printer) -> str:
+    snmp = masked_snmp(printer.snmp)
+    poll = printer.last_poll or PollResult(target=printer.address)
     fields = [
-        ("Address", record["address"]),
-        ("Name", (record.get("name") or "-") + ("  (set by you)" if record.get("user_overridden") else "")),
-        ("Location", record.get("location") or "-"),
-        ("Status", (record.get("status") or "Unknown") + ("  (stale: last poll failed)" if record.get("stale") else "")),
-        ("Model", record.get("model") or "-"),
-        ("Serial", record.get("serial") or "-"),
-        ("Page count", poll.get("page_count") if poll.get("page_count") is not None else "-"),
+        ("Address", printer.address),
+        ("Name", (printer.name or "-") + ("  (set by you)" if printer.user_overridden else "")),
+        ("Location", printer.location or "-"),
+        ("Status", printer.status + ("  (stale: last poll failed)" if printer.stale else "")),
+        ("Model", printer.model or "-"),
+        ("Serial", printer.serial or "-"),
+        ("Page count", poll.page_count if poll.page_count is not None else "-"),
         ("SNMP", ", ".join(f"{k}={v}" for k, v in snmp.items()) or "defaults from the config"),
-        ("Last poll", _short_time(record.get("last_poll_at"))),
-        ("Last good poll", _short_time(record.get("last_good_poll_at"))),
-        ("Failures in a row", record.get("consecutive_failures") or 0),
-        ("Added", _short_time(record.get("added_at"))),
-        ("Id", record["id"]),
+        ("Last poll", _short_time(printer.last_poll_at)),
+        ("Last good poll", _short_time(printer.last_good_poll_at)),
+        ("Failures in a row", printer.consecutive_failures),
+        ("Added", _short_time(printer.added_at)),
+        ("Id", printer.id),
     ]
-    if record.get("source"):
-        fields.append(("Sync source", f"{record['source'].get('name')} / {record['source'].get('queue')}"))
-    if record.get("notes"):
-        fields.append(("Notes", record["notes"]))
+    if printer.source is not None:
+        fields.append(("Sync source", f"{printer.source.name} / {printer.source.queue}"))
+    if printer.notes:
+        fields.append(("Notes", printer.notes))
     lines = [f"{label + ':':<19}{safe_text(value)}" for label, value in fields]
-    for reason in poll.get("reasons") or []:
+    for reason in poll.reasons:
         lines.append(f"{'Reason:':<19}{safe_text(reason)}")
-    supplies = poll.get("supplies") or []
-    if supplies:
+    if poll.supplies:
         lines.append("Supplies:")
-        for s in supplies:
-            pct = s.get("remaining_pct")
-            level = f"{pct}%" if pct is not None else (s.get("level_note") or "unknown").replace("_", " ")
-            lines.append(f"  {safe_text(s.get('description'), limit=40):<40} {level:>14}  {s.get('severity') or ''}")
+        for s in poll.supplies:
+            pct = s.remaining_pct
+            level = f"{pct}%" if pct is not None else (s.level_note or "unknown").replace("_", " ")
+            lines.append(f"  {safe_text(s.description, limit=40):<40} {level:>14}  {s.severity or ''}")
     return "\n".join(lines)
 
 
 @handle_errors
 def run_show(args: argparse.Namespace) -> int:
     _, store = open_inventory(args)
-    record = _find(store, args.address)
+    printer = _find(store, args.address)
     if args.json:
-        print(terminal_json(public_record(record, with_last_poll=True), indent=2))
+        print(terminal_json(public_record(printer, with_last_poll=True), indent=2))
     else:
-        print(format_details(record))
+        print(format_details(printer))
     return 0
 
 
 # ---------------------------------------------------------------- add / edit / remove
 
 
-def _poll_now(config: Config, store: Store, record: dict[str, Any]) -> dict[str, Any]:
+def _poll_now(config: Config, store: Store, printer: Printer) -> PollResult:
     """Poll the new printer once through the fleet poller (saves the result and history)."""
     import asyncio
 
@@ -238,14 +238,13 @@ def _poll_now(config: Config, store: Store, record: dict[str, Any]) -> dict[str,
 
     poller = FleetPoller(store, config)
 
-    async def go():
+    async def go() -> PollResult:
         try:
-            return await poller.poll_record(record)
+            return await poller.poll_printer(printer)
         finally:
             poller.close()
 
-    result = asyncio.run(go())
-    return result.to_json()
+    return asyncio.run(go())
 
 
 @handle_errors
@@ -255,15 +254,16 @@ def run_add(args: argparse.Namespace) -> int:
     name = _name_arg(args.name) or ""
     location = _text_arg(args.location, "location") or ""
     own = _checked_snmp(snmp_overrides(args), config)
-    record = new_record(address, name=name, location=location, snmp=own, notes=_text_arg(args.notes, "notes") or "")
+    printer = Printer.new(address, name=name, location=location, snmp=own,
+                          notes=_text_arg(args.notes, "notes") or "")
     if args.invert_receptacles:
-        record["invert_receptacles"] = True
-    store.add(record)
+        printer.invert_receptacles = True
+    store.add(printer)
     print(f"Added {address}" + (f" ({safe_text(name)})" if name else " (named by its sysName at the first good poll)"))
     if args.poll:
-        result = _poll_now(config, store, record)
-        reasons = "; ".join(safe_text(r) for r in result.get("reasons") or [])
-        print(f"Polled {address}: {result.get('status')}" + (f" — {reasons}" if reasons else ""))
+        result = _poll_now(config, store, printer)
+        reasons = "; ".join(safe_text(r) for r in result.reasons)
+        print(f"Polled {address}: {result.status}" + (f" — {reasons}" if reasons else ""))
     return 0
 
 
@@ -277,7 +277,7 @@ def run_edit(args: argparse.Namespace) -> int:
         if name is not None:
             raise UsageError("--name and --auto-name contradict each other")
         fields.update(name="", user_overridden=False)
-    elif name is not None and (name != current.get("name") or not current.get("user_overridden")):
+    elif name is not None and (name != current.name or not current.user_overridden):
         fields.update(name=name, user_overridden=True)
     location = _text_arg(args.location, "location")
     if location is not None:
@@ -291,33 +291,33 @@ def run_edit(args: argparse.Namespace) -> int:
         fields["invert_receptacles"] = args.invert_receptacles
     overrides = snmp_overrides(args)
     if args.reset_snmp or overrides:
-        own = {} if args.reset_snmp else dict(current.get("snmp") or {})
+        own = {} if args.reset_snmp else dict(current.snmp)
         own.update(overrides)
         fields["snmp"] = _checked_snmp(own, config)
     if not fields:
         if name is not None:  # the name it already has
-            print(f"{current['address']}: nothing changed")
+            print(f"{current.address}: nothing changed")
             return 0
         raise UsageError("nothing to change: give --name, --location, --address, --notes, "
                          "--[no-]invert-receptacles or SNMP options")
-    updated = store.update(current["id"], **fields)
-    changed = sorted(k for k in fields if current.get(k) != updated.get(k))
+    updated = store.update(current.id, **fields)
+    changed = sorted(k for k in fields if getattr(current, k) != getattr(updated, k))
     if not changed:
-        print(f"{updated['address']}: nothing changed")
+        print(f"{updated.address}: nothing changed")
     else:
         shown = ", ".join("SNMP settings" if k == "snmp" else k.replace("_", " ") for k in changed)
-        print(f"Updated {updated['address']}: {shown}")
+        print(f"Updated {updated.address}: {shown}")
     return 0
 
 
 @handle_errors
 def run_remove(args: argparse.Namespace) -> int:
     _, store = open_inventory(args)
-    record = _find(store, args.address)
-    label = record["address"] + (f" ({safe_text(record.get('name'))})" if record.get("name") else "")
+    printer = _find(store, args.address)
+    label = printer.address + (f" ({safe_text(printer.name)})" if printer.name else "")
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError(f"not removing {record['address']} without --yes (standard input is not a terminal)")
+            raise UsageError(f"not removing {printer.address} without --yes (standard input is not a terminal)")
         try:
             answer = input(f"Remove {label} from the inventory? [y/N] ")
         except EOFError:
@@ -325,7 +325,7 @@ def run_remove(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Not removed.")
             return 0
-    store.remove(record["id"])
+    store.remove(printer.id)
     print(f"Removed {label}")
     return 0
 

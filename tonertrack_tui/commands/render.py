@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.printer.model import PollResult, Supply
-from ..core.printer.status import supply_label
+from ..core.printer.words import supply_name
 from ..core.util.textsafe import safe_text
 
 _NOTES = {
@@ -22,7 +22,7 @@ def gauge(pct: int | None, width: int = 10) -> str:
 
 
 def supply_line(s: Supply, siblings: list[Supply]) -> str:
-    label = safe_text(supply_label(s, siblings), limit=40)
+    label = safe_text(supply_name(s, siblings), limit=40)
     if s.remaining_pct is None:
         value = _NOTES.get(s.level_note or "unknown", "level unknown")
         bar = gauge(None)

@@ -79,11 +79,11 @@ def _month_arg(text: str) -> str:
 @handle_errors
 def run_report(args: argparse.Namespace) -> int:
     config, store = open_inventory(args)
-    records = store.load()
+    printers = store.load()
     history = History.from_config(store.data_dir, config)
     now = datetime.now(timezone.utc)
     try:
-        report = build_report(args.report, records, history, config, printer=getattr(args, "address", None),
+        report = build_report(args.report, printers, history, config, printer=getattr(args, "address", None),
                               start=getattr(args, "start", None), end=getattr(args, "end", None), now=now)
     except (ReportError, UnknownPrinter) as exc:  # a bad month or period, an unknown printer
         raise UsageError(str(exc)) from None
