@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ class SimPrinter:
 
 def generate(data_dir: Path, printers: int, days: int, seed: int = 1) -> tuple[list[dict], datetime]:
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     first_day = (now - timedelta(days=days - 1)).date()
     raw_from = (now - timedelta(days=RAW_DAYS)).date()
     history_dir = data_dir / "history"
@@ -117,7 +117,7 @@ def generate(data_dir: Path, printers: int, days: int, seed: int = 1) -> tuple[l
         while d <= now.date():
             if d < raw_from:  # compacted: the day's last count and state
                 p.advance(24, rng, d.weekday() < 5)
-                line = {"t": iso(datetime(d.year, d.month, d.day, 17, tzinfo=timezone.utc)), "c": p.count}
+                line = {"t": iso(datetime(d.year, d.month, d.day, 17, tzinfo=UTC)), "c": p.count}
                 if not meta_written:
                     line["m"] = p.meta()
                     meta_written = True
@@ -126,7 +126,7 @@ def generate(data_dir: Path, printers: int, days: int, seed: int = 1) -> tuple[l
             else:  # the raw window: one sample an hour
                 last_state = None
                 for hour in range(24):
-                    t = datetime(d.year, d.month, d.day, hour, tzinfo=timezone.utc)
+                    t = datetime(d.year, d.month, d.day, hour, tzinfo=UTC)
                     if t > now:
                         break
                     p.advance(1, rng, d.weekday() < 5 and 8 <= hour < 18)

@@ -333,7 +333,8 @@ async def measure(config: Path, data_dir: Path, n: int, profile: bool) -> dict:
             await heartbeat.stop()
             if loop_profiler:
                 loop_profiler.disable()
-                profile_report(loop_profiler, "the event loop's thread during the poll-all (cProfile: times inflated)", 40)
+                what = "the event loop's thread during the poll-all (cProfile: times inflated)"
+                profile_report(loop_profiler, what, 40)
         figures["poll_wall"] = time.perf_counter() - started
         figures["stall"] = heartbeat.max_gap
         figures["stalls_over_50ms"] = heartbeat.over_50ms

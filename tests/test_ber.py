@@ -354,7 +354,7 @@ def test_response_roundtrip_property(pairs, request_id, error_status, community)
     assert resp.community == community
     assert resp.pdu_tag == ber.RESPONSE
     assert len(resp.varbinds) == len(pairs)
-    for (name, got), (oid, (_, expected)) in zip(resp.varbinds, pairs):
+    for (name, got), (oid, (_, expected)) in zip(resp.varbinds, pairs, strict=False):
         assert name == oid
         if expected in ber.SNMP_EXCEPTIONS:
             assert got is expected

@@ -36,7 +36,7 @@ def walk_results():
                 client, [(fleet.address(0), SnmpSettings(community=n, timeout=2)) for n in NAMES])
         finally:
             client.close()
-        return dict(zip(NAMES, results))
+        return dict(zip(NAMES, results, strict=False))
 
     with SimFleet(recordings) as fleet:
         return asyncio.run(go(fleet))
@@ -55,7 +55,7 @@ def test_recording(walk_results, name):
     want = [s["index"] for s in exp["supplies"]]
     got = [s.index for s in result.supplies]
     assert got == want
-    for s_exp, s in zip(exp["supplies"], result.supplies):
+    for s_exp, s in zip(exp["supplies"], result.supplies, strict=False):
         level, max_ = s_exp.get("level_raw"), s_exp.get("max_capacity_raw")
         assert (s.level, s.max) == (level, max_)
         if level is not None and max_ is not None and level >= 0 and max_ > 0:

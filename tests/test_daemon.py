@@ -81,7 +81,7 @@ def test_daemon_polls_notifies_stops_and_restarts_without_duplicates(sim_fleet, 
     assert "<6>tonertrack.daemon: SIGTERM received: stopping" in log  # journald level prefix, no timestamp
     assert "secret-token" not in log
     assert [b["events"][0]["type"] for b in bodies] == ["status", "supply_low"]
-    assert 'tonertrack_printer_status{printer="%s",status="Warning"} 1.0' % sim_fleet.address(0) in textfile.read_text()
+    assert f'tonertrack_printer_status{{printer="{sim_fleet.address(0)}",status="Warning"}} 1.0' in textfile.read_text()
 
     # restart: it polls again, the printer is still Warning, nothing is sent twice
     polled_before = store.get(printer.id).last_poll_at

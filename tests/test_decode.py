@@ -367,8 +367,8 @@ def test_supply_units(code, name):
 
 DESCRIPTIONS = [
     ("ascii", b"Black Toner", "Black Toner"),
-    ("utf8", "Tóner Amarillo für Drücker".encode("utf-8"), "Tóner Amarillo für Drücker"),
-    ("utf8-japanese", "ブラックトナー".encode("utf-8"), "ブラックトナー"),
+    ("utf8", "Tóner Amarillo für Drücker".encode(), "Tóner Amarillo für Drücker"),
+    ("utf8-japanese", "ブラックトナー".encode(), "ブラックトナー"),
     ("utf8-bom", b"\xef\xbb\xbfBlack Toner", "Black Toner"),
     ("latin1", b"Schwarz f\xfcr", "Schwarz für"),
     ("latin1-german", "Gelb Tonerkartusche für Drucker".encode("latin-1"), "Gelb Tonerkartusche für Drucker"),

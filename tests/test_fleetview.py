@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from tonertrack_tui.core.inventory.printer import Printer
 from tonertrack_tui.core.util.timeutil import age_changes_at, age_text
 from tonertrack_tui.core.views.fleet import matches, row_for, select_rows
 
-NOW = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 5, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("seconds", "text"), [

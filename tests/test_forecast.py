@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,7 @@ from tonertrack_tui.core.analysis.forecast import (
 from tonertrack_tui.core.inventory.history import History, Sample
 from tonertrack_tui.core.printer.model import Supply
 
-T0 = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 PID = "0123456789abcdef0123456789abcdef"
 
 

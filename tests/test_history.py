@@ -4,7 +4,7 @@ import json
 import os
 import stat
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -23,7 +23,7 @@ PID = "0123456789abcdef0123456789abcdef"
 
 
 def t(s: str) -> datetime:
-    return datetime.fromisoformat(s).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(s).replace(tzinfo=UTC)
 
 
 def supplies(level: int, desc: str = "Black Toner") -> dict:

@@ -167,8 +167,8 @@ def test_transitions_dedupe_and_restart(ink_fleet, tmp_path, recorder, hook):
         assert notifier.wait_idle(10)
         texts = [b["text"] for b in recorder.bodies]
         # the device's "Magenta ink low" alert is the same problem and says nothing more (core/printer/problems.py)
-        assert texts == ["EPSON3A7F21 (%s) is now Warning: Magenta ink 18 %%" % ink_fleet.address(0),
-                         "EPSON3A7F21 (%s): Magenta ink 18 %% (low)" % ink_fleet.address(0)]
+        assert texts == [f"EPSON3A7F21 ({ink_fleet.address(0)}) is now Warning: Magenta ink 18 %",
+                         f"EPSON3A7F21 ({ink_fleet.address(0)}): Magenta ink 18 % (low)"]
         body = recorder.bodies[0]
         assert body["source"] == "tonertrack" and body["count"] == 1
         assert body["events"][0]["type"] == "status" and body["events"][0]["printer_id"] == fleet.printer.id

@@ -7,7 +7,7 @@ import csv
 import errno
 import io
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,12 +39,12 @@ from tonertrack_tui.core.reports.build import (
 from tonertrack_tui.core.util import fsutil
 
 TODAY = date(2025, 4, 10)
-NOW = datetime(2025, 4, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 4, 10, 12, 0, tzinfo=UTC)
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/","click")'
 
 
 def at(day: str, hour: int = 10) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc)
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
 def supply(index, description, kind, color, pct, *, level=None, cls="consumed", note=None) -> Supply:
@@ -118,7 +118,7 @@ def fleet(tmp_path):
     b_supplies = [supply(i, s["description"], s["kind"], c, s["remaining_pct"], level=s["level"],
                          cls="receptacle" if s["kind"] == "waste" else "consumed",
                          note="some_remaining" if s["level"] == -3 else None)
-                  for (i, s), c in zip(b_state(40).items(), ["black", "cyan", "magenta", "yellow", None, None])]
+                  for (i, s), c in zip(b_state(40).items(), ["black", "cyan", "magenta", "yellow", None, None], strict=False)]
     add("B", "10.0.0.2", poll("10.0.0.2", b_supplies, pages=9000), name=HOSTILE_NAME, location="+Lab",
         model="@SUM(1+1)", serial="-123")
     add("C", "10.0.0.3", poll("10.0.0.3", [supply("1.1", "Toner TK-5240K", "toner", "black", 35)]), name="-2+3",
@@ -132,7 +132,7 @@ def fleet(tmp_path):
 
 
 def rows_of(report: Report) -> list[dict]:
-    return [dict(zip(report.columns, row)) for row in report.rows]
+    return [dict(zip(report.columns, row, strict=False)) for row in report.rows]
 
 
 def parse_csv(data: bytes) -> list[list[str]]:

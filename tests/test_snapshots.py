@@ -18,7 +18,7 @@ import asyncio
 import os
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ from tonertrack_tui.core.printer.model import PollResult
 from tonertrack_tui.core.printer.status import worst_supply
 from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
-FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
+FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=UTC)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 # The load-error screen prints the full path of the broken file: keep it the same every run.
 LOAD_ERROR_DIR = Path("/tmp/tonertrack-snapshot")
@@ -65,7 +65,7 @@ def polled(sim_fleet) -> dict[str, PollResult]:
                for name, *_ in FLEET]
     results = asyncio.run(run_with_client(lambda client: poll_targets(client, targets)))
     by_name = {}
-    for (name, *_), result in zip(FLEET, results):
+    for (name, *_), result in zip(FLEET, results, strict=False):
         assert result.reachable, (name, result.reasons)
         by_name[name] = result
     return by_name

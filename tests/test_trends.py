@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ TODAY = date(2025, 3, 5)
 
 
 def at(day: int, hour: int = 12, month: int = 3) -> datetime:
-    return datetime(2025, month, day, hour, tzinfo=timezone.utc)
+    return datetime(2025, month, day, hour, tzinfo=UTC)
 
 
 def toner(pct: int | None, level: int | None = None, *, index: str = "1.1", kind: str = "toner",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from tonertrack_tui.screens.alerts import EMPTY, AlertsScreen
 from tonertrack_tui.screens.details import DetailsScreen
 from tonertrack_tui.screens.printers import PrintersScreen
 
-FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
+FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=UTC)
 
 
 def iso(t: datetime) -> str:

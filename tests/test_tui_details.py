@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from tonertrack_tui.screens.load_error import LoadErrorScreen
 from tonertrack_tui.screens.printers import PrintersScreen
 from tonertrack_tui.widgets.printer_table import PrinterTable
 
-FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
+FIXED = datetime(2025, 3, 5, 12, 0, tzinfo=UTC)
 COMMUNITY = "s3cret-Community-42"
 AUTH_KEY = "auth-SECRET-key-77"
 PRIV_KEY = "priv-SECRET-key-88"
@@ -206,7 +206,7 @@ async def test_sparklines_come_from_history(store, tmp_path):
     pid = add(store, address, simple_result(address, "Mono", 40))
     history = History(tmp_path / "data")
     for day, (count, pct) in enumerate([(1000, 60), (1100, 55), (1400, 50), (1450, 40)]):
-        when = datetime(2025, 3, 2 + day, 9, tzinfo=timezone.utc)
+        when = datetime(2025, 3, 2 + day, 9, tzinfo=UTC)
         history.append([Sample(pid, when, count, {"1.1": {"level": pct, "max": 100, "remaining_pct": pct,
                                                           "description": "Black Toner", "kind": "toner"}})],
                        today=date(2025, 3, 5))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.widgets import Input, Select, Static
@@ -20,7 +20,7 @@ from tonertrack_tui.screens.export import ExportScreen
 from tonertrack_tui.screens.printers import PrintersScreen
 from tonertrack_tui.widgets.printer_table import PrinterTable
 
-FIXED = datetime(2025, 4, 10, 12, 0, tzinfo=timezone.utc)
+FIXED = datetime(2025, 4, 10, 12, 0, tzinfo=UTC)
 SIZE = (80, 24)
 
 
@@ -57,7 +57,7 @@ def setup(tmp_path):
                       {"1.1": {"level": 40 + 2 * d, "max": 100, "remaining_pct": 40 + 2 * d,
                                "description": "Black Toner CF410A", "kind": "toner"}})
                for d in range(20, -1, -1)]
-    samples += [Sample(ids[1], datetime(2025, m, 15, tzinfo=timezone.utc), 1000 * m) for m in (1, 2, 3)]
+    samples += [Sample(ids[1], datetime(2025, m, 15, tzinfo=UTC), 1000 * m) for m in (1, 2, 3)]
     history.append(samples, today=FIXED.date())
     app = create_app(config_path=str(config), data_dir=str(data), clock=clock, auto_poll=False,
                      watch_store=False, check_tty=False)

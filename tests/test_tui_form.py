@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from tonertrack_tui.screens.printers import PrintersScreen
 DATA = Path(__file__).resolve().parent / "data"
 
 SIZE = (80, 24)
-FIXED_NOW = datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 
 
 def fixed_clock() -> datetime:

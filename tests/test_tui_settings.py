@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from tonertrack_tui.screens.printers import PrintersScreen
 from tonertrack_tui.screens.settings import SettingsScreen
 
 SIZE = (80, 24)
-FIXED_NOW = datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 HAND_WRITTEN = b"""# TonerTrack, edited by hand: comments must survive
 [polling]
 timeout_s = 0.5   # our LAN is fast

@@ -34,7 +34,6 @@ from .core.inventory.history import History
 from .core.inventory.importers import ImportPlan, apply_import
 from .core.inventory.printer import Printer
 from .core.inventory.store import Store, StoreError
-from .keys import bindings
 from .core.polling.discover import DiscoverResult, Found, add_found, discover
 from .core.polling.fleet import FleetPollBusy, FleetPoller, describe_holder
 from .core.polling.loopthread import LoopThread
@@ -45,6 +44,7 @@ from .core.sync.plan import SourceListing, SyncPlan, apply_plan
 from .core.util.textsafe import safe_text
 from .core.views.fleet import PrinterRow
 from .core.views.live import LiveFleet
+from .keys import bindings
 from .messages import PollProgress, PollResultsArrived, PollState
 from .services import Services
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tonertrack_tui.app import create_app
@@ -25,7 +25,7 @@ async def test_two_tuis_and_a_daemon_lose_nothing(tmp_path, sim_fleet):
     daemon = subprocess.Popen(
         [sys.executable, "-m", "tonertrack_tui", "--config", str(config), "--data-dir", str(data),
          "daemon", "--interval", "0.5"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    apps = [create_app(str(config), str(data), clock=lambda: datetime.now(timezone.utc), auto_poll=False,
+    apps = [create_app(str(config), str(data), clock=lambda: datetime.now(UTC), auto_poll=False,
                        check_tty=False) for _ in range(2)]
     added: list[str] = []
     try:

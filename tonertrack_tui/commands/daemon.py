@@ -146,7 +146,7 @@ class Daemon:
                 delay = max(1.0, self.interval - (time.monotonic() - started))
                 try:
                     await asyncio.wait_for(self.stopping.wait(), timeout=delay)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             self.poller.close()

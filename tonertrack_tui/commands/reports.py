@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..core.inventory.history import History
 from ..core.inventory.store import UnknownPrinter
@@ -81,7 +81,7 @@ def run_report(args: argparse.Namespace) -> int:
     config, store = open_inventory(args)
     printers = store.load()
     history = History.from_config(store.data_dir, config)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         report = build_report(args.report, printers, history, config, printer=getattr(args, "address", None),
                               start=getattr(args, "start", None), end=getattr(args, "end", None), now=now)

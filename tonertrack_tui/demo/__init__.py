@@ -137,7 +137,7 @@ class DemoFleet:
             self.addresses[printer.key] = self.fleet.address(index)
         dead = [p for p in self.printers if p.offline]
         # A port nobody listens on: the poller sees a silent host.
-        for printer, (host, port) in zip(dead, free_udp_ports(["127.0.0.1"] * len(dead))):
+        for printer, (host, port) in zip(dead, free_udp_ports(["127.0.0.1"] * len(dead)), strict=False):
             self.addresses[printer.key] = f"{host}:{port}"
         return self
 

@@ -88,7 +88,7 @@ def cmyk(indexes: tuple[int, int, int, int], description: str, levels: tuple[int
          type_: int = TONER, rate: float = -0.0005, unit: int = PERCENT, max_: int = 100) -> list[Supply]:
     """Four process colours; ``description`` has a ``{c}``/``{C}``/``{k}`` slot."""
     out = []
-    for index, colour, level in zip(indexes, ("black", "cyan", "magenta", "yellow"), levels):
+    for index, colour, level in zip(indexes, ("black", "cyan", "magenta", "yellow"), levels, strict=False):
         text = description.format(c=colour, C=colour.capitalize(), k=colour[0].upper())
         out.append(Supply(index, text, type_, max_, level, colour, unit, rate=rate))
     return out

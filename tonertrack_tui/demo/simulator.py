@@ -493,7 +493,7 @@ class SimFleet:
         # One answered GET per engine proves its process finished configuring.
         pending = [
             (proc, engine.endpoints[0], self.agents[engine.agent_index].communities[0])
-            for proc, engines in zip(self._procs, plans)
+            for proc, engines in zip(self._procs, plans, strict=False)
             for engine in engines
         ]
         while pending:
@@ -513,7 +513,7 @@ class SimFleet:
             time.sleep(0.05)  # a refused port fails at once: don't spin
         # snmpsim binds in the background and only logs a failed bind: a port
         # taken since free_udp_ports() chose it would just stay silent.
-        for proc, engines in zip(self._procs, plans):
+        for proc, engines in zip(self._procs, plans, strict=False):
             wanted = {ep for engine in engines for ep in engine.endpoints}
             community = self.agents[engines[0].agent_index].communities[0]
             missing = _unbound(proc.pid, wanted, community)
@@ -661,7 +661,7 @@ def free_udp_ports(hosts: Sequence[str]) -> list[tuple[str, int]]:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             socks.append(sock)
             sock.bind((host, 0))
-        return [(host, sock.getsockname()[1]) for host, sock in zip(hosts, socks)]
+        return [(host, sock.getsockname()[1]) for host, sock in zip(hosts, socks, strict=False)]
     finally:
         for sock in socks:
             sock.close()

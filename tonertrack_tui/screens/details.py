@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.table import Table
@@ -326,7 +326,7 @@ class DetailsScreen(Screen):
     async def _load_trends(self, result: PollResult | None, now: datetime) -> None:
         history = self._history()
         worst = worst_supply(result.supplies) if result else None
-        today = (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+        today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC).date()
 
         def compute() -> tuple:
             if history is None:

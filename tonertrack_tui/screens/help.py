@@ -7,7 +7,7 @@ a binding added to a screen, or remapped in the config's [ui.keys], shows up her
 from __future__ import annotations
 
 import importlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.table import Table
 from rich.text import Text

@@ -8,7 +8,8 @@ the device once with what is on the form, without saving anything.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import getters, on

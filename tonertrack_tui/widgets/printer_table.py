@@ -338,7 +338,8 @@ class PrinterTable(DataTable):
                self._pseudo_class_state, self.app.theme, self._columns_shown)
         shown = tuple(cells.values())
         cached = self._rendered_lines.get(key)
-        if cached is None or len(cached[0]) != len(shown) or not all(a is b for a, b in zip(cached[0], shown)):
+        if (cached is None or len(cached[0]) != len(shown)
+                or not all(a is b for a, b in zip(cached[0], shown, strict=True))):
             strip = super()._render_line(y, x1, x2, base_style)
             parts = []
             for text, style, control in strip:

@@ -6,7 +6,7 @@ width; a day-per-cell strip with visible gaps reads better over SSH and without 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widget import Widget

@@ -7,7 +7,7 @@ Level states are words, never a fake 0 % or 50 %.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widget import Widget

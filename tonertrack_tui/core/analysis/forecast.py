@@ -38,9 +38,10 @@ import json
 import math
 import operator
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 WINDOW_DAYS = 90  # how far back a forecast looks: enough days to see a slow cartridge fall
 MIN_DAYS = 3  # distinct UTC days with a reading since the last replacement
@@ -108,7 +109,7 @@ _PREFIX = b'{"t":"'
 
 
 def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _iso(t: datetime) -> str:
@@ -260,7 +261,7 @@ def level_series(history: Any, printer_id: str, indexes: Iterable[str] | None = 
     The same readings as `History.supply_levels` gives one supply at a time (tests hold
     the two together).
     """
-    return {index: [(datetime.fromtimestamp(t, timezone.utc), pct) for t, pct in readings]
+    return {index: [(datetime.fromtimestamp(t, UTC), pct) for t, pct in readings]
             for index, readings in _epoch_series(history, printer_id, indexes, start, end).items()}
 
 
@@ -330,7 +331,7 @@ def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     sxx = sum((x - mx) ** 2 for x in xs)
     if sxx == 0:
         return my, 0.0
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=False)) / sxx
     return my - b * mx, b
 
 
@@ -339,7 +340,7 @@ def _robust_fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
     a, b = _fit(xs, ys)
     if len(xs) < 5:
         return a, b
-    residuals = [y - (a + b * x) for x, y in zip(xs, ys)]
+    residuals = [y - (a + b * x) for x, y in zip(xs, ys, strict=False)]
     mad = statistics.median(abs(r) for r in residuals)
     limit = max(OUTLIER_MADS * mad * 1.4826, 1.0)
     keep = [i for i, r in enumerate(residuals) if abs(r) <= limit]
@@ -349,7 +350,7 @@ def _robust_fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
 
 
 def _day_text(t_days: float) -> str:
-    return datetime.fromtimestamp(t_days * DAY_S, timezone.utc).date().isoformat()
+    return datetime.fromtimestamp(t_days * DAY_S, UTC).date().isoformat()
 
 
 def _forecast(points: list[tuple[float, int | None]], now_s: float, receptacle: bool) -> Forecast:
@@ -380,7 +381,7 @@ def _from_daily(daily: list[tuple[float, float]], times: list[float] | None, now
         n_readings -= cut
         since_d = times[cut] / DAY_S
     daily = daily[first:]
-    since = datetime.fromtimestamp(since_d * DAY_S, timezone.utc)
+    since = datetime.fromtimestamp(since_d * DAY_S, UTC)
     n_days = len(daily)
     base = dict(samples=n_readings, days=n_days, since=since, receptacle=receptacle)
     if n_days < MIN_DAYS:
@@ -392,7 +393,7 @@ def _from_daily(daily: list[tuple[float, float]], times: list[float] | None, now
     if step > 1:
         # the information is in the changes: level (a + b) / 2 between the two days
         xs, ys = [], []
-        for (x0, v0), (x1, v1) in zip(daily, daily[1:]):
+        for (x0, v0), (x1, v1) in zip(daily, daily[1:], strict=False):
             if v1 != v0:
                 xs.append((x0 + x1) / 2)
                 ys.append((v0 + v1) / 2)

@@ -8,8 +8,9 @@ week does not look like one that printed nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from ..inventory.history import page_delta
 
@@ -17,14 +18,14 @@ from ..inventory.history import page_delta
 def _window(days: int, today: date | None) -> tuple[date, date, datetime]:
     if days < 1:
         raise ValueError("days must be at least 1")
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     first = today - timedelta(days=days - 1)
-    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
     return first, today, end
 
 
 def _day(t: datetime) -> date:
-    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
 def daily_pages(history: Any, printer_id: str, days: int = 30, today: date | None = None) -> list[int | None]:
@@ -58,7 +59,7 @@ def level_series(history: Any, printer_id: str, supply_index: str, days: int = 3
     that has no sample is `None`.
     """
     first, today, end = _window(days, today)
-    start = datetime.combine(first, time.min, tzinfo=timezone.utc)
+    start = datetime.combine(first, time.min, tzinfo=UTC)
     last: dict[date, int | None] = {}
     for sample in history.supply_levels(printer_id, supply_index, start=start, end=end):
         pct = sample.remaining_pct

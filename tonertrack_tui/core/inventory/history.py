@@ -51,10 +51,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from ..util.fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir
 
@@ -99,7 +100,7 @@ def sample_from_poll(printer_id: str, result: Any) -> Sample:
     """A Sample from a good PollResult (core.model)."""
     return Sample(
         printer_id=printer_id,
-        time=result.polled_at or _iso(datetime.now(timezone.utc)),
+        time=result.polled_at or _iso(datetime.now(UTC)),
         page_count=result.page_count,
         supplies={
             s.index: {"level": s.level, "max": s.max, "remaining_pct": s.remaining_pct,
@@ -111,8 +112,8 @@ def sample_from_poll(printer_id: str, result: Any) -> Sample:
 
 def _iso(t: datetime) -> str:
     if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _as_iso(t: datetime | str) -> str:
@@ -204,7 +205,7 @@ class History:
         if not items:
             return 0
         ensure_private_dir(self.dir)
-        today = today or datetime.now(timezone.utc).date()
+        today = today or datetime.now(UTC).date()
         stored = 0
         with FileLock(self.lock_path):
             index = self._read_index()
@@ -266,7 +267,7 @@ class History:
             line["c"] = count
         if sample.supplies:
             state = {
-                str(idx): [_int_or_none(s.get("level")), _int_or_none(s.get("max")), _int_or_none(s.get("remaining_pct"))]
+                str(idx): [_int_or_none(s.get(key)) for key in ("level", "max", "remaining_pct")]
                 for idx, s in sample.supplies.items()
             }
             meta = {str(idx): [str(s.get("description") or ""), str(s.get("kind") or "other")]
@@ -300,9 +301,9 @@ class History:
         ensure_private_dir(self.dir)
         with FileLock(self.lock_path):
             index = self._read_index()
-            entry = self._entry(index, printer_id, datetime.now(timezone.utc).date())
+            entry = self._entry(index, printer_id, datetime.now(UTC).date())
             if clean:
-                stamp = _iso(imported_at or datetime.now(timezone.utc))
+                stamp = _iso(imported_at or datetime.now(UTC))
                 self._append_lines(printer_id, [{"t": stamp, "v2": clean}])
                 v2 = entry.setdefault("v2", {})
                 v2.update(clean)
@@ -337,7 +338,7 @@ class History:
 
     def compact(self, *, today: date | None = None) -> int:
         """Compact every printer's samples older than raw_days now; returns files rewritten."""
-        today = today or datetime.now(timezone.utc).date()
+        today = today or datetime.now(UTC).date()
         cutoff = (today - timedelta(days=self.raw_days)).isoformat()
         n = 0
         if not self.dir.is_dir():

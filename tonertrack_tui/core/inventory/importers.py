@@ -42,7 +42,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ class ImportPlan:
         for row in self.add:
             name = row.record.name if row.record is not None else row.fields.get("name") or ""
             lines.append(f"add     {row.address}" + (f"  {name}" if name else ""))
-        for row, existing in self.update:
+        for row, _existing in self.update:
             lines.append(f"update  {row.address}  (already in the inventory: settings taken from the file)")
         for row, reason in self.skip:
             lines.append(f"skip    {row.address}  ({reason})")
@@ -107,7 +107,8 @@ def detect_format(path: Path, data: bytes) -> str:
         doc = json.loads(data)
     except ValueError:
         return "csv"
-    if isinstance(doc, dict) and (doc.get("format") == BACKUP_FORMAT or ("schema" in doc and isinstance(doc.get("printers"), list))):
+    backup = isinstance(doc, dict) and doc.get("format") == BACKUP_FORMAT
+    if backup or (isinstance(doc, dict) and "schema" in doc and isinstance(doc.get("printers"), list)):
         return "json"
     return "v2"
 
@@ -192,8 +193,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+_UNKNOWN_WORDS = ("", "N/A", "NA", "NONE", "UNKNOWN", "NEVER", "-")
+
+
 def _unknown_marker(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip().upper() in ("", "N/A", "NA", "NONE", "UNKNOWN", "NEVER", "-"))
+    return value is None or (isinstance(value, str) and value.strip().upper() in _UNKNOWN_WORDS)
 
 
 def _norm_version(value: Any) -> str | None:
@@ -220,7 +224,7 @@ def _v2_time(value: Any) -> str | None:
         return None
     if t.tzinfo is None:
         t = t.astimezone()  # naive = the v2 server's local time
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _checked_snmp(own: dict[str, Any], default_snmp: SnmpSettings) -> dict[str, Any]:
@@ -256,7 +260,7 @@ def parse_v2(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list
         except AddressError as exc:
             errors.append(f"{label}: {exc}")
             continue
-        warn = lambda msg: warnings.append(f"{address}: {msg}")  # noqa: E731
+        warn = lambda msg, address=address: warnings.append(f"{address}: {msg}")  # noqa: E731
         name = _text(entry.get("name"))
         location = _text(entry.get("location") if entry.get("location") is not None else entry.get("view"))
         own: dict[str, Any] = {}
@@ -331,7 +335,8 @@ def _v2_pages(entry: dict[str, Any], row: ImportRow, warn) -> None:
             elif isinstance(value, str) and value.strip():
                 warn(f"{key} is {value.strip()!r}: no page count (ignored)")
             continue
-        t = next((_v2_time(entry.get(k)) for k in ("timestamp", "last_updated", "last_poll") if _v2_time(entry.get(k))), None)
+        times = (_v2_time(entry.get(k)) for k in ("timestamp", "last_updated", "last_poll"))
+        t = next((value for value in times if value), None)
         if t is not None:
             row.counter_samples.append((t, count))
         else:
@@ -355,7 +360,8 @@ def parse_csv(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[lis
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(f"{source}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    numbered = enumerate(text.splitlines(), 1)
+    lines = [(n, line) for n, line in numbered if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise ImportFileError(f"{source}: the file is empty (a header line address,name is required)")
     try:
@@ -375,12 +381,12 @@ def parse_csv(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[lis
         raise ImportFileError(f"{source}: line {header_line}: column {dup[0]!r} appears twice")
     warnings = [f"{source}: column {h!r} is not used (ignored)" for h in header if h not in CSV_COLUMNS]
     rows, errors = [], []
-    for (lineno, _), values in zip(lines[1:], parsed[1:]):
+    for (lineno, _), values in zip(lines[1:], parsed[1:], strict=False):
         where = f"line {lineno}"
         if len(values) != len(header):
             errors.append(f"{where}: expected {len(header)} fields ({','.join(header)}), got {len(values)}")
             continue
-        cell = dict(zip(header, (v.strip() for v in values)))
+        cell = dict(zip(header, (v.strip() for v in values), strict=False))
         if not cell["address"]:
             errors.append(f"{where}: empty address")
             continue

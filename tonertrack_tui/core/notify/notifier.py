@@ -50,11 +50,12 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..inventory.printer import Printer
 from ..printer.words import supply_name
@@ -73,7 +74,7 @@ _SEVERITY_RANK = {"warning": 1, "error": 2}
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # ---------------------------------------------------------------- events
@@ -178,7 +179,7 @@ def compute_events(printers: Iterable[Printer], state: dict[str, Any], *, events
                    forecast_days: int = 0, history: Any = None, now: datetime | None = None) -> list[Event]:
     """Events for what changed since `state` (the last notified state), updating `state` in place."""
     wanted = set(events)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     notified = state.setdefault("printers", {})
     seen: set[str] = set()
     out: list[Event] = []
@@ -701,7 +702,8 @@ class Notifier:
                 log.warning("a pending message for channel %r is dropped: no such channel now",
                             safe_text(item.get("channel")))
                 continue
-            worker.submit(Message([Event.from_json(e) for e in item.get("events") or []], id=item.get("id") or uuid.uuid4().hex))
+            events = [Event.from_json(e) for e in item.get("events") or []]
+            worker.submit(Message(events, id=item.get("id") or uuid.uuid4().hex))
             count += 1
         try:
             path.unlink()

@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..address import Address
 from ..inventory.printer import Printer
@@ -136,7 +137,7 @@ async def _getnext(client: SnmpClient, endpoint, oids: list[OID]) -> dict[OID, A
             break
         reply = await client.request(endpoint, ber.GETNEXT, oids)
         if reply.error_status == 0:
-            for (name, value), asked in zip(reply.varbinds, oids):
+            for (name, value), asked in zip(reply.varbinds, oids, strict=False):
                 if value not in ber.SNMP_EXCEPTIONS and _in(name, asked):
                     values[name] = value
             break

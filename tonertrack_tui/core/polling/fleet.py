@@ -20,9 +20,10 @@ import os
 import socket
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..inventory.history import History, sample_from_poll
 from ..inventory.printer import Printer

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Any, Awaitable, TypeVar
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

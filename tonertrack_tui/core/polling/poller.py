@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 
 from ..printer import mib
 from ..printer.collect import Collected, TargetCache, collect
@@ -26,7 +26,7 @@ ProgressCallback = Callable[[int, int, str], None]  # (done, total, target just 
 
 
 def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def split_target(target: str, default_port: int = 161) -> tuple[str, int]:

@@ -260,7 +260,7 @@ class _Walker:
                     break
                 first_reply = False
                 vbs = reply.varbinds
-                for asked, (name, value) in zip(scalars, vbs):
+                for asked, (name, value) in zip(scalars, vbs, strict=False):
                     v = _scalar_value(name, asked, value)
                     if v is not None:
                         values[name] = v

@@ -113,7 +113,8 @@ KINDS = ("toner", "ink", "drum", "developer", "fuser", "transfer", "waste", "sta
 
 # IANA PrtMarkerSuppliesSupplyUnitTC (also PrtCapacityUnitTC for trays)
 UNIT_NAMES = {
-    1: "other", 2: "unknown", 3: "tenThousandthsOfInches", 4: "micrometers", 7: "impressions", 8: "sheets", 11: "hours", 12: "thousandthsOfOunces",
+    1: "other", 2: "unknown", 3: "tenThousandthsOfInches", 4: "micrometers", 7: "impressions", 8: "sheets", 11: "hours",
+    12: "thousandthsOfOunces",
     13: "tenthsOfGrams", 14: "hundrethsOfFluidOunces", 15: "tenthsOfMilliliters", 16: "feet",
     17: "meters", 18: "items", 19: "percent",
 }

@@ -37,7 +37,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -336,7 +336,7 @@ USAGE_COLUMNS = ("address", "name", "location", "model", "serial", "unit", "peri
 
 
 def _utc_day(t: datetime) -> date:
-    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).date()
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
 def daily_figures(history: Any, printer_id: str, first: date, last: date) -> list[MonthFigure]:
@@ -345,7 +345,7 @@ def daily_figures(history: Any, printer_id: str, first: date, last: date) -> lis
     Days before the printer's first reading are left out; a day without readings has no
     figure, and the next day with readings holds those pages and says so.
     """
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
     days: dict[date, MonthFigure] = {}
     first_reading: date | None = None
     prev: tuple[date, int] | None = None
@@ -385,7 +385,7 @@ def usage_report(printers: Iterable[Printer], history: Any, printer: str, *, sta
     """One printer: pages per month in the period (and their total), then per day for the last `days` days."""
     start, end = check_period(start, end)
     found = find_printer(printers, printer)
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     ident = _identity(found)
     report = Report("usage", USAGE_COLUMNS, subject=found.address)
     figures = [f for f in month_figures(history.monthly_pages(found.id)) if _in_period(f.month, start, end)]
@@ -433,7 +433,7 @@ def supplies_report(printers: Iterable[Printer], history: Any, config: Any = Non
     Thresholds are the printer's own, per kind, over the config's (as the poller judges
     them). Most urgent first: errors, then warnings, each by days left.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if horizon_days is None:
         horizon_days = config.export.forecast_horizon_days if config is not None else 30
     base = base_thresholds or (config.base_thresholds() if config is not None else Thresholds())
@@ -491,7 +491,7 @@ def alerts_report(printers: Iterable[Printer]) -> Report:
         report.rows.append([item.severity, item.printer, item.address,
                             printer.location if printer else "", (printer.model or "") if printer else "",
                             item.problem,
-                            since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if since else ""])
+                            since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if since else ""])
     return report
 
 
@@ -502,7 +502,7 @@ def build_report(kind: str, printers: Iterable[Printer], history: Any, config: A
                  printer: str | None = None, start: str | None = None, end: str | None = None,
                  now: datetime | None = None) -> Report:
     """One report by name: what the CLI and the TUI export menu both call."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     printers = list(printers)
     if kind == "usage":
         if not printer:

@@ -118,7 +118,7 @@ class SnmpClient:
                     infos = await asyncio.wait_for(
                         loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM), timeout=max(2.0, settings.timeout)
                     )
-                except (OSError, asyncio.TimeoutError, UnicodeError) as exc:
+                except (TimeoutError, OSError, UnicodeError) as exc:
                     reason = getattr(exc, "strerror", None) or "no answer from DNS"
                     raise SnmpResolveError(f"cannot resolve host name {host!r}: {reason}") from None
                 if not infos:

@@ -54,9 +54,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..address import AddressError, parse_address
@@ -388,7 +389,7 @@ _LPSTAT_DEVICE = re.compile(r"^device for (\S+?):\s+(\S.*)$")
 
 def parse_lpstat_v(text: str) -> list[SourceQueue]:
     queues = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for line in text.splitlines():
         m = _LPSTAT_DEVICE.match(line.strip())
         if not m:
             continue

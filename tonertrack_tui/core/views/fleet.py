@@ -6,10 +6,9 @@ urgent, what a filter matches, how "3 min ago" is worded) live here and are unit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from ..inventory.printer import OFFLINE_PROBLEM, Printer, query_words, search_text, words_match
 from ..printer.model import Supply
