@@ -311,17 +311,6 @@ class History:
         if last_count is not None and last_time is not None:
             self.append([Sample(printer_id, last_time, last_count)])
 
-    def forget(self, printer_id: str) -> None:
-        """Delete a printer's history (its file and index entry)."""
-        with FileLock(self.lock_path):
-            try:
-                self.file_of(printer_id).unlink()
-            except FileNotFoundError:
-                pass
-            index = self._read_index()
-            if index["printers"].pop(printer_id, None) is not None:
-                self._write_index(index)
-
     # ------------------------------------------------------------ compaction
 
     def _compact_some(self, index: dict[str, Any], today: date) -> None:

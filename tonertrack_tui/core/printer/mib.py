@@ -118,7 +118,6 @@ UNIT_NAMES = {
     13: "tenthsOfGrams", 14: "hundrethsOfFluidOunces", 15: "tenthsOfMilliliters", 16: "feet",
     17: "meters", 18: "items", 19: "percent",
 }
-UNIT_PERCENT = 19
 
 # Special values of prtMarkerSuppliesLevel / prtInputCurrentLevel
 LEVEL_UNRESTRICTED = -1
