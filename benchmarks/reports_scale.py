@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from tonertrack_tui.core.config import Config  # noqa: E402
 from tonertrack_tui.core.inventory.history import History  # noqa: E402
-from tonertrack_tui.core.inventory.store import Store, new_record  # noqa: E402
+from tonertrack_tui.core.inventory.printer import Printer  # noqa: E402
+from tonertrack_tui.core.inventory.store import Store  # noqa: E402
 from tonertrack_tui.core.printer.model import Identity, PollResult, Supply  # noqa: E402
 from tonertrack_tui.core.printer.status import evaluate  # noqa: E402
 from tonertrack_tui.core.reports.build import build_report  # noqa: E402
@@ -141,12 +142,11 @@ def generate(data_dir: Path, printers: int, days: int, seed: int = 1) -> tuple[l
                     lines.append(json.dumps(line, separators=(",", ":")).encode())
             d += timedelta(days=1)
         (history_dir / f"{p.id}.jsonl").write_bytes(b"\n".join(lines) + b"\n")
-        record = new_record(p.address, location=LOCATIONS[n % len(LOCATIONS)], id=p.id,
-                            name=f"PRN-{n:04d}", model="Colour MFP" if p.colour else "Mono laser",
-                            serial=f"SN{p.id[:8].upper()}")
-        record["last_poll"] = p.last_poll(now)
-        record["status"] = record["last_poll"]["status"]
-        record["last_poll_at"] = record["last_good_poll_at"] = iso(now)
+        last_poll = PollResult.from_json(p.last_poll(now))
+        record = Printer.new(p.address, location=LOCATIONS[n % len(LOCATIONS)], id=p.id,
+                             name=f"PRN-{n:04d}", model="Colour MFP" if p.colour else "Mono laser",
+                             serial=f"SN{p.id[:8].upper()}", last_poll=last_poll, status=last_poll.status,
+                             last_poll_at=iso(now), last_good_poll_at=iso(now))
         records.append(record)
     store = Store(data_dir)
     store.transact(lambda rs: rs.extend(records), audit=None)

@@ -60,7 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tonertrack_tui.app import create_app  # noqa: E402
-from tonertrack_tui.core.inventory.store import Store, new_record  # noqa: E402
+from tonertrack_tui.core.inventory.printer import Printer  # noqa: E402
+from tonertrack_tui.core.inventory.store import Store  # noqa: E402
 from tonertrack_tui.core.polling.poller import poll_targets, run_with_client  # noqa: E402
 from tonertrack_tui.core.printer.model import PollResult  # noqa: E402
 from tonertrack_tui.core.printer.status import evaluate  # noqa: E402
@@ -226,10 +227,10 @@ def build_inventory(data_dir: Path, addresses: list[str], template: PollResult) 
             result.device_status, result.printer_status = "running", "idle"
         result = evaluate(replace(result, target=address, polled_at=polled_at, reasons=[]))
         building, floor, room = rng.choice(BUILDINGS), rng.choice(FLOORS), rng.choice(ROOMS)
-        record = new_record(address, location=f"{building} – {floor}, {room}")
-        record.update(name=f"PRN-{building}-{i:04d}", model=rng.choice(MODELS), serial=f"SN{rng.randint(10**7, 10**8)}",
-                      last_poll=result.to_json(), status=result.status, last_poll_at=polled_at,
-                      last_good_poll_at=polled_at)
+        record = Printer.new(address, location=f"{building} – {floor}, {room}",
+                             name=f"PRN-{building}-{i:04d}", model=rng.choice(MODELS),
+                             serial=f"SN{rng.randint(10**7, 10**8)}", last_poll=result, status=result.status,
+                             last_poll_at=polled_at, last_good_poll_at=polled_at)
         records.append(record)
     Store(data_dir).transact(lambda existing: existing.extend(records), audit=None)
 
@@ -350,7 +351,7 @@ async def measure(config: Path, data_dir: Path, n: int, profile: bool) -> dict:
         t = time.perf_counter()
         gc.collect()
         figures["full_gc_now"] = time.perf_counter() - t
-        figures["reachable"] = sum(1 for r in app.records.values() if r.get("consecutive_failures") == 0)
+        figures["reachable"] = sum(1 for p in app.fleet.printers.values() if p.consecutive_failures == 0)
         if sampler is not None:
             explain_gaps(heartbeat, sampler, gcs)
     figures["rss"] = rss_mb()
