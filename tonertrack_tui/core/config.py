@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 import tomli_w
@@ -32,6 +32,10 @@ from .keymap import DEFAULT_KEYS, describe_ids
 from .printer.status import Thresholds
 from .snmp.credentials import CredentialError, SnmpSettings, normalise_auth_proto, normalise_priv_proto
 from .util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir
+
+_S = TypeVar("_S")
+_Fail = Callable[[str, str], "ConfigError"]  # (dotted key, problem) -> the error to raise
+_Unknown = Callable[[str], None]  # an unknown dotted key: warn
 
 APP_NAME = "tonertrack"
 CONFIG_ENV = "TONERTRACK_CONFIG"
@@ -62,7 +66,8 @@ class Paths:
         return self.config_file.parent
 
 
-def resolve_paths(config_arg: str | os.PathLike | None = None, data_dir_arg: str | os.PathLike | None = None) -> Paths:
+def resolve_paths(config_arg: str | os.PathLike[str] | None = None,
+                  data_dir_arg: str | os.PathLike[str] | None = None) -> Paths:
     """Command-line argument, else environment variable, else the platformdirs default."""
     config = config_arg or os.environ.get(CONFIG_ENV) or Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
     data = data_dir_arg or os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME)
@@ -440,7 +445,7 @@ def _validate_layer(raw: Mapping[str, Any], origin: str) -> tuple[dict[str, Any]
     return flat, warnings
 
 
-def _validate_kinds(value: Any, fail, unknown) -> dict[str, Any]:
+def _validate_kinds(value: Any, fail: _Fail, unknown: _Unknown) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise fail("thresholds.kinds", f"must be a table of supply kinds, got {value!r}")
     out = {}
@@ -462,7 +467,7 @@ def _validate_kinds(value: Any, fail, unknown) -> dict[str, Any]:
     return out
 
 
-def _validate_keys(value: Any, fail, unknown) -> dict[str, Any]:
+def _validate_keys(value: Any, fail: _Fail, unknown: _Unknown) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise fail("ui.keys", f"must be a table of binding id = key, got {value!r}")
     out = {}
@@ -478,7 +483,7 @@ def _validate_keys(value: Any, fail, unknown) -> dict[str, Any]:
     return out
 
 
-def _validate_sources(value: Any, fail, unknown) -> list[dict[str, Any]]:
+def _validate_sources(value: Any, fail: _Fail, unknown: _Unknown) -> list[dict[str, Any]]:
     out = _validate_tables("sync.sources", value, _SOURCE_KEYS, ("name", "kind"), fail, unknown)
     names: set[str] = set()
     for i, src in enumerate(out):
@@ -510,16 +515,17 @@ def _headers(v: Any) -> dict[str, str]:
 
 
 def _url(v: Any) -> str:
-    _string(nonempty=True)(v)
-    if not re.match(r"^https?://[^/\s]+", v):
-        raise _Invalid(f"must be an http:// or https:// URL, got {v!r}")
-    return v
+    url = _string(nonempty=True)(v)
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise _Invalid(f"must be an http:// or https:// URL, got {url!r}")
+    return url
 
 
 def _template(v: Any) -> str:
     import json
 
     _string()(v.replace("\n", " ").replace("\t", " ") if isinstance(v, str) else v)
+    assert isinstance(v, str)
     if v.strip():
         try:
             json.loads(v)
@@ -546,7 +552,7 @@ _CHANNEL_KEYS: dict[str, tuple[type, dict[str, Callable[[Any], Any]], tuple[str,
 }
 
 
-def _validate_events(value: Any, fail) -> tuple[str, ...]:
+def _validate_events(value: Any, fail: _Fail) -> tuple[str, ...]:
     try:
         events = _str_list()(value)
     except _Invalid as exc:
@@ -557,13 +563,13 @@ def _validate_events(value: Any, fail) -> tuple[str, ...]:
     return events
 
 
-def _validate_channels(dotted: str, value: Any, fail, unknown) -> list[dict[str, Any]]:
+def _validate_channels(dotted: str, value: Any, fail: _Fail, unknown: _Unknown) -> list[dict[str, Any]]:
     _cls, keys, required = _CHANNEL_KEYS[dotted]
     return _validate_tables(dotted, value, keys, required, fail, unknown)
 
 
 def _validate_tables(dotted: str, value: Any, keys: Mapping[str, Callable[[Any], Any]],
-                     required: Sequence[str], fail, unknown) -> list[dict[str, Any]]:
+                     required: Sequence[str], fail: _Fail, unknown: _Unknown) -> list[dict[str, Any]]:
     """An array of tables ([[dotted]]): each table's keys checked, required ones present."""
     if not isinstance(value, list):
         raise fail(dotted, f"must be an array of tables ([[{dotted}]])")
@@ -636,7 +642,7 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
 
 
 def _build(flat: dict[str, Any], sources: dict[str, str], paths: Paths | None, warnings: list[str]) -> Config:
-    def section(name: str, cls):
+    def section(name: str, cls: type[_S]) -> _S:
         kwargs = {k.split(".", 1)[1]: v for k, v in flat.items() if k.startswith(name + ".") and k.count(".") == 1}
         return cls(**kwargs)
 

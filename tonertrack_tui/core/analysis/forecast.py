@@ -191,7 +191,7 @@ def _seek(data: bytes, start: datetime) -> int:
 _STATE_KEY = b'"s":{'
 
 
-def _day_states(history: Any, printer_id: str, start: datetime, end: datetime) -> list[tuple[float, dict]]:
+def _day_states(history: Any, printer_id: str, start: datetime, end: datetime) -> list[tuple[float, dict[str, Any]]]:
     """[(time in days, {index: [level, max, pct]})]: the last supply state of each UTC day in [start, end).
 
     Only one line per day is parsed: the day's last line that carries the state (a line
@@ -247,7 +247,7 @@ def _day_states(history: Any, printer_id: str, start: datetime, end: datetime) -
     return [(t, state) for t, state in out if type(state) is dict]
 
 
-def _supply_days(states: list[tuple[float, dict]], index: str) -> list[tuple[float, float]]:
+def _supply_days(states: list[tuple[float, dict[str, Any]]], index: str) -> list[tuple[float, float]]:
     """(time in days, level 0..100) of one supply from `_day_states`; states (-3 …) are gaps."""
     return [(t, 0.0 if p < 0 else 100.0 if p > 100 else float(p)) for t, state in states
             if type(v := state.get(index)) is list and len(v) == 3 and type(p := v[2]) is int]  # a bool is no level
@@ -355,7 +355,7 @@ def _day_text(t_days: float) -> str:
 
 def _forecast(points: list[tuple[float, int | None]], now_s: float, receptacle: bool) -> Forecast:
     """The method of the module docstring on (UTC seconds, remaining % or None) readings."""
-    clean = [p for p in points if p[1] is not None and p[0] <= now_s]
+    clean = [(t, float(v)) for t, v in points if v is not None and t <= now_s]
     clean.sort()
     if not clean:
         return unknown("no level readings yet (or only states such as 'some remaining')", receptacle=receptacle)
@@ -383,7 +383,7 @@ def _from_daily(daily: list[tuple[float, float]], times: list[float] | None, now
     daily = daily[first:]
     since = datetime.fromtimestamp(since_d * DAY_S, UTC)
     n_days = len(daily)
-    base = dict(samples=n_readings, days=n_days, since=since, receptacle=receptacle)
+    base: dict[str, Any] = dict(samples=n_readings, days=n_days, since=since, receptacle=receptacle)
     if n_days < MIN_DAYS:
         what = f"since the replacement on {since.date().isoformat()}" if replaced else "of level history"
         return unknown(f"{n_days} day{'s' if n_days != 1 else ''} {what}; needs {MIN_DAYS}", **base)

@@ -224,7 +224,7 @@ class History:
         return stored
 
     def _entry(self, index: dict[str, Any], printer_id: str, today: date) -> dict[str, Any]:
-        entry = index["printers"].get(printer_id)
+        entry: dict[str, Any] | None = index["printers"].get(printer_id)
         if entry is None:
             # a new printer has nothing old enough to compact yet
             entry = index["printers"][printer_id] = {
@@ -371,10 +371,10 @@ class History:
             day["s"], day["m"] = state, meta
         out: list[dict[str, Any]] = list(v2_lines)
         last_meta = None
-        for day in sorted(old_days):
-            if day < keep_from:
+        for day_key in sorted(old_days):
+            if day_key < keep_from:
                 continue
-            d = old_days[day]
+            d = old_days[day_key]
             line = {"t": d["t"]}
             if "c" in d:
                 line["c"] = d["c"]
@@ -482,7 +482,7 @@ def _monthly_rows(entry: dict[str, Any]) -> list[MonthlyPages]:
         own = months.get(month)
         imported = v2.get(month)
         if own is None:
-            rows.append(MonthlyPages(month, int(imported), None, None, NOTE_V2))
+            rows.append(MonthlyPages(month, int(imported or 0), None, None, NOTE_V2))
             continue
         pages, start, end, note = own
         if imported is not None:

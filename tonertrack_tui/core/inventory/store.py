@@ -399,17 +399,17 @@ class Store:
             self._note_read(token)
             before, after = [], []
             for pid, result in items:
-                i = where.get(pid)
-                if i is None:
+                at = where.get(pid)
+                if at is None:
                     continue  # removed meanwhile
                 try:
-                    doc = json.loads(lines[i])
+                    doc = json.loads(lines[at])
                 except ValueError:
                     return None  # let the full parse report it
                 printer = Printer.from_json(doc)
                 before.append(Printer.from_json(doc, with_last_poll=False))
                 printer.apply_poll(result, offline_after)
-                lines[i] = _line(printer)
+                lines[at] = _line(printer)
                 after.append(printer)
             if after:
                 try:

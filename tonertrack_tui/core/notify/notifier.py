@@ -50,7 +50,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -101,7 +101,7 @@ class Event:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Event:
-        return cls(**{k: d.get(k) for k in cls.__slots__})  # type: ignore[attr-defined]
+        return cls(**{k: d.get(k) for k in cls.__slots__})  # type: ignore[arg-type]
 
 
 def _printer_fields(printer: Printer) -> dict[str, Any]:
@@ -427,7 +427,7 @@ class EmailSender:
     def password(self) -> str:
         c = self.c
         if c.password:
-            return c.password
+            return str(c.password)
         if c.password_file:
             try:
                 return Path(c.password_file).expanduser().read_text("utf-8").splitlines()[0].strip()
@@ -493,7 +493,7 @@ class ChannelWorker:
     """One channel's queue and thread: rate limit, retries with back-off, give-up log."""
 
     def __init__(self, sender: Any, *, retries: int, backoff_s: float, max_per_hour: int,
-                 on_gave_up: Any, clock=time.monotonic) -> None:
+                 on_gave_up: Any, clock: Callable[[], float] = time.monotonic) -> None:
         self.sender = sender
         self.retries = retries
         self.backoff_s = backoff_s

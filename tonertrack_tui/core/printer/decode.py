@@ -123,6 +123,12 @@ def text_value(value: Any, *, limit: int | None = 512) -> str | None:
 _INT_RANGE = (-(2**63), 2**64)  # anything outside no SNMP type can carry
 
 
+def enum_name(names: dict[int, str], value: Any, default: str | None = None) -> str | None:
+    """The name of an enumerated INTEGER; unknown numbers and wrong types → `default`."""
+    number = int_value(value)
+    return names.get(number, default) if number is not None else default
+
+
 def int_value(value: Any) -> int | None:
     """An INTEGER where one belongs; wrong types → None (a device bug, not our crash)."""
     if isinstance(value, bool) or value is None:
@@ -139,7 +145,7 @@ def int_value(value: Any) -> int | None:
 
 # --- tables ------------------------------------------------------------------------------------
 
-class Varbinds(dict):
+class Varbinds(dict[OID, Any]):
     """OID → value, with the values grouped by column once (decode reads each column many times)."""
 
     _columns: dict[OID, dict[OID, Any]] | None = None
@@ -355,9 +361,9 @@ def decode_supplies(values: dict[OID, Any]) -> list[Supply]:
     supplies = []
     for index, row in rows.items():
         description = text_value(row.get(6), limit=160) or ""
-        class_ = mib.SUPPLY_CLASS_NAMES.get(int_value(row.get(4)))
-        type_name = mib.SUPPLY_TYPE_NAMES.get(int_value(row.get(5)))
-        unit = mib.UNIT_NAMES.get(int_value(row.get(7)))
+        class_ = enum_name(mib.SUPPLY_CLASS_NAMES, row.get(4))
+        type_name = enum_name(mib.SUPPLY_TYPE_NAMES, row.get(5))
+        unit = enum_name(mib.UNIT_NAMES, row.get(7))
         max_ = int_value(row.get(8))
         level = int_value(row.get(9))
         kind = supply_kind(type_name, description)
@@ -390,7 +396,7 @@ def decode_trays(values: dict[OID, Any]) -> list[Tray]:
     for index, row in rows.items():
         max_ = int_value(row.get(9))
         level = int_value(row.get(10))
-        unit = mib.UNIT_NAMES.get(int_value(row.get(8)))
+        unit = enum_name(mib.UNIT_NAMES, row.get(8))
         pct, note, _ = level_pct(level, max_, unit)
         trays.append(Tray(
             index=_index_str(index),
@@ -413,9 +419,9 @@ def decode_alerts(values: dict[OID, Any]) -> list[Alert]:
             description = _words(code_name) if code_name else (f"alert code {code}" if code is not None else "alert")
         alerts.append(Alert(
             index=_index_str(index),
-            severity=mib.ALERT_SEVERITY_NAMES.get(int_value(row.get(2)), "other"),
-            training=mib.ALERT_TRAINING_NAMES.get(int_value(row.get(3))),
-            group=mib.ALERT_GROUP_NAMES.get(int_value(row.get(4))),
+            severity=enum_name(mib.ALERT_SEVERITY_NAMES, row.get(2)) or "other",
+            training=enum_name(mib.ALERT_TRAINING_NAMES, row.get(3)),
+            group=enum_name(mib.ALERT_GROUP_NAMES, row.get(4)),
             code=code,
             code_name=code_name,
             description=description,
@@ -438,9 +444,9 @@ def decode(target: str, values: dict[OID, Any]) -> PollResult:
     printers = table(values, mib.HR_PRINTER_ENTRY, (1, 2))
     row_key = printer_row if printer_row is not None else (next(iter(printers)) if printers else None)
     if row_key is not None:
-        result.device_status = mib.HR_DEVICE_STATUS_NAMES.get(int_value(devices.get(row_key, {}).get(5)))
+        result.device_status = enum_name(mib.HR_DEVICE_STATUS_NAMES, devices.get(row_key, {}).get(5))
         prow = printers.get(row_key, {})
-        result.printer_status = mib.HR_PRINTER_STATUS_NAMES.get(int_value(prow.get(1)))
+        result.printer_status = enum_name(mib.HR_PRINTER_STATUS_NAMES, prow.get(1))
         result.error_state = decode_error_state(prow.get(2))
     elif devices and printer_row is None and not printers:
         result.device_status = None

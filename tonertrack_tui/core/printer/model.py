@@ -106,7 +106,7 @@ class Tray:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Tray:
-        return cls(**{k: d.get(k) for k in cls.__slots__})  # type: ignore[attr-defined]
+        return cls(**{k: d.get(k) for k in cls.__slots__})  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -124,7 +124,7 @@ class Alert:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Alert:
-        return cls(**{k: d.get(k) for k in cls.__slots__})  # type: ignore[attr-defined]
+        return cls(**{k: d.get(k) for k in cls.__slots__})  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -179,7 +179,7 @@ class PollResult:
             polled_at=d.get("polled_at") or "",
             duration_ms=float(d.get("duration_ms") or 0.0),
             requests=int(d.get("requests") or 0),
-            identity=Identity(**{k: ident.get(k) for k in Identity.__slots__}),  # type: ignore[attr-defined]
+            identity=Identity(**{k: ident.get(k) for k in Identity.__slots__}),
             device_status=d.get("device_status"),
             printer_status=d.get("printer_status"),
             error_state=list(d.get("error_state") or []),

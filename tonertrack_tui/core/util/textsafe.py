@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 # CSI / OSC / other escape sequences, so that "ESC[2J" disappears whole instead of leaving "[2J".
 _ESCAPE_SEQ = re.compile(
@@ -60,7 +61,7 @@ def safe_optional(value: object, *, limit: int | None = MAX_TEXT) -> str | None:
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 
 
-def terminal_json(obj: object, **kwargs: object) -> str:
+def terminal_json(obj: object, **kwargs: Any) -> str:
     """json.dumps for a terminal: readable non-ASCII, but every control or bidi character escaped."""
     text = json.dumps(obj, ensure_ascii=False, **kwargs)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
