@@ -325,9 +325,9 @@ async def measure(config: Path, data_dir: Path, n: int, profile: bool) -> dict:
             if loop_profiler:
                 loop_profiler.enable()
             await app._press_keys(["P"])
-            while not app.polling and time.perf_counter() - started < 5:
+            while not app.poll_state.running and time.perf_counter() - started < 5:
                 await asyncio.sleep(0.01)
-            while app.polling:
+            while app.poll_state.running:
                 await asyncio.sleep(0.05)
             await app.workers.wait_for_complete()
             await asyncio.sleep(0.5)  # the last throttled refresh

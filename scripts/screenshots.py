@@ -108,7 +108,7 @@ async def shoot_fleet(config: Path, data: Path, camera: Camera, size: tuple[int,
             assert isinstance(app.screen, PrintersScreen), (name, app.screen)
 
         table = app.screen.query_one(PrinterTable)
-        wanted = next((pid for pid, r in app.records.items() if r.get("name") == DETAILS_OF), None)
+        wanted = next((pid for pid, p in app.fleet.printers.items() if p.name == DETAILS_OF), None)
         if wanted:
             table.select_id(wanted)
             await pilot.pause()
