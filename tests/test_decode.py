@@ -789,8 +789,8 @@ def test_colour_mfp_to_json():
     doc = json.loads(json.dumps(result.to_json()))
     assert doc["identity"]["model"] == "ACME ColorMFP 5500"
     assert set(doc) == {"target", "reachable", "status", "reasons", "polled_at", "duration_ms", "requests",
-                        "identity", "device_status", "printer_status", "error_state", "page_count", "supplies",
-                        "trays", "alerts"}
+                        "identity", "device_status", "printer_status", "error_state", "page_count", "counters",
+                        "supplies", "trays", "alerts"}
 
 
 # --- wrong value types in every column never raise ----------------------------------------------------
