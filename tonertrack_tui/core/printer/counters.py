@@ -13,9 +13,13 @@ highlight colour) they are kept apart in `detail`; `note` says what `color` adds
 Vendors without a mapping, and why (checked against monitoring projects' mibs/ folders
 and vendor-MIB collections; say so rather than guess):
 - Kyocera (1347): KMCOMMON-MIB publishes kmColorModeTable / kmMFPColorModeCounterTable,
-  but defines neither the rows (kmColorModeIndex) nor what kmColorModeCounterItem counts.
-- Canon (1602): no published Canon MIB module with counter objects was found.
-- Epson (1248): no published Epson MIB module with counter objects was found.
+  but defines neither the rows (kmColorModeIndex) nor what kmColorModeCounterItem counts;
+  KYOCERA-MIB has no page counters (kcprtMarkerDrumCounter counts the drum).
+- Canon (1602): no published CANON-MIB text was found. Field tools (GLPI-Agent, Checkmk)
+  read a code-indexed table under enterprises.1602.1.11, but nothing published defines the
+  codes, and the shared canonprinter_lbp recording carries none of it to check against.
+- Epson (1248): no published Epson MIB module with counter objects was found (only one
+  user's notes on enterprises.1248.1.2.2.27).
 - Fuji Xerox / FUJIFILM (297): no evidence that they implement Xerox's XCMI tables.
 These fall back to the Printer-MIB life count for `total`; mono and colour stay None.
 """
