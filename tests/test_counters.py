@@ -329,3 +329,21 @@ def test_every_source_names_its_mib_or_why_not():
     assert {s.vendor for s in counters.SOURCES} >= {
         "HP", "Brother", "Lexmark", "Ricoh", "Xerox", "Samsung", "Sharp", "Konica Minolta"}
     assert mib.PRT_MARKER_LIFE_COUNT == mib.PRT_MARKER_ENTRY + (4,)
+
+
+@pytest.mark.parametrize("name", ["xerox", "hp_colour"])
+def test_snmpv1_getnext_walk_reads_the_same_counters(sim_fleet, name):
+    """SNMPv1 has no GETBULK: the probes, tables and vendor cells go through GETNEXT as well."""
+
+    async def go() -> PollResult:
+        client = SnmpClient()
+        try:
+            settings = SnmpSettings(community=f"counters_{name}", version="1", timeout=2).validated()
+            return await poll_one(client, sim_fleet.address(0), settings, cache=TargetCache())
+        finally:
+            client.close()
+
+    result = asyncio.run(go())
+    assert (result.counters.total, result.counters.mono, result.counters.color) == EXPECTED[name]
+    if name == "xerox":
+        assert [m["index"] for m in result.counters.markers] == ["1.1", "1.2"]
