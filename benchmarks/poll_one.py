@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tonertrack_tui.core.polling.poller import poll_one  # noqa: E402
+from tonertrack_tui.core.printer import counters  # noqa: E402
 from tonertrack_tui.core.printer.collect import TargetCache  # noqa: E402
 from tonertrack_tui.core.snmp.client import SnmpClient  # noqa: E402
 from tonertrack_tui.core.snmp.credentials import SnmpSettings  # noqa: E402
@@ -55,6 +56,8 @@ async def measure(target: str, community: str, polls: int) -> dict:
             "first_pdus": max(first_pdus),
             "steady_cpu_ms_mean": total_ms / polls, "steady_cpu_ms_median": statistics.median(steady),
             "steady_pdus": max(steady_pdus),
+            "counters": result.counters.to_json(), "object_id": result.identity.object_id,
+            "vendor_cells": len(cache.vendor_cells),
         }
     finally:
         client.close()
@@ -68,7 +71,8 @@ def main() -> int:
                         help="a .snmprec file (repeatable; default: the colour MFP, an inkjet, a mono laser)")
     args = parser.parse_args()
     recordings = [Path(r) for r in args.recording or [
-        ROOT / "tests" / "data" / name for name in ("colour_mfp.snmprec", "inkjet.snmprec", "mono_laser.snmprec")]]
+        ROOT / "tests" / "data" / name for name in ("colour_mfp.snmprec", "inkjet.snmprec", "mono_laser.snmprec",
+                                                    "counters_hp_colour.snmprec", "counters_lexmark.snmprec")]]
     with SimFleet(recordings) as fleet:
         for recording in recordings:
             report(recording, asyncio.run(measure(fleet.address(0), recording.stem, args.polls)), args.polls)
@@ -84,6 +88,16 @@ def report(recording: Path, figures: dict, polls: int) -> None:
     print(f"steady     : {figures['steady_pdus']} PDUs, {figures['steady_cpu_ms_mean']:.2f} ms CPU mean, "
           f"{figures['steady_cpu_ms_median']:.2f} ms median over {polls} polls"
           "   target <= 3 PDUs, <= 3 ms")
+    print(f"counters   : {counters_requests(figures)}")
+
+
+def counters_requests(figures: dict) -> str:
+    """What the page counters (issue 16) add to the requests above, and what they gave."""
+    cells, walks = counters.requests_for(figures["object_id"])
+    c = figures["counters"]
+    return (f"cold +{len(cells)} vendor cells, {len(walks)} table probe(s) (+1 marker probe and the marker unit);"
+            f" steady +{figures['vendor_cells']} vendor cells; total={c['total']} mono={c['mono']}"
+            f" color={c['color']} ({c['source'] or 'no source'})")
 
 
 if __name__ == "__main__":

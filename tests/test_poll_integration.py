@@ -50,7 +50,7 @@ def test_colour_mfp_json_fields(sim_fleet, capsys):
     [r] = json.loads(out)
     assert set(r) == {"target", "reachable", "status", "reasons", "polled_at", "duration_ms", "requests",
                       "identity", "device_status", "printer_status", "error_state", "page_count",
-                      "supplies", "trays", "alerts"}
+                      "counters", "supplies", "trays", "alerts"}
     assert r["reachable"] is True and r["status"] == "Error"
     # one physical problem, one reason: the jam bit and the critical jam alert are one jam
     assert r["reasons"][:2] == ["Magenta toner 8 %",
@@ -61,6 +61,11 @@ def test_colour_mfp_json_fields(sim_fleet, capsys):
     assert r["identity"]["model"] == "RICOH IM C3000"
     assert r["identity"]["serial"] == "3100R910442"
     assert r["page_count"] == 184230
+    # a Ricoh answering ricohEngCounterTotal but no counter table: total known, the split not
+    counters = r["counters"]
+    assert (counters["total"], counters["mono"], counters["color"]) == (184230, None, None)
+    assert counters["source"] == "RicohPrivateMIB: ricohEngCounterTotal"
+    assert counters["markers"] == [{"index": "1.1", "life_count": 184230, "unit": "impressions"}]
     assert r["error_state"] == ["lowToner", "jammed"]
     assert 1 <= r["requests"] <= 4
     supplies = {s["index"]: s for s in r["supplies"]}

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..snmp import ber
 from ..snmp.client import Endpoint, SnmpClient, SnmpError, SnmpTimeout
-from . import mib
+from . import counters, mib
 
 OID = tuple[int, ...]
 
@@ -65,6 +65,8 @@ SCALARS: tuple[OID, ...] = (
     mib.SYS_DESCR, mib.SYS_OBJECT_ID, mib.SYS_UPTIME, mib.SYS_CONTACT, mib.SYS_NAME, mib.SYS_LOCATION,
     mib.PRT_GENERAL_CONFIG_CHANGES, mib.PRT_GENERAL_SERIAL, mib.PRT_MARKER_LIFE_COUNT,
 )
+# Steady polls read every marker's count as a cell (STEADY_COLUMNS), not as a scalar.
+STEADY_SCALARS = tuple(s for s in SCALARS if s != mib.PRT_MARKER_LIFE_COUNT)
 
 COLD_RANGES: tuple[Range, ...] = (
     Range("hr_device", mib.HR_DEVICE_ENTRY, 2, 5),
@@ -74,10 +76,13 @@ COLD_RANGES: tuple[Range, ...] = (
     Range("input", mib.PRT_INPUT_ENTRY, 8, 18),
     Range("alerts", mib.PRT_ALERT_ENTRY, 2, 8),
 )
+# Walked only when a probe finds a second marker (the first one's count and unit are scalars).
+MARKERS_RANGE = Range("markers", mib.PRT_MARKER_ENTRY, 3, 4)
 # Steady state: the cells that change, read exactly (rows known from the cold poll) ...
 STEADY_COLUMNS: tuple[OID, ...] = (
     mib.HR_DEVICE_STATUS, mib.HR_PRINTER_STATUS, mib.HR_PRINTER_ERROR_STATE,
     mib.PRT_SUPPLIES_MAX, mib.PRT_SUPPLIES_LEVEL, mib.PRT_INPUT_LEVEL, mib.PRT_INPUT_STATUS,
+    mib.PRT_MARKER_LIFE_COUNT,
 )
 # ... and the alert table, whose rows come and go, walked.
 ALERTS_RANGE = Range("alerts", mib.PRT_ALERT_ENTRY, 2, 8)
@@ -105,6 +110,7 @@ class TargetCache:
     budget: int = DEFAULT_BUDGET
     getnext_only: bool = False
     loaded_at: float = 0.0
+    vendor_cells: tuple[OID, ...] = ()  # the vendor's page counters found cold (issue 16), re-read steady
 
 
 async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> Collected:
@@ -133,6 +139,7 @@ async def _collect(walker: _Walker, cache: TargetCache | None) -> Collected:
         cache.static = {_shared(k): _shared(v) for k, v in values.items()
                         if k[:_COLUMN_LEN] not in _DYNAMIC_COLUMNS}
         cache.cells = tuple(sorted(_shared(k) for k in values if k[:_COLUMN_LEN] in STEADY_COLUMNS))
+        cache.vendor_cells = counters.dynamic_cells(_first_under(values, mib.SYS_OBJECT_ID), values)
         cache.loaded_at = time.monotonic()
         _remember(cache, values, walker)
     return Collected(values, walker.requests, True, walker.notes)
@@ -184,6 +191,23 @@ def _remember(cache: TargetCache, values: dict[OID, Any], walker: _Walker) -> No
     cache.getnext_only = walker.getnext_only
 
 
+def _counter_requests(values: dict[OID, Any], cells: dict[OID, OID], probes: dict[OID, Range]) -> list[OID]:
+    """What to ask next for the page counters (core/printer/counters.py), as non-repeaters:
+    the vendor's cells from their predecessors (`cells` maps them back), and one probe per
+    table (`probes`): its start, or for the markers the first marker's count."""
+    exact, walks = counters.requests_for(_first_under(values, mib.SYS_OBJECT_ID))
+    for cell in exact:
+        cells[counters.predecessor(cell)] = cell
+    for w in walks:
+        r = Range(w.name, w.entry, w.first_col, w.last_col)
+        probes[r.start] = r
+    first_marker = min((k for k in values if k[:_COLUMN_LEN] == mib.PRT_MARKER_LIFE_COUNT), default=None)
+    if first_marker is None:
+        return list(cells) + list(probes)
+    probes[first_marker] = MARKERS_RANGE
+    return [mib.PRT_MARKER_COUNTER_UNIT] + list(cells) + list(probes)
+
+
 def _predecessors(cells: tuple[OID, ...]) -> list[OID]:
     """For each cell, the OID whose GETNEXT is that cell when the rows are unchanged."""
     asked = []
@@ -223,6 +247,13 @@ class _Walker:
         active = list(ranges)
         scalars = list(SCALARS)
         first_reply = True
+        # Page counters (issue 16) ride in the requests after the first, which told us the
+        # sysObjectID: the vendor's cells are asked from their predecessors; a table (vendor
+        # counters, further markers) is probed with one GETNEXT and walked only when present.
+        vendor_cells: dict[OID, OID] = {}  # asked → the instance wanted
+        probes: dict[OID, Range] = {}  # asked → the range to walk when the answer falls in it
+        vendor_pending = True
+        pending: list[Range] = []
         try:
             while active or scalars:
                 oids = scalars + [cursors[r] for r in active]
@@ -261,13 +292,30 @@ class _Walker:
                 first_reply = False
                 vbs = reply.varbinds
                 for asked, (name, value) in zip(scalars, vbs, strict=False):
-                    v = _scalar_value(name, asked, value)
+                    want = vendor_cells.get(asked)
+                    probed = probes.pop(asked, None)
+                    if probed is not None:
+                        if value not in ber.SNMP_EXCEPTIONS and probed.contains(name) and name > asked:
+                            pending.append(probed)
+                        continue
+                    if want is None:
+                        v = _scalar_value(name, asked, value)
+                    else:
+                        v = value if name == want and value not in ber.SNMP_EXCEPTIONS else None
                     if v is not None:
                         values[name] = v
                 nonrep = len(scalars)
                 scalars = []
                 rest = vbs[nonrep:]
+                if vendor_pending:
+                    vendor_pending = False
+                    scalars = _counter_requests(values, vendor_cells, probes)
+                for r in pending:
+                    cursors[r], counts[r], caps[r] = r.start, 0, MAX_ROWS_PER_TABLE * r.columns
                 if not active:
+                    if scalars or pending:
+                        active, pending = pending, []
+                        continue
                     break
                 width = len(active)
                 finished = set()
@@ -307,9 +355,10 @@ class _Walker:
                         finished.add(r)
                     if self.getnext_only:
                         continue
-                if not rest:
+                if not rest and not (scalars or pending):
                     break  # an agent that returns nothing for repeaters: nothing more to learn
-                active = [r for r in active if r not in finished and (r in seen or not rest)]
+                active = [r for r in active if r not in finished and (r in seen or not rest)] + pending
+                pending = []
         except _Stop as stop:
             self.notes.append(str(stop))
         return values
@@ -318,8 +367,9 @@ class _Walker:
         """Scalars and the known dynamic cells as non-repeaters (GETNEXT from each cell's
         predecessor: exactly one var-bind each), plus the alert table as the repeater.
         None when the rows are not the ones we knew (the caller then polls cold)."""
-        exact = list(SCALARS) + _predecessors(cache.cells)
-        expected: list[OID | None] = [None] * len(SCALARS) + list(cache.cells)
+        exact = (list(STEADY_SCALARS) + _predecessors(cache.cells)
+                 + [counters.predecessor(c) for c in cache.vendor_cells])
+        expected: list[OID | None] = [None] * len(STEADY_SCALARS) + list(cache.cells) + list(cache.vendor_cells)
         values: dict[OID, Any] = {}
         alerts_done = False
         cursor = ALERTS_RANGE.start

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..snmp import ber
 from ..util.textsafe import safe_optional
-from . import mib
+from . import counters, mib
 from .model import Alert, Identity, PollResult, Supply, Tray
 
 OID = tuple[int, ...]
@@ -451,6 +451,8 @@ def decode(target: str, values: dict[OID, Any]) -> PollResult:
     elif devices and printer_row is None and not printers:
         result.device_status = None
     result.page_count = _page_count(values)
+    lives, units = counters.marker_counts(values, mib.PRT_MARKER_ENTRY)
+    result.counters = counters.decode_counters(values, _first(values, mib.SYS_OBJECT_ID), lives, units)
     result.supplies = decode_supplies(values)
     result.trays = decode_trays(values)
     result.alerts = decode_alerts(values)

@@ -128,6 +128,46 @@ class Alert:
 
 
 @dataclass(slots=True)
+class Counters:
+    """Page counts split by colour (issue 16): DESIGN.md "What a poll returns" → counters.
+
+    None means the device does not publish that count; nothing is derived by guessing.
+    """
+
+    total: int | None = None
+    mono: int | None = None
+    color: int | None = None
+    unit: str | None = None  # Printer-MIB counter unit name (impressions, sheets, ...) when stated
+    source: str | None = None  # the MIB module and objects the numbers came from
+    note: str | None = None  # disagreements, what counts as colour, why something is unknown
+    detail: dict[str, int] = field(default_factory=dict)  # vendor classes: full_color, two_color, ...
+    markers: list[dict[str, Any]] = field(default_factory=list)  # {index, life_count, unit} per marker
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "total": self.total, "mono": self.mono, "color": self.color, "unit": self.unit,
+            "source": self.source, "note": self.note,
+            "markers": [dict(m) for m in self.markers],
+        }
+        if self.detail:
+            d["detail"] = dict(self.detail)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | None) -> Counters:
+        d = d if isinstance(d, dict) else {}
+        raw_detail, raw_markers = d.get("detail"), d.get("markers")
+        detail: dict[Any, Any] = raw_detail if isinstance(raw_detail, dict) else {}
+        markers: list[Any] = raw_markers if isinstance(raw_markers, list) else []
+        return cls(
+            total=d.get("total"), mono=d.get("mono"), color=d.get("color"), unit=d.get("unit"),
+            source=d.get("source"), note=d.get("note"),
+            detail={str(k): v for k, v in detail.items()},
+            markers=[dict(m) for m in markers if isinstance(m, dict)],
+        )
+
+
+@dataclass(slots=True)
 class PollResult:
     """One poll of one target: the object `tonertrack poll --json` prints."""
 
@@ -143,6 +183,7 @@ class PollResult:
     printer_status: str | None = None
     error_state: list[str] = field(default_factory=list)
     page_count: int | None = None
+    counters: Counters = field(default_factory=Counters)
     supplies: list[Supply] = field(default_factory=list)
     trays: list[Tray] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
@@ -163,6 +204,7 @@ class PollResult:
             "printer_status": self.printer_status,
             "error_state": list(self.error_state),
             "page_count": self.page_count,
+            "counters": self.counters.to_json(),
             "supplies": [s.to_json() for s in self.supplies],
             "trays": [t.to_json() for t in self.trays],
             "alerts": [a.to_json() for a in self.alerts],
@@ -184,6 +226,7 @@ class PollResult:
             printer_status=d.get("printer_status"),
             error_state=list(d.get("error_state") or []),
             page_count=d.get("page_count"),
+            counters=Counters.from_json(d.get("counters")),
             supplies=[Supply.from_json(s) for s in d.get("supplies") or []],
             trays=[Tray.from_json(t) for t in d.get("trays") or []],
             alerts=[Alert.from_json(a) for a in d.get("alerts") or []],
