@@ -372,6 +372,7 @@ class _Walker:
         expected: list[OID | None] = [None] * len(STEADY_SCALARS) + list(cache.cells) + list(cache.vendor_cells)
         values: dict[OID, Any] = {}
         alerts_done = False
+        alert_cells = 0
         cursor = ALERTS_RANGE.start
         pos = 0
         while pos < len(exact) or not alerts_done:
@@ -413,8 +414,9 @@ class _Walker:
                         break
                     if value not in ber.SNMP_EXCEPTIONS:
                         values[name] = value
+                        alert_cells += 1
                     cursor = name
-                    if sum(1 for k in values if ALERTS_RANGE.contains(k)) >= MAX_ROWS_PER_TABLE * 7:
+                    if alert_cells >= MAX_ROWS_PER_TABLE * 7:
                         alerts_done = True
                         break
         return values
