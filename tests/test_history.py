@@ -155,6 +155,49 @@ def test_compaction_keeps_one_line_per_day(tmp_path):
     assert min(when for when, _ in hist.page_counts(PID)) >= t("2025-01-05T00:00:00")
 
 
+def test_mono_and_colour_pages_are_counted_apart(hist):
+    """Issue 16: each count has its own months; a reset of one leaves the others alone."""
+    hist.append([Sample(PID, t("2025-08-01T10:00:00"), 1000, mono=700, color=300),
+                 Sample(PID, t("2025-08-15T10:00:00"), 1500, mono=1000, color=500),
+                 Sample(PID, t("2025-09-02T10:00:00"), 1600, mono=1080, color=20),  # colour counter reset
+                 Sample(PID, t("2025-09-03T10:00:00"), 1700, mono=1150, color=50),
+                 Sample(PID, t("2025-10-01T10:00:00"), 1800)])  # the vendor counters went quiet
+    rows = hist.monthly_pages(PID)
+    assert [(r.month, r.pages, r.mono_pages, r.color_pages) for r in rows] == [
+        ("2025-08", 500, 300, 200),
+        ("2025-09", 200, 150, 30),  # colour: the pages before the reset are unknowable (as for the total)
+        ("2025-10", 100, None, None),
+    ]
+    assert rows[0].mono_pages + rows[0].color_pages == rows[0].pages
+    lines = [json.loads(x) for x in hist.file_of(PID).read_text().splitlines()]
+    assert (lines[0]["cm"], lines[0]["cc"]) == (700, 300)
+    assert "cm" not in lines[-1] and "cc" not in lines[-1]
+    # the index is derived data: rebuilt from the samples, the split comes back the same
+    hist.index_path.unlink()
+    assert hist.monthly_pages(PID) == rows
+
+
+def test_v2_months_have_no_split(hist):
+    hist.import_months(PID, {"2025-01": 10})
+    hist.append([Sample(PID, t("2025-01-10T10:00:00"), 5000, mono=4000, color=1000),
+                 Sample(PID, t("2025-01-20T10:00:00"), 5100, mono=4060, color=1040)])
+    (row,) = hist.monthly_pages(PID)
+    assert (row.pages, row.mono_pages, row.color_pages) == (110, None, None)  # v2 kept totals only
+
+
+def test_compaction_keeps_the_split(tmp_path):
+    hist = History(tmp_path / "data", sample_interval_s=3600, raw_days=2)
+    start = t("2025-01-01T00:30:00")
+    for h in range(5 * 24):
+        hist.append([Sample(PID, start + timedelta(hours=h), 1000 + 2 * h, mono=1000 + h, color=h)],
+                    today=date(2025, 1, 1))
+    before = hist.monthly_pages(PID)
+    hist.compact(today=date(2025, 1, 6))
+    lines = [json.loads(x) for x in hist.file_of(PID).read_text().splitlines()]
+    assert (lines[0]["c"], lines[0]["cm"], lines[0]["cc"]) == (1046, 1023, 23)  # day 1's last reading
+    assert hist.monthly_pages(PID) == before
+
+
 def test_bad_ids_are_refused(hist):
     with pytest.raises(ValueError):
         hist.append([Sample("../../etc/passwd", t("2025-01-01T00:00:00"), 1)])

@@ -8,7 +8,7 @@ Layout under `<data dir>/history/` (directory 0700, files 0600):
 
 A sample line, in time order:
 
-    {"t": "2025-01-05T10:00:00Z", "c": 123456,
+    {"t": "2025-01-05T10:00:00Z", "c": 123456, "cm": 100000, "cc": 23456,   # cm/cc: mono/colour
      "s": {"1.1": [level, max, remaining_pct], ...},      # only when changed, or first of the day
      "m": {"1.1": ["Black Toner", "toner"], ...}}         # only when descriptions/kinds changed
     {"t": ..., "v2": {"2024-11": 1520, ...}}              # month totals imported from TonerTrack v2
@@ -26,7 +26,10 @@ month of the later sample; a drop from above 2^32 - 10^6 to below 10^6 is a Coun
 before it are unknowable: counting restarts from the new value, note "counter reset").
 A monthly report reads only index.json: 1,000 printers × 10 years is 120,000 small entries,
 a few milliseconds. `rebuild_index()` recomputes it from the sample files if it is lost.
-Months are UTC calendar months.
+Months are UTC calendar months. The mono and colour counts (the vendor counters of
+core/printer/counters.py, when a printer publishes them) are counted the same way, each on its
+own (`months_mono`, `months_color`): a reset of one does not touch the others, and a month
+without them has no split (None), never a guessed one.
 
 ## The bound (defaults: sample_interval_s 3600, raw_days 31, retention_days 0 = forever)
 
@@ -76,6 +79,8 @@ class MonthlyPages(NamedTuple):
     start_count: int | None
     end_count: int | None
     note: str | None
+    mono_pages: int | None = None  # None: the printer published no mono count that month
+    color_pages: int | None = None
 
 
 class SupplySample(NamedTuple):
@@ -94,6 +99,8 @@ class Sample:
     page_count: int | None = None
     # supply index -> {"level", "max", "remaining_pct", "description", "kind"}
     supplies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mono: int | None = None  # vendor mono / colour lifetime counts (PollResult.counters)
+    color: int | None = None
 
 
 def sample_from_poll(printer_id: str, result: Any) -> Sample:
@@ -102,6 +109,8 @@ def sample_from_poll(printer_id: str, result: Any) -> Sample:
         printer_id=printer_id,
         time=result.polled_at or _iso(datetime.now(UTC)),
         page_count=result.page_count,
+        mono=result.counters.mono,
+        color=result.counters.color,
         supplies={
             s.index: {"level": s.level, "max": s.max, "remaining_pct": s.remaining_pct,
                       "description": s.description, "kind": s.kind}
@@ -132,6 +141,39 @@ def _digest(value: Any) -> str:
 
 def _int_or_none(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _count_or_none(v: Any) -> int | None:
+    count = _int_or_none(v)
+    return count if count is not None and count >= 0 else None
+
+
+# the three page series: "" the total (keys kept from before the split: months, prev_c, prev_t),
+# "m" mono and "c" colour
+_MONTHS_KEY = {"": "months", "m": "months_mono", "c": "months_color"}
+
+
+def _count_pages(entry: dict[str, Any], series: str, t: str, count: int) -> bool:
+    """Add the pages since the previous reading of one series to the month of `t`.
+    Returns True when the counter dropped (a reset or wrap: worth a stored sample)."""
+    prev_t = entry.get("prev_t" + series)
+    if prev_t is not None and t <= prev_t:
+        return False  # older than what was counted already (a slower concurrent poller)
+    prev_c = entry.get("prev_c" + series)
+    months = entry.setdefault(_MONTHS_KEY[series], {})
+    row = months.get(t[:7])
+    if row is None:
+        row = months[t[:7]] = [0, prev_c if prev_c is not None else count, count, None]
+    dropped = False
+    if prev_c is not None:
+        pages, note = page_delta(prev_c, count)
+        dropped = count < prev_c
+        row[0] += pages
+        row[3] = _add_note(row[3], note)
+    row[2] = count
+    entry["prev_c" + series] = count
+    entry["prev_t" + series] = t
+    return dropped
 
 
 def page_delta(old: int, new: int) -> tuple[int, str | None]:
@@ -233,26 +275,13 @@ class History:
 
     def _accumulate(self, entry: dict[str, Any], sample: Sample) -> dict[str, Any] | None:
         t = _as_iso(sample.time)
-        count = _int_or_none(sample.page_count)
-        if count is not None and count < 0:
-            count = None
+        counts = {series: _count_or_none(value) for series, value in
+                  (("", sample.page_count), ("m", sample.mono), ("c", sample.color))}
+        count = counts[""]
         dropped = False
-        prev_t = entry.get("prev_t")
-        if count is not None and (prev_t is None or t > prev_t):
-            prev_c = entry.get("prev_c")
-            month = t[:7]
-            months = entry["months"]
-            row = months.get(month)
-            if row is None:
-                row = months[month] = [0, prev_c if prev_c is not None else count, count, None]
-            if prev_c is not None:
-                pages, note = page_delta(prev_c, count)
-                dropped = count < prev_c
-                row[0] += pages
-                row[3] = _add_note(row[3], note)
-            row[2] = count
-            entry["prev_c"] = count
-            entry["prev_t"] = t
+        for series, value in counts.items():
+            if value is not None:
+                dropped = _count_pages(entry, series, t, value) or dropped
 
         # what goes into the sample file
         last_t = entry.get("last_t")
@@ -265,6 +294,9 @@ class History:
         line: dict[str, Any] = {"t": t}
         if count is not None:
             line["c"] = count
+        for series in ("m", "c"):
+            if counts[series] is not None:
+                line["c" + series] = counts[series]
         if sample.supplies:
             state = {
                 str(idx): [_int_or_none(s.get(key)) for key in ("level", "max", "remaining_pct")]
@@ -366,8 +398,9 @@ class History:
                 state = line["s"]
             day = old_days.setdefault(t[:10], {})
             day["t"] = t
-            if "c" in line:
-                day["c"] = line["c"]
+            for key in ("c", "cm", "cc"):
+                if key in line:
+                    day[key] = line[key]
             day["s"], day["m"] = state, meta
         out: list[dict[str, Any]] = list(v2_lines)
         last_meta = None
@@ -376,8 +409,9 @@ class History:
                 continue
             d = old_days[day_key]
             line = {"t": d["t"]}
-            if "c" in d:
-                line["c"] = d["c"]
+            for key in ("c", "cm", "cc"):
+                if key in d:
+                    line[key] = d[key]
             if d["m"] and d["m"] != last_meta:
                 line["m"] = d["m"]
                 last_meta = d["m"]
@@ -462,7 +496,7 @@ class History:
                     entry.setdefault("v2", {}).update(line["v2"])
                     continue
                 if "t" in line:
-                    rebuild._accumulate(entry, Sample(pid, line["t"], line.get("c")))
+                    rebuild._accumulate(entry, Sample(pid, line["t"], line.get("c"), mono=line.get("cm"), color=line.get("cc")))
             entry.pop("sd", None)
             entry.pop("md", None)
             index["printers"][pid] = entry
@@ -476,6 +510,8 @@ class History:
 
 def _monthly_rows(entry: dict[str, Any]) -> list[MonthlyPages]:
     months = entry.get("months") or {}
+    mono = entry.get("months_mono") or {}
+    color = entry.get("months_color") or {}
     v2 = entry.get("v2") or {}
     rows = []
     for month in sorted(set(months) | set(v2)):
@@ -485,10 +521,13 @@ def _monthly_rows(entry: dict[str, Any]) -> list[MonthlyPages]:
             rows.append(MonthlyPages(month, int(imported or 0), None, None, NOTE_V2))
             continue
         pages, start, end, note = own
+        mono_pages = mono[month][0] if month in mono else None
+        color_pages = color[month][0] if month in color else None
         if imported is not None:
             pages += int(imported)
             note = _add_note(note, "includes " + NOTE_V2.removeprefix("imported from "))
-        rows.append(MonthlyPages(month, pages, start, end, note))
+            mono_pages = color_pages = None  # v2 kept totals only: the month's split is not known
+        rows.append(MonthlyPages(month, pages, start, end, note, mono_pages, color_pages))
     return rows
 
 
