@@ -496,7 +496,8 @@ class History:
                     entry.setdefault("v2", {}).update(line["v2"])
                     continue
                 if "t" in line:
-                    rebuild._accumulate(entry, Sample(pid, line["t"], line.get("c"), mono=line.get("cm"), color=line.get("cc")))
+                    sample = Sample(pid, line["t"], line.get("c"), mono=line.get("cm"), color=line.get("cc"))
+                    rebuild._accumulate(entry, sample)
             entry.pop("sd", None)
             entry.pop("md", None)
             index["printers"][pid] = entry
