@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.inventory.printer import Printer
 from tonertrack_tui.core.inventory.store import Store
-from tonertrack_tui.core.printer.model import Alert, Identity, PollResult, Supply
+from tonertrack_tui.core.printer.model import Alert, Counters, Identity, PollResult, Supply
 from tonertrack_tui.core.reports.metrics import exposition
 
 HOSTILE = 'Cyan "XL" \\ toner\nnext line \x1b[2J\x1b]0;title\x07[red]x[/]'
@@ -33,6 +33,7 @@ def fill(store: Store) -> tuple[dict, dict, dict]:
         target="10.0.0.5", reachable=True, status="Warning", reasons=["Cyan toner 15 %"],
         polled_at="2025-03-01T10:00:00Z", duration_ms=12.5, requests=3,
         identity=Identity(name="MFP-1", model="RICOH IM C3000"), page_count=184230,
+        counters=Counters(total=184230, mono=150000, color=34230, source="RicohPrivateMIB"),
         supplies=[
             supply("1.1", "Black Toner", "toner", "black", 62, 62),
             supply("1.2", HOSTILE, "toner", "cyan", 15, 15),
@@ -83,6 +84,9 @@ def test_exact_values(tmp_path):
     assert value(found, "tonertrack_printer_status", printer="10.0.0.6", status="Offline") == 1
     assert value(found, "tonertrack_printer_consecutive_failures", printer="10.0.0.6") == 3
     assert value(found, "tonertrack_printer_pages_total", printer=p) == 184230
+    assert value(found, "tonertrack_printer_pages_by_kind_total", printer=p, kind="mono") == 150000
+    assert value(found, "tonertrack_printer_pages_by_kind_total", printer=p, kind="color") == 34230
+    assert {s.labels["printer"] for s in found["tonertrack_printer_pages_by_kind_total"]} == {p}  # only where known
     assert value(found, "tonertrack_printer_alerts", printer=p, severity="critical") == 1
     assert value(found, "tonertrack_printer_alerts", printer=p, severity="warning") == 2
     assert value(found, "tonertrack_printer_alerts", printer=p, severity="other") == 0

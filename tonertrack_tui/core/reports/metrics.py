@@ -15,6 +15,9 @@ Metrics (label `printer` is the printer's address, the key people use; `id` is o
     tonertrack_printer_stale{printer}                    1 = last state is from an older poll
     tonertrack_printer_consecutive_failures{printer}
     tonertrack_printer_pages_total{printer}              prtMarkerLifeCount (counter)
+    tonertrack_printer_pages_by_kind_total{printer,kind} kind = mono | color: the vendor's split
+        (core/printer/counters.py), only where the printer publishes it. A family of its own: a
+        kind label on pages_total would make sum(tonertrack_printer_pages_total) count pages twice.
     tonertrack_printer_alerts{printer,severity}          active prtAlertTable rows by severity
     tonertrack_printer_poll_duration_seconds{printer}    of the last good poll
     tonertrack_printer_last_success_timestamp_seconds{printer}
@@ -75,6 +78,9 @@ def fleet_families(printers: Iterable[Printer] | None) -> list:
                                  labels=["printer"])
     pages = CounterMetricFamily("tonertrack_printer_pages", "Lifetime page count (prtMarkerLifeCount)",
                                 labels=["printer"])
+    pages_by_kind = CounterMetricFamily(
+        "tonertrack_printer_pages_by_kind", "Lifetime pages by kind (mono, color), from the vendor's private MIB",
+        labels=["printer", "kind"])
     alerts = GaugeMetricFamily("tonertrack_printer_alerts", "Active printer alerts (prtAlertTable) by severity",
                                labels=["printer", "severity"])
     duration = GaugeMetricFamily("tonertrack_printer_poll_duration_seconds", "Duration of the last good poll",
@@ -117,6 +123,9 @@ def fleet_families(printers: Iterable[Printer] | None) -> list:
             continue
         if isinstance(result.page_count, int) and result.page_count >= 0:
             pages.add_metric([printer], result.page_count)
+        for kind, count in (("mono", result.counters.mono), ("color", result.counters.color)):
+            if isinstance(count, int) and count >= 0:
+                pages_by_kind.add_metric([printer, kind], count)
         by_severity = dict.fromkeys(ALERT_SEVERITIES, 0)
         for alert in result.alerts:
             by_severity[alert.severity if alert.severity in by_severity else "other"] += 1
@@ -132,7 +141,7 @@ def fleet_families(printers: Iterable[Printer] | None) -> list:
                 state.add_metric(common + [label(supply.level_note)], 1)
     for name, n in counts.items():
         per_status.add_metric([name], n)
-    return [readable, per_status, info, up, status, stale, failures, pages, alerts, duration,
+    return [readable, per_status, info, up, status, stale, failures, pages, pages_by_kind, alerts, duration,
             last_ok, last_poll, ratio, state]
 
 
