@@ -323,7 +323,7 @@ def test_csv_bom_non_ascii_and_injection(fleet, tmp_path):
     assert data.startswith(BOM) and b"\r\n" in data
     rows = parse_csv(data)
     assert rows[0] == ["address", "name", "location", "model", "serial", "month", "pages", "start_count",
-                       "end_count", "note"]
+                       "end_count", "note", "mono_pages", "color_pages"]
     a = next(r for r in rows if r[0] == "10.0.0.1")
     assert a[1] == "Büro 3.OG — Müller" and a[2] == "Zürich"
     b = next(r for r in rows if r[0] == "10.0.0.2")
@@ -491,10 +491,10 @@ def test_v2_import_feeds_the_monthly_report(tmp_path, capsys):
     body = [r for r in rows[1:] if r[0] != "TOTAL"]
     assert body == [
         ["10.9.9.9", "Altbau Drucker", "Keller", "HP LaserJet 4250", "", "2024-11", "1520", "", "",
-         "imported from TonerTrack v2"],
+         "imported from TonerTrack v2", "", ""],
         ["10.9.9.9", "Altbau Drucker", "Keller", "HP LaserJet 4250", "", "2024-12", "1300", "", "",
-         "imported from TonerTrack v2"],
-        ["10.9.9.10", "'=cmd|' /C calc'!A0", "", "", "", "2024-12", "7", "", "", "imported from TonerTrack v2"],
+         "imported from TonerTrack v2", "", ""],
+        ["10.9.9.10", "'=cmd|' /C calc'!A0", "", "", "", "2024-12", "7", "", "", "imported from TonerTrack v2", "", ""],
     ]
     fleet_period = next(r for r in rows if r[1] == "fleet total" and r[5] == "2024-11 to 2024-12")
     assert fleet_period[6] == "2827"
@@ -507,3 +507,30 @@ def test_build_report_names(fleet):
     for kind in ("usage", "monthly", "supplies", "alerts"):
         report = build_report(kind, store.load(), history, Config(), printer="10.0.0.1", now=NOW)
         assert report.kind == kind and report.rows
+
+
+# ---------------------------------------------------------------- mono / colour (issue 16)
+
+
+def test_monthly_and_usage_reports_split_mono_and_colour(tmp_path):
+    store = Store(tmp_path / "data")
+    history = History(tmp_path / "data")
+    colour = Printer.new("10.0.0.1", name="Colour MFP", location="HQ")
+    mono = Printer.new("10.0.0.2", name="Mono laser", location="HQ")
+    store.transact(lambda printers: printers.extend([colour, mono]), audit=None)
+    history.append([Sample(colour.id, at("2026-03-01"), 1000, mono=800, color=200),
+                    Sample(colour.id, at("2026-03-20"), 1600, mono=1200, color=400),
+                    Sample(mono.id, at("2026-03-01"), 5000),
+                    Sample(mono.id, at("2026-03-20"), 5300)])
+    rows = parse_csv(monthly_report(store.load(), history).csv_bytes())
+    header = rows[0]
+    col = {name: header.index(name) for name in ("pages", "mono_pages", "color_pages", "note")}
+    by_name = {r[1]: r for r in rows[1:] if r[0] != "TOTAL"}
+    assert [by_name["Colour MFP"][col[c]] for c in ("pages", "mono_pages", "color_pages")] == ["600", "400", "200"]
+    assert [by_name["Mono laser"][col[c]] for c in ("pages", "mono_pages", "color_pages")] == ["300", "", ""]
+    fleet = next(r for r in rows if r[1] == "fleet total" and r[5] == "2026-03")
+    assert (fleet[col["pages"]], fleet[col["mono_pages"]], fleet[col["color_pages"]]) == ("900", "400", "200")
+    assert "mono/colour from the 1 figure with a split" in fleet[col["note"]]  # never a guessed split
+    usage = parse_csv(usage_report(store.load(), history, "10.0.0.1", today=date(2026, 3, 20)).csv_bytes())
+    month = next(r for r in usage if r[5] == "month")
+    assert month[-2:] == ["400", "200"]

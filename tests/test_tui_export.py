@@ -122,7 +122,7 @@ async def test_monthly_export_by_keyboard(setup):
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["address", "name", "location", "model", "serial", "month", "pages", "start_count",
-                       "end_count", "note"]
+                       "end_count", "note", "mono_pages", "color_pages"]
     body = [r for r in rows[1:] if r[0] == "10.0.0.2"]
     # "to 2025-02": March is left out; the name is injection-safe
     assert [(r[1], r[5], r[6]) for r in body] == [("'=Lab", "2025-01", "0"), ("'=Lab", "2025-02", "1000")]

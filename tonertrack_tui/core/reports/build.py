@@ -199,6 +199,8 @@ class MonthFigure:
     start_count: int | None
     end_count: int | None
     notes: list[str]
+    mono: int | None = None  # the vendor's split where the printer publishes it (issue 16)
+    color: int | None = None
 
     @property
     def note(self) -> str:
@@ -256,7 +258,7 @@ def month_figures(rows: Sequence[MonthlyPages]) -> list[MonthFigure]:
             for m in missing:
                 out.append(MonthFigure(m, None, None, None, [NOTE_NO_READINGS]))
         missing = []
-        out.append(MonthFigure(month, r.pages, r.start_count, r.end_count, notes))
+        out.append(MonthFigure(month, r.pages, r.start_count, r.end_count, notes, r.mono_pages, r.color_pages))
     out.sort(key=lambda f: f.month)
     return out
 
@@ -265,8 +267,10 @@ def _in_period(month: str, start: str | None, end: str | None) -> bool:
     return (start is None or month >= start) and (end is None or month <= end)
 
 
+# mono_pages / color_pages: the vendor's split (issue 16), empty where the printer publishes none; added
+# at the end so that scripts reading columns by position keep working
 MONTHLY_COLUMNS = ("address", "name", "location", "model", "serial", "month", "pages", "start_count",
-                   "end_count", "note")
+                   "end_count", "note", "mono_pages", "color_pages")
 
 
 def monthly_report(printers: Iterable[Printer], history: Any, *, start: str | None = None,
@@ -279,7 +283,8 @@ def monthly_report(printers: Iterable[Printer], history: Any, *, start: str | No
     start, end = check_period(start, end)
     report = Report("monthly", MONTHLY_COLUMNS)
     all_months = history.monthly_pages_all()
-    by_location: dict[str, dict[str, list[int]]] = {}  # location -> month -> [pages, printers, estimates]
+    # location -> month -> [pages, printers, estimates, mono, color, printers with the split]
+    by_location: dict[str, dict[str, list[int]]] = {}
     fleet: dict[str, list[int]] = {}
     months_seen: set[str] = set()
     for printer in sorted(printers, key=_printer_order):
@@ -290,24 +295,33 @@ def monthly_report(printers: Iterable[Printer], history: Any, *, start: str | No
         ident = _identity(printer)
         location = ident[2]
         for f in figures:
-            report.rows.append([*ident, f.month, f.pages, f.start_count, f.end_count, f.note])
+            report.rows.append([*ident, f.month, f.pages, f.start_count, f.end_count, f.note, f.mono, f.color])
             months_seen.add(f.month)
-            for bucket in (by_location.setdefault(location, {}).setdefault(f.month, [0, 0, 0]),
-                           fleet.setdefault(f.month, [0, 0, 0])):
+            for bucket in (by_location.setdefault(location, {}).setdefault(f.month, [0] * 6),
+                           fleet.setdefault(f.month, [0] * 6)):
                 bucket[0] += f.pages or 0
                 bucket[1] += 1
                 bucket[2] += f.estimate
+                if f.mono is not None and f.color is not None:
+                    bucket[3] += f.mono
+                    bucket[4] += f.color
+                    bucket[5] += 1
     months = sorted(months_seen)
     label = period_label(start, end, months)
 
-    def total_row(name: str, location: str, month: str, pages: int, printers: int, estimates: int) -> list[Any]:
+    def total_row(name: str, location: str, month: str, pages: int, printers: int, estimates: int,
+                  mono: int = 0, color: int = 0, split: int = 0) -> list[Any]:
         note = f"{printers} printer{'s' if printers != 1 else ''}"
         if estimates:
             note += f"; includes {estimates} estimated figure{'s' if estimates != 1 else ''}"
-        return ["TOTAL", name, location, "", "", month, pages, None, None, note]
+        if split and split != printers:
+            note += f"; mono/colour from the {split} figure{'s' if split != 1 else ''} with a split"
+        return ["TOTAL", name, location, "", "", month, pages, None, None, note,
+                mono if split else None, color if split else None]
 
-    def period_total(buckets: dict[str, list[int]], printers: int) -> tuple[int, int, int]:
-        return (sum(b[0] for b in buckets.values()), printers, sum(b[2] for b in buckets.values()))
+    def period_total(buckets: dict[str, list[int]], printers: int) -> tuple[int, ...]:
+        sums = [sum(b[i] for b in buckets.values()) for i in range(6)]
+        return (sums[0], printers, sums[2], sums[3], sums[4], sums[5])
 
     location_printers: dict[str, set[str]] = {}
     for row in report.rows:
@@ -315,14 +329,12 @@ def monthly_report(printers: Iterable[Printer], history: Any, *, start: str | No
     for location in sorted(by_location, key=lambda loc: (loc == "", loc.casefold())):
         shown = location or "(no location)"
         for month in sorted(by_location[location]):
-            pages, count, estimates = by_location[location][month]
-            report.rows.append(total_row("location total", shown, month, pages, count, estimates))
+            report.rows.append(total_row("location total", shown, month, *by_location[location][month]))
         report.rows.append(total_row("location total", shown, label,
                                      *period_total(by_location[location], len(location_printers[location]))))
     if fleet:
         for month in months:
-            pages, count, estimates = fleet[month]
-            report.rows.append(total_row("fleet total", "", month, pages, count, estimates))
+            report.rows.append(total_row("fleet total", "", month, *fleet[month]))
         report.rows.append(total_row("fleet total", "", label,
                                      *period_total(fleet, sum(len(p) for p in location_printers.values()))))
     return report
@@ -332,7 +344,7 @@ def monthly_report(printers: Iterable[Printer], history: Any, *, start: str | No
 
 
 USAGE_COLUMNS = ("address", "name", "location", "model", "serial", "unit", "period", "pages", "start_count",
-                 "end_count", "note")
+                 "end_count", "note", "mono_pages", "color_pages")
 
 
 def _utc_day(t: datetime) -> date:
@@ -390,14 +402,17 @@ def usage_report(printers: Iterable[Printer], history: Any, printer: str, *, sta
     report = Report("usage", USAGE_COLUMNS, subject=found.address)
     figures = [f for f in month_figures(history.monthly_pages(found.id)) if _in_period(f.month, start, end)]
     for f in figures:
-        report.rows.append([*ident, "month", f.month, f.pages, f.start_count, f.end_count, f.note])
+        report.rows.append([*ident, "month", f.month, f.pages, f.start_count, f.end_count, f.note, f.mono, f.color])
     if figures:
         estimates = sum(f.estimate for f in figures)
         note = f"includes {estimates} estimated month{'s' if estimates != 1 else ''}" if estimates else ""
         first_count = next((f.start_count for f in figures if f.start_count is not None), None)
         last_count = next((f.end_count for f in reversed(figures) if f.end_count is not None), None)
+        split = [f for f in figures if f.mono is not None and f.color is not None]
         report.rows.append([*ident, "total", period_label(start, end, [f.month for f in figures]),
-                            sum(f.pages or 0 for f in figures), first_count, last_count, note])
+                            sum(f.pages or 0 for f in figures), first_count, last_count, note,
+                            sum(f.mono or 0 for f in split) if split else None,
+                            sum(f.color or 0 for f in split) if split else None])
     first = today - timedelta(days=days - 1)
     last = today
     if start:
@@ -406,7 +421,7 @@ def usage_report(printers: Iterable[Printer], history: Any, printer: str, *, sta
         last = min(last, date.fromisoformat(next_month(end) + "-01") - timedelta(days=1))
     if first <= last:
         for f in daily_figures(history, found.id, first, last):
-            report.rows.append([*ident, "day", f.month, f.pages, f.start_count, f.end_count, f.note])
+            report.rows.append([*ident, "day", f.month, f.pages, f.start_count, f.end_count, f.note, None, None])
     return report
 
 
