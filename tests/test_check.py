@@ -110,3 +110,11 @@ def test_argparse_error_exits_3(capsys):
 def test_perf_label():
     assert perf_label("a'b=c|d") == "ab_c_d"
     assert perf_label("\x1b[2J") == "supply"
+
+
+def test_vendor_split_in_perfdata(sim_fleet, capsys):
+    """Issue 16: mono/colour counters in the perfdata where the printer publishes them, and only there."""
+    code, line = run_check(capsys, sim_fleet.address(0), "--community", "counters_hp_colour")
+    assert line.endswith(" pages=31000c pages_mono=20000c pages_color=11000c"), line
+    code, line = run_check(capsys, sim_fleet.address(1), "--community", "inkjet")
+    assert "pages_mono" not in line and "pages_color" not in line

@@ -217,3 +217,27 @@ def test_invert_receptacles_is_set_and_cleared_per_printer(capsys, store):
     assert code == 0 and "nothing changed" in out
     audit = [json.loads(line) for line in store.audit_path.read_text().splitlines()]
     assert audit[-1]["changes"]["invert_receptacles"] == [True, False]
+
+
+def test_show_and_check_carry_the_mono_colour_split(capsys, store):
+    """Issue 16: `printers show` (text and --json) shows the vendor's split; unknown stays null."""
+    from tonertrack_tui.core.inventory.printer import Printer
+    from tonertrack_tui.core.printer.model import Counters
+
+    poll = PollResult(target="10.1.2.40:161", reachable=True, page_count=87012,
+                      counters=Counters(total=87012, mono=60000, color=27012, source="HP-LASERJET-COMMON-MIB"))
+    split = Printer.new("10.1.2.40", name="Colour MFP", last_poll=poll, status="OK")
+    plain = Printer.new("10.1.2.41", name="Old laser", status="OK",
+                        last_poll=PollResult(target="10.1.2.41:161", reachable=True, page_count=500))
+    store.transact(lambda printers: printers.extend([split, plain]), audit=None)
+    code, out, _ = run(capsys, "printers", "show", "10.1.2.40")
+    assert code == 0 and "87,012 (mono 60,000 · colour 27,012)" in out
+    code, out, _ = run(capsys, "printers", "show", "10.1.2.40", "--json")
+    doc = json.loads(out)
+    assert doc["page_count"] == 87012
+    assert (doc["counters"]["mono"], doc["counters"]["color"]) == (60000, 27012)
+    code, out, _ = run(capsys, "printers", "show", "10.1.2.41", "--json")
+    doc = json.loads(out)
+    assert doc["page_count"] == 500 and doc["counters"]["mono"] is None and doc["counters"]["color"] is None
+    code, out, _ = run(capsys, "printers", "show", "10.1.2.41")
+    assert "Page count" in out and "mono" not in out

@@ -347,3 +347,14 @@ def test_snmpv1_getnext_walk_reads_the_same_counters(sim_fleet, name):
     assert (result.counters.total, result.counters.mono, result.counters.color) == EXPECTED[name]
     if name == "xerox":
         assert [m["index"] for m in result.counters.markers] == ["1.1", "1.2"]
+
+
+def test_pages_text_shows_only_what_is_known():
+    from tonertrack_tui.core.printer.model import Counters
+    from tonertrack_tui.core.printer.words import pages_text
+
+    assert pages_text(87012, Counters(mono=60000, color=27012)) == "87,012 (mono 60,000 · colour 27,012)"
+    assert pages_text(15232, Counters(mono=15232)) == "15,232 (mono 15,232)"  # no colour object: not "colour 0"
+    assert pages_text(500, Counters()) == "500"
+    assert pages_text(None, Counters(total=42)) == "42"
+    assert pages_text(None, None) == "—"

@@ -143,6 +143,9 @@ def perfdata(result: PollResult, thresholds: Thresholds) -> list[str]:
         items.append(_supply_perf(name, supply, thresholds))
     if isinstance(result.page_count, int) and result.page_count >= 0:
         items.append(f"pages={result.page_count}c")
+    for kind, count in (("mono", result.counters.mono), ("color", result.counters.color)):
+        if isinstance(count, int) and count >= 0:
+            items.append(f"pages_{kind}={count}c")
     return items
 
 

@@ -21,6 +21,7 @@ from ..core.inventory.store import (
 )
 from ..core.printer.model import PollResult
 from ..core.printer.status import STATUSES
+from ..core.printer.words import pages_text
 from ..core.snmp.credentials import CredentialError
 from ..core.util.textsafe import has_control, safe_text, terminal_json
 from .common import UsageError, add_snmp_options, snmp_overrides
@@ -137,6 +138,7 @@ def public_record(printer: Printer, *, with_last_poll: bool = False) -> dict[str
     """What list/show print: every field, SNMP secrets masked, plus the last page count."""
     out = printer.masked_json(with_last_poll=with_last_poll)
     out["page_count"] = printer.last_poll.page_count if printer.last_poll is not None else None
+    out["counters"] = printer.last_poll.counters.to_json() if printer.last_poll is not None else None
     return out
 
 
@@ -192,7 +194,7 @@ def format_details(printer: Printer) -> str:
         ("Status", printer.status + ("  (stale: last poll failed)" if printer.stale else "")),
         ("Model", printer.model or "-"),
         ("Serial", printer.serial or "-"),
-        ("Page count", poll.page_count if poll.page_count is not None else "-"),
+        ("Page count", pages_text(poll.page_count, poll.counters) if poll.page_count is not None else "-"),
         ("SNMP", ", ".join(f"{k}={v}" for k, v in snmp.items()) or "defaults from the config"),
         ("Last poll", _short_time(printer.last_poll_at)),
         ("Last good poll", _short_time(printer.last_good_poll_at)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.printer.model import PollResult, Supply
-from ..core.printer.words import supply_name
+from ..core.printer.words import pages_text, supply_name
 from ..core.util.textsafe import safe_text
 
 _NOTES = {
@@ -50,7 +50,7 @@ def render_result(r: PollResult) -> str:
     if ident.serial:
         facts.append(f"serial {safe_text(ident.serial, limit=40)}")
     if r.page_count is not None:
-        facts.append(f"pages {r.page_count:,}")
+        facts.append(f"pages {pages_text(r.page_count, r.counters)}")
     if ident.location:
         facts.append(f"location {safe_text(ident.location, limit=40)}")
     if facts:

@@ -9,6 +9,7 @@ name a supply and word its level through these functions, so they never disagree
     level_text    "78 %", "~78 %" (estimated), "95 % full" (a receptacle), "some left",
                   "level unknown", "no limit", "capacity unknown"
     supply_reason "Cyan toner 8 %", "Waste toner box 95 % full"
+    pages_text    "87,012" or "87,012 (mono 60,000 · colour 27,012)" where the printer splits them
     FLAG_WORDS    hrPrinterDetectedErrorState flags in words ("Paper jam", "Door open")
 
 Ages ("3m", "just now") are in core/util/timeutil.py. Text from devices goes through
@@ -22,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..util.textsafe import safe_text
-from .model import Supply
+from .model import Counters, Supply
 
 # what a level note means, in words (RFC 3805 levels -1/-2/-3 are states, never numbers)
 LEVEL_NOTE_WORDS = {
@@ -135,3 +136,19 @@ def part_number(description: str | None) -> str | None:
         return labelled.group(1)
     m = _PART_SHAPES.search(text)
     return m.group(0) if m else None
+
+
+def pages_text(page_count: int | None, counters: Counters | None = None) -> str:
+    """The page count as people read it, with the vendor's mono/colour split where it is known
+    (issue 16): "87,012 (mono 60,000 · colour 27,012)". Nothing is derived: a printer that
+    publishes only one of the two shows only that one."""
+    if page_count is None and (counters is None or counters.total is None):
+        return "—"
+    total = page_count if page_count is not None else counters.total if counters is not None else None
+    text = f"{total:,}" if total is not None else "—"
+    if counters is not None:
+        split = [f"{word} {value:,}" for word, value in (("mono", counters.mono), ("colour", counters.color))
+                 if value is not None]
+        if split:
+            text += f" ({' · '.join(split)})"
+    return text
