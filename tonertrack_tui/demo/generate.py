@@ -82,6 +82,9 @@ class Printer:
     covers: list[tuple[str, int]] = field(default_factory=list)  # (name, 3 open / 4 closed)
     display: str = "Ready"
     vendor: list[tuple[str, str, str]] = field(default_factory=list)
+    # HP-LASERJET-COMMON-MIB total-engine/mono/color page counts: the colour pages (fixed);
+    # mono climbs with the total, so mono + colour = total at every moment
+    hp_color_pages: int | None = None
 
 
 def cmyk(indexes: tuple[int, int, int, int], description: str, levels: tuple[int, int, int, int],
@@ -103,7 +106,7 @@ PRINTERS: list[Printer] = [
         + [Supply(5, "Toner Collection Unit HP 3WT90A", WASTE_TONER, 100, 82, cls=RECEPTACLE, rate=-0.0004)],
         [Tray(1, "Tray 1", 100, -3, type=5), Tray(2, "Tray 2", 550, 410), Tray(3, "Tray 3", 550, 300)],
         ip="10.1.1.21", mac="a0481c3f0001",
-        vendor=[("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0", "4", "CNB1R2Q0F7")],
+        vendor=[("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0", "4", "CNB1R2Q0F7")], hp_color_pages=15210,
     ),
     Printer(
         "kyocera-b1-2f", "KYOCERA Document Solutions Printing System",
@@ -186,7 +189,7 @@ PRINTERS: list[Printer] = [
         "1.3.6.1.4.1.11.2.3.9.1", "HP Color LaserJet Pro M454dw", "VNB8K20417", 23517, 0.01,
         cmyk((1, 2, 3, 4), "{C} Cartridge HP 415X", (80, 60, 50, 40), TONER_CARTRIDGE),
         [Tray(1, "Tray 1", 50, -3, type=5), Tray(2, "Tray 2", 250, 200)],
-        contact="security@example.com", ip="10.2.5.5", mac="a0481c3f0009",
+        contact="security@example.com", ip="10.2.5.5", mac="a0481c3f0009", hp_color_pages=7517,
     ),
     Printer(
         "epson-b3-marketing", "EPSON Built-in 11b/g/n Print Server", "1.3.6.1.4.1.1248.1.1.3.1.3.8",
@@ -319,6 +322,11 @@ def render(printer: Printer, meta: DemoPrinter) -> str:
         add(f"{alert}.9.1.{i}", 67, max(0, uptime - 360_000))
     for oid, tag, value in printer.vendor:
         add(oid, tag, value)
+    if printer.hp_color_pages is not None:
+        hp_pages = "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2"
+        moving(f"{hp_pages}.5.0", 65, printer.pages, printer.page_rate)
+        moving(f"{hp_pages}.6.0", 65, printer.pages - printer.hp_color_pages, printer.page_rate)
+        add(f"{hp_pages}.7.0", 65, printer.hp_color_pages)
     records.sort(key=lambda line: oid_sort_key(line.split("|", 1)[0]))
     return "\n".join(records) + "\n"
 

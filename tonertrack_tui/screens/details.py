@@ -22,7 +22,7 @@ from ..core.inventory.printer import Printer
 from ..core.printer.model import PollResult
 from ..core.printer.problems import find_problems
 from ..core.printer.status import worst_supply
-from ..core.printer.words import ERROR_FLAGS, WARNING_FLAGS, pages_text
+from ..core.printer.words import ERROR_FLAGS, WARNING_FLAGS, pages_text, split_text
 from ..core.util.textsafe import safe_text
 from ..core.util.timeutil import ago_text, parse_time
 from ..core.views.fleet import PrinterRow, supply_view
@@ -301,8 +301,8 @@ class DetailsScreen(Screen):
         grid.add_column(style="dim", no_wrap=True, width=13)
         grid.add_column(no_wrap=True, width=TREND_DAYS)
         grid.add_column(no_wrap=True, overflow="ellipsis", style="dim", ratio=1)
-        pages = pages_text(result.page_count, result.counters) if result else "—"
-        grid.add_row("Page count", Text(pages, style="bold"), "")
+        pages = pages_text(result.page_count, None) if result else "—"
+        grid.add_row("Page count", Text(pages, style="bold"), split_text(result.counters) if result else "")
         if trends is None:
             trends = self._trends
         else:

@@ -146,9 +146,13 @@ def pages_text(page_count: int | None, counters: Counters | None = None) -> str:
         return "—"
     total = page_count if page_count is not None else counters.total if counters is not None else None
     text = f"{total:,}" if total is not None else "—"
-    if counters is not None:
-        split = [f"{word} {value:,}" for word, value in (("mono", counters.mono), ("colour", counters.color))
-                 if value is not None]
-        if split:
-            text += f" ({' · '.join(split)})"
-    return text
+    split = split_text(counters)
+    return f"{text} ({split})" if split else text
+
+
+def split_text(counters: Counters | None) -> str:
+    """"mono 60,000 · colour 27,012", or only the one the printer publishes, or ""."""
+    if counters is None:
+        return ""
+    return " · ".join(f"{word} {value:,}" for word, value in (("mono", counters.mono), ("colour", counters.color))
+                      if value is not None)
