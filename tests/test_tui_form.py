@@ -163,10 +163,14 @@ async def test_add_with_invalid_address_then_valid(make_app, data_dir):
         assert "office" not in (data_dir / "printers_audit.log").read_text(), "secrets are masked in the audit"
 
 
-async def test_empty_community_refused_for_v2c_and_thresholds_checked(make_app, data_dir):
-    app = make_app()
+async def test_blank_community_follows_the_config_default_and_thresholds_checked(make_app, data_dir):
+    """Issue 15 #10: the config has a default community (the CLI uses it): the form does not ask for one."""
+    app = make_app('[snmp]\ncommunity = "s3cret-default"\n')
     async with app.run_test(size=SIZE) as pilot:
         form = await open_add_form(pilot)
+        community = form.query_one("#community", Input)
+        assert community.placeholder == "•••••• (blank: the default from Settings)"
+        assert "s3cret-default" not in community.placeholder, "the default is a secret: masked"
         await type_into(pilot, "address", "10.0.0.31")
         await type_into(pilot, "warning_pct", "101")
         assert "0 to 100" in error_of(form, "warning_pct")
@@ -175,16 +179,18 @@ async def test_empty_community_refused_for_v2c_and_thresholds_checked(make_app, 
         assert "must be below the warning level" in error_of(form, "error_pct")
         await save_and_settle(pilot)
         assert app.screen is form
-        assert "Enter the SNMP community" in error_of(form, "community")
+        assert error_of(form, "community") == ""
         assert printers(data_dir) == []
 
         await type_into(pilot, "error_pct", "5")
         assert error_of(form, "error_pct") == ""
-        await type_into(pilot, "community", "public")
         await save_and_settle(pilot)
         assert isinstance(app.screen, PrintersScreen)
         (record,) = printers(data_dir)
         assert record["thresholds"]["warning_pct"] == 15 and record["thresholds"]["error_pct"] == 5
+        assert "community" not in record["snmp"], "a blank community follows the config's default"
+        printer = app.printer(record["id"])
+        assert printer.snmp_settings(app.config.default_snmp()).community == "s3cret-default"
 
 
 async def test_duplicate_address_refused(make_app, store, data_dir):
@@ -229,7 +235,7 @@ async def test_v3_fields_only_for_v3(make_app, data_dir):
 
         await type_into(pilot, "address", "printer-7.example.org")
         await type_into(pilot, "v3_auth_key", "short")
-        assert "At least 8 characters" in error_of(form, "v3_auth_key")
+        assert "must be at least 8 characters" in error_of(form, "v3_auth_key")
         await save_and_settle(pilot)
         assert app.screen is form
         assert "needs a user name" in error_of(form, "v3_user")
