@@ -148,7 +148,7 @@ def test_csv_bad_rows_are_all_reported_and_nothing_is_written(store, tmp_path):
     message = str(info.value)
     assert message.startswith(f"{path}: 5 problems, nothing imported:")
     for expected in ("line 3: '10.0.0.300' is not a valid IP address or host name",
-                     "line 4: expected 3 fields", "line 5: empty address",
+                     "line 4: expected 3 fields", "line 5: address must not be empty",
                      "line 6: SNMP version must be 1, 2c or 3", "line 7: port 70000 out of range 1–65535"):
         assert expected in message
     assert store.path.read_bytes() == before
