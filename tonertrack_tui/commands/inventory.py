@@ -29,7 +29,9 @@ formats:
         community, snmp_version, notes. SNMP settings left out follow the config.
   json  a backup written by `tonertrack export inventory --json`: restores the
         records as they were (ids, settings, secrets, last state).
-Without --format it is guessed from the file (.csv, a TonerTrack backup, else v2).
+Without --format it is guessed from the content, whatever the file's name: JSON
+(a TonerTrack backup, else v2) when it starts with { or [, else CSV; when the file
+does not fit, the error says which format was assumed and why.
 
 Printers already in the inventory (same address) are skipped and listed, so an
 import can be run twice; --update takes their settings from the file instead.

@@ -59,6 +59,7 @@ CSV_COLUMNS = ("address", "name", "location", "community", "snmp_version", "note
 _CSV_ALIASES = {"ip": "address", "host": "address", "ip_address": "address", "version": "snmp_version",
                 "view": "location"}
 _ID = re.compile(r"^[0-9a-f]{32}$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class ImportFileError(ValueError):
@@ -102,7 +103,7 @@ class ImportPlan:
 
 
 def guess_format(path: Path, data: bytes) -> tuple[str, str]:
-    """(format, why): from the content first (a file named .json may hold anything), then the name."""
+    """(format, why) from the content, whatever the file is called: JSON starts with { or [."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] in (b"{", b"["):
         try:
@@ -114,9 +115,8 @@ def guess_format(path: Path, data: bytes) -> tuple[str, str]:
                                       or ("schema" in doc and isinstance(doc.get("printers"), list))):
             return "json", "the file is a TonerTrack backup (format tonertrack-inventory)"
         return "v2", "the file is JSON but not a TonerTrack backup"
-    if path.suffix.lower() == ".json" and head:
-        return "v2", "the file name ends in .json"
-    return "csv", "the file does not start with '{' or '[' (not JSON)"
+    named = f" (although its name ends in {path.suffix})" if path.suffix.lower() == ".json" else ""
+    return "csv", f"the file does not start with '{{' or '[' like JSON{named}"
 
 
 def detect_format(path: Path, data: bytes) -> str:
@@ -142,17 +142,16 @@ def read_import(
         raise ImportFileError(f"unknown import format {fmt!r} (use {', '.join(FORMATS)})")
     base = default_snmp or SnmpSettings()
     reader = {"v2": _parse_v2, "csv": _parse_csv, "json": _parse_backup}[fmt]
-    try:
+    try:  # the file as a whole (not its rows) does not fit the format: say which one was assumed
         rows, warnings, errors = reader(data, str(path), base)
-        rows = _finish(str(path), rows, errors)
-        if not rows:
+        if not rows and not errors:
             raise ImportFileError(f"{path}: no printers found")
     except ImportFileError as exc:
         if not why:
             raise
         raise ImportFileError(f"{exc}\n(read as {_FORMAT_NAMES[fmt]}: {why}; "
                               f"give --format {'|'.join(FORMATS)} to choose)") from None
-    return fmt, rows, warnings
+    return fmt, _finish(str(path), rows, errors), warnings
 
 
 _FORMAT_NAMES = {"v2": "TonerTrack v2 printers.json", "csv": "CSV", "json": "a TonerTrack JSON backup"}
@@ -404,7 +403,7 @@ def _parse_csv(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[li
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(f"{source}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    numbered = enumerate(text.splitlines(), 1)
+    numbered = enumerate(_LINE_BREAK.split(text.removesuffix("\n")), 1)  # not U+0085: that is data
     lines = [(n, line) for n, line in numbered if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise ImportFileError(f"{source}: the file is empty (a header line address,name is required)")

@@ -336,6 +336,10 @@ def check_retries(value: Any) -> str | None:
 
 
 def _shown(value: Any) -> str:
+    """A value in a message, the same whether it was typed in a form (text) or given as an option (a number)."""
+    number = _number(value)
+    if number is not None:
+        return f"{number:g}"
     return repr(value) if isinstance(value, str) else str(value)
 
 
