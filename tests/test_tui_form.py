@@ -329,6 +329,58 @@ async def test_edit_location_and_community(make_app, store, data_dir):
     assert "n3w-secret" not in log and "s3cret" not in log
 
 
+async def test_notes_timeout_and_retries_are_added_shown_and_edited(make_app, data_dir):
+    """v2 users had notes and per-printer timeout/retries in the form (the CLI has them)."""
+    app = make_app("[polling]\ntimeout_s = 1.5\nretries = 2\n")
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_add_form(pilot)
+        assert form.query_one("#timeout", Input).placeholder == "1.5", "blank shows the default it follows"
+        assert form.query_one("#retries", Input).placeholder == "2"
+        await type_into(pilot, "address", "10.0.0.40")
+        await type_into(pilot, "notes", "Key to the cabinet at reception")
+        await type_into(pilot, "timeout", "abc")
+        assert error_of(form, "timeout") == "timeout must be a number of seconds from 0.05 to 60, not 'abc'"
+        await type_into(pilot, "timeout", "3")
+        await type_into(pilot, "retries", "0")
+        await save_and_settle(pilot)
+        assert isinstance(app.screen, PrintersScreen)
+        (record,) = printers(data_dir)
+        assert record["notes"] == "Key to the cabinet at reception"
+        assert record["snmp"]["timeout"] == 3.0 and record["snmp"]["retries"] == 0
+
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, PrinterFormScreen)
+        assert form.query_one("#notes", Input).value == "Key to the cabinet at reception"
+        assert form.query_one("#timeout", Input).value == "3"
+        assert form.query_one("#retries", Input).value == "0"
+        await type_into(pilot, "notes", "")
+        await type_into(pilot, "timeout", "")  # blank: back to the config's default
+        await save_and_settle(pilot)
+        assert isinstance(app.screen, PrintersScreen)
+    (record,) = printers(data_dir)
+    assert record["notes"] == ""
+    assert "timeout" not in record["snmp"] and record["snmp"]["retries"] == 0
+    edit = [e for e in audit(data_dir) if e["action"] == "edit"][-1]
+    assert edit["changes"]["notes"] == ["Key to the cabinet at reception", ""]
+
+
+async def test_form_refuses_a_pasted_escape_sequence_and_bidi_override(make_app, data_dir):
+    """Issue 15 #9: the form stored ^[31m… and U+202E; it now refuses them as the CLI does."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_add_form(pilot)
+        await type_into(pilot, "address", "10.0.0.41")
+        await type_into(pilot, "name", "\x1b[31mred\x07")
+        assert error_of(form, "name") == "name must not contain control characters: U+001B (escape)"
+        await type_into(pilot, "location", "\u202eevil")
+        assert error_of(form, "location") == \
+            "location must not contain control characters: U+202E (right-to-left override)"
+        await save_and_settle(pilot)
+        assert app.screen is form and printers(data_dir) == []
+
+
 # -- test button ------------------------------------------------------------------------------------
 
 
