@@ -289,3 +289,27 @@ async def test_form_warns_when_localhost_is_a_printer_already_there(tmp_path):
         assert str(warning.content) == ("Warning: localhost:50623 resolves to 127.0.0.1, like 127.0.0.1:50623 (Sim) "
                                         "already in the inventory: it may be the same printer")
         assert form.query_one("#address-error", Static).has_class("-shown") is False, "a warning, not an error"
+
+
+def test_import_warns_about_a_row_that_is_a_printer_already_there(tmp_path, capsys):
+    assert main(["printers", "add", "127.0.0.1:50623", "--name", "Sim"]) == 0
+    path = tmp_path / "in.csv"
+    path.write_text("address,name\nlocalhost:50623,Again\n10.0.0.9,Other\n")
+    capsys.readouterr()
+    assert main(["import", str(path)]) == 0
+    _, err = capsys.readouterr()
+    assert err.splitlines() == ["tonertrack: warning: localhost:50623 resolves to 127.0.0.1, like 127.0.0.1:50623 "
+                                "(Sim) already in the inventory: it may be the same printer"]
+
+
+def test_many_new_addresses_are_resolved_once_each():
+    calls: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return {"a.example": ["10.0.0.5"], "b.example": ["10.0.0.6"]}.get(host, [])
+
+    printers = [Printer.new("10.0.0.5"), Printer.new("10.0.0.6"), Printer.new("c.example")]
+    found = validate.same_printer_warnings_for(["a.example", "b.example", "10.0.0.7"], printers, resolver=resolver)
+    assert sorted(found) == ["a.example", "b.example"]
+    assert sorted(calls) == ["a.example", "b.example", "c.example"]

@@ -39,7 +39,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -302,7 +302,9 @@ def _parse_v2(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[lis
         except AddressError as exc:
             errors.append((i, f"{label}: {exc}"))
             continue
-        warn = lambda msg, address=address: warnings.append(f"{address}: {msg}")  # noqa: E731
+        def warn(msg: str, address: str = address) -> None:
+            warnings.append(f"{address}: {msg}")
+
         name = _text(entry.get("name"))
         location = _text(entry.get("location") if entry.get("location") is not None else entry.get("view"))
         overridden = entry.get("user_overridden", False)
@@ -338,7 +340,7 @@ def _parse_v2(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[lis
     return rows, warnings, errors
 
 
-def _v2_pages(entry: dict[str, Any], row: ImportRow, warn) -> None:
+def _v2_pages(entry: dict[str, Any], row: ImportRow, warn: Callable[[str], None]) -> None:
     hist = entry.get("pages_history")
     if isinstance(hist, dict):
         items = list(hist.items())
@@ -382,7 +384,7 @@ def _v2_pages(entry: dict[str, Any], row: ImportRow, warn) -> None:
         break
 
 
-def _v2_month(row: ImportRow, month: Any, pages: Any, warn) -> None:
+def _v2_month(row: ImportRow, month: Any, pages: Any, warn: Callable[[str], None]) -> None:
     key = _month_key(month)
     count = _to_int(pages)
     if key is None:
@@ -436,7 +438,7 @@ def _parse_csv(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[li
         except AddressError as exc:
             errors.append((lineno, f"{where}: {exc}"))
             address = ""
-        own = {}
+        own: dict[str, Any] = {}
         if cell.get("community"):
             own["community"] = cell["community"]
         if cell.get("snmp_version"):

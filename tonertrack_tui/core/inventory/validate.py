@@ -244,36 +244,45 @@ def resolve_hosts(hosts: Iterable[Address], *, timeout: float = RESOLVE_TIMEOUT_
 
 def same_printer_warnings(address: str, printers: Iterable[Printer], *, exclude_id: str | None = None,
                           timeout: float = RESOLVE_TIMEOUT_S, resolver: Resolver = _getaddrinfo) -> list[str]:
-    """'localhost:50623 resolves to 127.0.0.1, the address of 127.0.0.1:50623 (Lab) in the inventory:
+    """'localhost:50623 resolves to 127.0.0.1, like 127.0.0.1:50623 (Lab) already in the inventory:
     it may be the same printer' — for each printer on the same port whose host resolves to an IP the
     new address resolves to. Name resolution is bounded by `timeout` (see resolve_hosts)."""
-    try:
-        new = parse_address(address)
-    except AddressError:
-        return []
-    others: list[tuple[Printer, Address]] = []
-    for p in printers:
-        if p.id == exclude_id or p.address == str(new):
-            continue
+    others = [p for p in printers if p.id != exclude_id]
+    return same_printer_warnings_for([address], others, timeout=timeout, resolver=resolver).get(address, [])
+
+
+def same_printer_warnings_for(addresses: Iterable[str], printers: Iterable[Printer], *,
+                              timeout: float = RESOLVE_TIMEOUT_S,
+                              resolver: Resolver = _getaddrinfo) -> dict[str, list[str]]:
+    """`same_printer_warnings` for many new addresses at once (an import): every host is resolved
+    once, all within `timeout` altogether."""
+    new: dict[str, Address] = {}
+    for text in addresses:
         try:
-            other = parse_address(p.address)
+            new[text] = parse_address(text)
         except AddressError:
             continue
-        if other.port == new.port and other.host != new.host:
-            others.append((p, other))
-    if not others:
-        return []
-    if _literal_ip(new.host) is not None and all(_literal_ip(a.host) is not None for _, a in others):
-        return []  # two different IP literals never name the same host here
-    ips = resolve_hosts([new, *(a for _, a in others)], timeout=timeout, resolver=resolver)
-    mine = ips.get(new, frozenset())
-    warnings = []
-    for p, other in others:
-        shared = sorted(mine & ips.get(other, frozenset()))
+    known: list[tuple[Printer, Address]] = []
+    for p in printers:
+        try:
+            known.append((p, parse_address(p.address)))
+        except AddressError:
+            continue
+    pairs = [(text, mine, p, other) for text, mine in new.items() for p, other in known
+             if other.port == mine.port and other.host != mine.host
+             and (_literal_ip(mine.host) is None or _literal_ip(other.host) is None)]
+    if not pairs:
+        return {}
+    ips = resolve_hosts({a for _, mine, _, other in pairs for a in (mine, other)}, timeout=timeout,
+                        resolver=resolver)
+    warnings: dict[str, list[str]] = {}
+    for text, mine, p, other in pairs:
+        shared = sorted(ips.get(mine, frozenset()) & ips.get(other, frozenset()))
         if shared:
             owner = f" ({p.name})" if p.name else ""
-            warnings.append(f"{new} resolves to {shared[0]}, like {p.address}{owner} already in the inventory: "
-                            "it may be the same printer")
+            warnings.setdefault(text, []).append(
+                f"{mine} resolves to {shared[0]}, like {p.address}{owner} already in the inventory: "
+                "it may be the same printer")
     return warnings
 
 
@@ -487,5 +496,5 @@ __all__ = [
     "check_pct", "check_port", "check_retries", "check_text", "check_thresholds", "check_timeout",
     "check_v3_key", "check_v3_user", "clean_address", "clean_snmp", "clean_text", "control_message",
     "describe_char", "duplicate_message", "find_duplicate", "forbidden_char", "printer_problems",
-    "resolve_hosts", "same_printer_warnings", "snmp_problems", "threshold_problems",
+    "resolve_hosts", "same_printer_warnings", "same_printer_warnings_for", "snmp_problems", "threshold_problems",
 ]

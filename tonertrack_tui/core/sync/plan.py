@@ -653,16 +653,17 @@ def _merge_listing(listing: SourceListing, printers: list[Printer], plan: SyncPl
     listed_queues: set[str] = set()
     for q in listing.queues:
         listed_queues.add(q.queue)
-        if q.address is None:
+        address = q.address
+        if address is None:
             plan.problems.append(f"{sname}: queue {q.queue}: no address ({q.why_no_address or 'unknown port'})")
             continue
         q = _checked_queue(q, source, plan)
-        if q.address in first_for:
-            plan.problems.append(f"{sname}: queue {q.queue}: same address {q.address} as queue "
-                                 f"{first_for[q.address].queue} (duplicate; {first_for[q.address].queue} is used)")
+        if address in first_for:
+            plan.problems.append(f"{sname}: queue {q.queue}: same address {address} as queue "
+                                 f"{first_for[address].queue} (duplicate; {first_for[address].queue} is used)")
             continue
-        first_for[q.address] = q
-        wanted.append((q.address, q))
+        first_for[address] = q
+        wanted.append((address, q))
 
     by_address = {p.address: p for p in printers}
     claimed: set[str] = set()
