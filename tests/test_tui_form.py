@@ -483,6 +483,18 @@ async def test_test_button_refuses_invalid_address(make_app):
         assert "Cannot test" in text_of(form, "#test-result")
 
 
+async def test_test_button_refuses_a_bad_timeout_by_the_field_rule(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_add_form(pilot)
+        await type_into(pilot, "address", "10.0.0.42")
+        await type_into(pilot, "timeout", "abc")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert text_of(form, "#test-result") == "Cannot test: fix the SNMP settings marked in red."
+        assert error_of(form, "timeout") == "timeout must be a number of seconds from 0.05 to 60, not 'abc'"
+
+
 # -- delete -----------------------------------------------------------------------------------------
 
 

@@ -597,7 +597,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
             self._validate("address")
             self._show_test(Text(f"Cannot test: {safe_text(str(exc))}", style="red"))
             return
-        snmp_fields = list(V3_INPUTS) if self.version == "3" else ["community"]
+        snmp_fields = [*(V3_INPUTS if self.version == "3" else ["community"]), "timeout", "retries"]
         if not all([self._validate(field) for field in snmp_fields]):
             self._show_test(Text("Cannot test: fix the SNMP settings marked in red.", style="red"))
             return
