@@ -76,10 +76,10 @@ def test_add_list_show_edit_remove(capsys, store):
     [
         (["printers", "add", "10.0.0.300"], "'10.0.0.300' is not a valid IP address or host name"),
         (["printers", "add", "10.1.2.3:70000"], "port 70000 out of range 1–65535"),
-        (["printers", "add", "10.1.2.3"], "a printer with address 10.1.2.3 is already in the inventory"),
-        (["printers", "add", "10.1.2.9", "--name", "  "], "the name must not be empty"),
+        (["printers", "add", "10.1.2.3"], "10.1.2.3 is already in the inventory (A)"),
+        (["printers", "add", "10.1.2.9", "--name", "  "], "name must not be empty"),
         (["printers", "add", "10.1.2.9", "--snmp-version", "3"], "SNMPv3 needs a user name"),
-        (["printers", "edit", "10.1.2.3", "--name", ""], "the name must not be empty"),
+        (["printers", "edit", "10.1.2.3", "--name", ""], "name must not be empty"),
         (["printers", "edit", "10.9.9.9", "--name", "x"], "no printer '10.9.9.9' in the inventory"),
         (["printers", "edit", "10.1.2.3"], "nothing to change"),
         (["printers", "show", "10.9.9.9"], "no printer '10.9.9.9' in the inventory"),

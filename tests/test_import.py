@@ -148,7 +148,7 @@ def test_csv_bad_rows_are_all_reported_and_nothing_is_written(store, tmp_path):
     message = str(info.value)
     assert message.startswith(f"{path}: 5 problems, nothing imported:")
     for expected in ("line 3: '10.0.0.300' is not a valid IP address or host name",
-                     "line 4: expected 3 fields", "line 5: empty address",
+                     "line 4: expected 3 fields", "line 5: address must not be empty",
                      "line 6: SNMP version must be 1, 2c or 3", "line 7: port 70000 out of range 1–65535"):
         assert expected in message
     assert store.path.read_bytes() == before
@@ -229,3 +229,68 @@ def test_backup_file_mode_is_private(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------- issue 15 #11, #12
+
+
+def test_a_broken_json_file_gets_a_json_error_that_says_why_json(tmp_path):
+    path = tmp_path / "printers.json"
+    path.write_text('{"10.1.1.1": {"name": "A", "community": "public"},\n "10.1.1.2": {"name": ')
+    with pytest.raises(ImportFileError) as info:
+        read_import(path)
+    message = str(info.value)
+    assert "missing column" not in message
+    assert f"{path}: not JSON: line 2, column" in message
+    assert "(read as TonerTrack v2 printers.json: the file starts with '{' like JSON" in message
+
+
+def test_a_csv_named_json_is_read_as_csv_and_a_failure_says_so(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text("address,name\n10.1.1.1,A\n")
+    fmt, rows, _ = read_import(path)
+    assert fmt == "csv" and [r.address for r in rows] == ["10.1.1.1"]
+    path.write_text("hello\n")
+    with pytest.raises(ImportFileError) as info:
+        read_import(path)
+    assert "(read as CSV: the file does not start with '{' or '[' like JSON (although its name ends in .json)" \
+        in str(info.value)
+
+
+def test_with_format_given_no_guess_is_explained(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{")
+    with pytest.raises(ImportFileError) as info:
+        read_import(path, "v2")
+    assert "read as" not in str(info.value)
+
+
+def test_every_problem_is_listed_at_once_duplicates_too(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("address,name,community\n"
+                    "10.1.0.1,ok,\n"
+                    "10.0.0.300,bad ip,\n"
+                    "10.1.0.1:161,again,\n"
+                    "10.1.0.4,\u202ebidi,pub\x01lic\n")
+    with pytest.raises(ImportFileError) as info:
+        read_import(path)
+    assert str(info.value).splitlines() == [
+        f"{path}: 4 problems, nothing imported:",
+        "  line 3: '10.0.0.300' is not a valid IP address or host name",
+        "  line 4: address 10.1.0.1 already given at line 2",
+        "  line 5: community must not contain control characters: U+0001 (a C0 control)",
+        "  line 5: name must not contain control characters: U+202E (right-to-left override)",
+    ]
+
+
+def test_v2_problems_and_duplicates_are_listed_together(tmp_path):
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps({"a": {"ip": "10.0.0.1"}, "b": {"ip": "10.0.0.300"}, "c": {"ip": "10.0.0.1:161"},
+                                "d": {"ip": "10.0.0.4", "name": "x" * 201, "user_overridden": True}}))
+    with pytest.raises(ImportFileError) as info:
+        read_import(path)
+    assert str(info.value).splitlines()[1:] == [
+        "  entry 'b': '10.0.0.300' is not a valid IP address or host name",
+        "  entry 'c': address 10.0.0.1 already given at entry 'a'",
+        "  entry 'd': name must be at most 200 characters (this one has 201)",
+    ]

@@ -362,11 +362,14 @@ def test_duplicate_queues_for_one_address_are_reported(tmp_path, store):
 def test_hostile_names_are_stored_as_text(tmp_path, store):
     hostile = ['"[red]x[/]","IP_10.0.0.1"', '"=HYPERLINK(""http://evil"")","IP_10.0.0.2"',
                '"\x1b]52;c;ZXZpbA==\x07clip\x1b[2J","IP_10.0.0.3"']
-    sync(store, csv_src(tmp_path, hostile))
+    _, plan = sync(store, csv_src(tmp_path, hostile))
     names = {r.address: r.name for r in store.load()}
     assert names["10.0.0.1"] == "[red]x[/]"
     assert names["10.0.0.2"] == '=HYPERLINK("http://evil")'
-    assert names["10.0.0.3"] == "\x1b]52;c;ZXZpbA==\x07clip\x1b[2J"
+    # an escape sequence follows the rule of typed names (validate.py): reported, not taken; still synced
+    assert names["10.0.0.3"] == ""
+    assert any("name must not contain control characters: U+001B (escape) (the name is not taken)" in p
+               for p in plan.problems)
     raw = store.path.read_bytes()
     assert b"\x1b" not in raw  # JSON-escaped on disk
 

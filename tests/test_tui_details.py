@@ -453,3 +453,13 @@ async def test_broken_config_error_screen_quits_with_q(tmp_path):
         await pilot.pause()
     assert app.return_code == 1
     assert config.read_text() == "[polling]\ninterval_s = 'soon'\n"
+
+
+async def test_details_show_the_printers_notes(tmp_path, store):
+    """Issue 15: v2 showed notes on the details page."""
+    pid = add(store, "10.0.0.1", mfp_result("10.0.0.1"), notes="Key at reception [b]not bold[/b]")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_details(app, pilot, pid)
+        text = await whole_screen_text(app, pilot)
+    assert "Notes" in text and "Key at reception [b]not bold[/b]" in text

@@ -163,10 +163,14 @@ async def test_add_with_invalid_address_then_valid(make_app, data_dir):
         assert "office" not in (data_dir / "printers_audit.log").read_text(), "secrets are masked in the audit"
 
 
-async def test_empty_community_refused_for_v2c_and_thresholds_checked(make_app, data_dir):
-    app = make_app()
+async def test_blank_community_follows_the_config_default_and_thresholds_checked(make_app, data_dir):
+    """Issue 15 #10: the config has a default community (the CLI uses it): the form does not ask for one."""
+    app = make_app('[snmp]\ncommunity = "s3cret-default"\n')
     async with app.run_test(size=SIZE) as pilot:
         form = await open_add_form(pilot)
+        community = form.query_one("#community", Input)
+        assert community.placeholder == "•••••• (blank: the default from Settings)"
+        assert "s3cret-default" not in community.placeholder, "the default is a secret: masked"
         await type_into(pilot, "address", "10.0.0.31")
         await type_into(pilot, "warning_pct", "101")
         assert "0 to 100" in error_of(form, "warning_pct")
@@ -175,16 +179,18 @@ async def test_empty_community_refused_for_v2c_and_thresholds_checked(make_app, 
         assert "must be below the warning level" in error_of(form, "error_pct")
         await save_and_settle(pilot)
         assert app.screen is form
-        assert "Enter the SNMP community" in error_of(form, "community")
+        assert error_of(form, "community") == ""
         assert printers(data_dir) == []
 
         await type_into(pilot, "error_pct", "5")
         assert error_of(form, "error_pct") == ""
-        await type_into(pilot, "community", "public")
         await save_and_settle(pilot)
         assert isinstance(app.screen, PrintersScreen)
         (record,) = printers(data_dir)
         assert record["thresholds"]["warning_pct"] == 15 and record["thresholds"]["error_pct"] == 5
+        assert "community" not in record["snmp"], "a blank community follows the config's default"
+        printer = app.printer(record["id"])
+        assert printer.snmp_settings(app.config.default_snmp()).community == "s3cret-default"
 
 
 async def test_duplicate_address_refused(make_app, store, data_dir):
@@ -229,7 +235,7 @@ async def test_v3_fields_only_for_v3(make_app, data_dir):
 
         await type_into(pilot, "address", "printer-7.example.org")
         await type_into(pilot, "v3_auth_key", "short")
-        assert "At least 8 characters" in error_of(form, "v3_auth_key")
+        assert "must be at least 8 characters" in error_of(form, "v3_auth_key")
         await save_and_settle(pilot)
         assert app.screen is form
         assert "needs a user name" in error_of(form, "v3_user")
@@ -321,6 +327,58 @@ async def test_edit_location_and_community(make_app, store, data_dir):
     assert saved["snmp"]["community"] == "n3w-secret"
     log = (data_dir / "printers_audit.log").read_text()
     assert "n3w-secret" not in log and "s3cret" not in log
+
+
+async def test_notes_timeout_and_retries_are_added_shown_and_edited(make_app, data_dir):
+    """v2 users had notes and per-printer timeout/retries in the form (the CLI has them)."""
+    app = make_app("[polling]\ntimeout_s = 1.5\nretries = 2\n")
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_add_form(pilot)
+        assert form.query_one("#timeout", Input).placeholder == "1.5", "blank shows the default it follows"
+        assert form.query_one("#retries", Input).placeholder == "2"
+        await type_into(pilot, "address", "10.0.0.40")
+        await type_into(pilot, "notes", "Key to the cabinet at reception")
+        await type_into(pilot, "timeout", "abc")
+        assert error_of(form, "timeout") == "timeout must be a number of seconds from 0.05 to 60, not 'abc'"
+        await type_into(pilot, "timeout", "3")
+        await type_into(pilot, "retries", "0")
+        await save_and_settle(pilot)
+        assert isinstance(app.screen, PrintersScreen)
+        (record,) = printers(data_dir)
+        assert record["notes"] == "Key to the cabinet at reception"
+        assert record["snmp"]["timeout"] == 3.0 and record["snmp"]["retries"] == 0
+
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, PrinterFormScreen)
+        assert form.query_one("#notes", Input).value == "Key to the cabinet at reception"
+        assert form.query_one("#timeout", Input).value == "3"
+        assert form.query_one("#retries", Input).value == "0"
+        await type_into(pilot, "notes", "")
+        await type_into(pilot, "timeout", "")  # blank: back to the config's default
+        await save_and_settle(pilot)
+        assert isinstance(app.screen, PrintersScreen)
+    (record,) = printers(data_dir)
+    assert record["notes"] == ""
+    assert "timeout" not in record["snmp"] and record["snmp"]["retries"] == 0
+    edit = [e for e in audit(data_dir) if e["action"] == "edit"][-1]
+    assert edit["changes"]["notes"] == ["Key to the cabinet at reception", ""]
+
+
+async def test_form_refuses_a_pasted_escape_sequence_and_bidi_override(make_app, data_dir):
+    """Issue 15 #9: the form stored ^[31m… and U+202E; it now refuses them as the CLI does."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_add_form(pilot)
+        await type_into(pilot, "address", "10.0.0.41")
+        await type_into(pilot, "name", "\x1b[31mred\x07")
+        assert error_of(form, "name") == "name must not contain control characters: U+001B (escape)"
+        await type_into(pilot, "location", "\u202eevil")
+        assert error_of(form, "location") == \
+            "location must not contain control characters: U+202E (right-to-left override)"
+        await save_and_settle(pilot)
+        assert app.screen is form and printers(data_dir) == []
 
 
 # -- test button ------------------------------------------------------------------------------------
@@ -423,6 +481,18 @@ async def test_test_button_refuses_invalid_address(make_app):
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert "Cannot test" in text_of(form, "#test-result")
+
+
+async def test_test_button_refuses_a_bad_timeout_by_the_field_rule(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_add_form(pilot)
+        await type_into(pilot, "address", "10.0.0.42")
+        await type_into(pilot, "timeout", "abc")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert text_of(form, "#test-result") == "Cannot test: fix the SNMP settings marked in red."
+        assert error_of(form, "timeout") == "timeout must be a number of seconds from 0.05 to 60, not 'abc'"
 
 
 # -- delete -----------------------------------------------------------------------------------------

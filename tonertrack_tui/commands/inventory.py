@@ -8,6 +8,7 @@ import io
 import sys
 from pathlib import Path
 
+from ..core.inventory import validate
 from ..core.inventory.history import History
 from ..core.inventory.importers import FORMATS, ImportFileError, apply_import, backup_bytes, plan_import, read_import
 from ..core.inventory.printer import Printer
@@ -29,7 +30,9 @@ formats:
         community, snmp_version, notes. SNMP settings left out follow the config.
   json  a backup written by `tonertrack export inventory --json`: restores the
         records as they were (ids, settings, secrets, last state).
-Without --format it is guessed from the file (.csv, a TonerTrack backup, else v2).
+Without --format it is guessed from the content, whatever the file's name: JSON
+(a TonerTrack backup, else v2) when it starts with { or [, else CSV; when the file
+does not fit, the error says which format was assumed and why.
 
 Printers already in the inventory (same address) are skipped and listed, so an
 import can be run twice; --update takes their settings from the file instead.
@@ -58,6 +61,9 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"tonertrack: error: {exc}", file=sys.stderr)
         return 2
     plan = plan_import(fmt, str(args.file), rows, store.load(), update=args.update, warnings=warnings)
+    # the same printer under another address (localhost vs 127.0.0.1): warned about, still imported
+    same = validate.same_printer_warnings_for([row.address for row in plan.add], store.load())
+    plan.warnings.extend(w for row in plan.add for w in same.get(row.address, []))
     for warning in plan.warnings:
         print(f"tonertrack: warning: {safe_text(warning, limit=None)}", file=sys.stderr)
     for line in plan.describe():

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..core.address import AddressError, parse_address
 from ..core.config import Config, ConfigError, load_config, resolve_paths
+from ..core.inventory import validate
 from ..core.inventory.printer import Printer, masked_snmp
 from ..core.inventory.store import (
     DuplicatePrinter,
@@ -23,7 +24,7 @@ from ..core.printer.model import PollResult
 from ..core.printer.status import STATUSES
 from ..core.printer.words import pages_text
 from ..core.snmp.credentials import CredentialError
-from ..core.util.textsafe import has_control, safe_text, terminal_json
+from ..core.util.textsafe import safe_text, terminal_json
 from .common import UsageError, add_snmp_options, snmp_overrides
 
 HELP = "the printer inventory: list, show, add, edit, remove"
@@ -66,6 +67,8 @@ def handle_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argpar
             return 1
         except (AddressError, DuplicatePrinter, UnknownPrinter, CredentialError) as exc:
             raise UsageError(str(exc)) from None
+        except validate.FieldError as exc:
+            raise UsageError(exc.message) from None
 
     return run
 
@@ -92,12 +95,7 @@ def _find(store: Store, key: str) -> Printer:
 
 def _checked_snmp(own: dict[str, Any], config: Config) -> dict[str, Any]:
     """The printer's own SNMP settings after checking them over the config's defaults."""
-    merged = config.default_snmp().overridden(own)
-    try:
-        merged = merged.validated()
-    except CredentialError as exc:
-        raise UsageError(str(exc)) from None
-    return {k: getattr(merged, k) for k in own}
+    return validate.clean_snmp(own, config.default_snmp())
 
 
 def _add_invert_option(p: argparse.ArgumentParser) -> None:
@@ -106,29 +104,23 @@ def _add_invert_option(p: argparse.ArgumentParser) -> None:
                         "box is, not the space left that RFC 3805 defines)")
 
 
-def _name_arg(value: str | None) -> str | None:
-    if value is None:
-        return None
-    name = value.strip()
-    if not name:
-        raise UsageError("the name must not be empty")
-    if has_control(name):  # C0, DEL, C1 (8-bit CSI), bidi and zero-width characters
-        raise UsageError("the name must not contain control characters")
-    return name
+def _text_arg(value: str | None, field: str, *, required: bool = False) -> str | None:
+    """--name / --location / --notes checked by the rules every surface uses (None: not given)."""
+    return None if value is None else validate.clean_text(field, value, required=required)
 
 
-def _text_arg(value: str | None, what: str) -> str | None:
-    if value is None:
-        return None
-    if has_control(value):
-        raise UsageError(f"the {what} must not contain control characters")
-    return value.strip()
-
-
-def _address_arg(text: str, port: int | None) -> str:
-    if port is not None and not 1 <= port <= 65535:
-        raise UsageError(f"port {port} out of range 1–65535")
-    return str(parse_address(text, default_port=port or 161))
+def _address_arg(text: str, port: int | None, printers: list[Printer], exclude_id: str | None = None) -> str:
+    """A new address: valid, not already in the inventory; a warning when it resolves to one that is."""
+    problem = validate.check_port(port)
+    if problem:
+        raise UsageError(problem)
+    address = validate.clean_address(text, default_port=port or 161)
+    other = validate.find_duplicate(address, printers, exclude_id)
+    if other is not None:
+        raise UsageError(validate.duplicate_message(address, other))
+    for warning in validate.same_printer_warnings(address, printers, exclude_id=exclude_id):
+        print(f"tonertrack: warning: {safe_text(warning, limit=None)}", file=sys.stderr)
+    return address
 
 
 # ---------------------------------------------------------------- list / show
@@ -252,12 +244,12 @@ def _poll_now(config: Config, store: Store, printer: Printer) -> PollResult:
 @handle_errors
 def run_add(args: argparse.Namespace) -> int:
     config, store = open_inventory(args)
-    address = _address_arg(args.address, args.port)
-    name = _name_arg(args.name) or ""
+    name = _text_arg(args.name, "name", required=True) or ""
     location = _text_arg(args.location, "location") or ""
+    notes = _text_arg(args.notes, "notes") or ""
     own = _checked_snmp(snmp_overrides(args), config)
-    printer = Printer.new(address, name=name, location=location, snmp=own,
-                          notes=_text_arg(args.notes, "notes") or "")
+    address = _address_arg(args.address, args.port, store.load())
+    printer = Printer.new(address, name=name, location=location, snmp=own, notes=notes)
     if args.invert_receptacles:
         printer.invert_receptacles = True
     store.add(printer)
@@ -274,7 +266,7 @@ def run_edit(args: argparse.Namespace) -> int:
     config, store = open_inventory(args)
     current = _find(store, args.address)
     fields: dict[str, Any] = {}
-    name = _name_arg(args.name)
+    name = _text_arg(args.name, "name", required=True)
     if args.auto_name:
         if name is not None:
             raise UsageError("--name and --auto-name contradict each other")
@@ -288,7 +280,7 @@ def run_edit(args: argparse.Namespace) -> int:
     if notes is not None:
         fields["notes"] = notes
     if args.new_address is not None:
-        fields["address"] = _address_arg(args.new_address, args.port)
+        fields["address"] = _address_arg(args.new_address, args.port, store.load(), exclude_id=current.id)
     if args.invert_receptacles is not None:
         fields["invert_receptacles"] = args.invert_receptacles
     overrides = snmp_overrides(args)

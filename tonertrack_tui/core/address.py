@@ -78,7 +78,7 @@ def parse_address(text: str, default_port: int = DEFAULT_PORT) -> Address:
         raise AddressError(f"{text!r} is not an address")
     original = text.strip()
     if not original:
-        raise AddressError("empty address")
+        raise AddressError("address must not be empty")
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c in "/@?#" for c in original):
         raise AddressError(f"{original!r} is not a valid IP address or host name")
     host, port = original, default_port
@@ -100,7 +100,3 @@ def parse_address(text: str, default_port: int = DEFAULT_PORT) -> Address:
         raise AddressError(f"port {port} out of range 1–65535")
     return Address(_parse_host(host, original), port)
 
-
-def canonical_address(text: str, default_port: int = DEFAULT_PORT) -> str:
-    """The canonical string of an address (raises AddressError)."""
-    return str(parse_address(text, default_port))

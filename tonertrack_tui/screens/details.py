@@ -259,6 +259,9 @@ class DetailsScreen(Screen):
                      "Device", cell(device))
         if ident and (ident.contact or ident.description):
             grid.add_row("Contact", cell(ident.contact), "sysDescr", cell(ident.description))
+        printer = self.printer
+        if printer is not None and printer.notes:
+            grid.add_row("Notes", cell(printer.notes))
         return grid
 
     def _alerts(self, result: PollResult | None) -> Text:

@@ -19,9 +19,11 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.worker import get_current_worker
 
 from ..app import TonerTrackApp
 from ..core.address import AddressError, parse_address
+from ..core.inventory import validate
 from ..core.inventory.printer import Printer, PrinterThresholds
 from ..core.inventory.store import DuplicatePrinter, StoreError
 from ..core.printer.model import PollResult
@@ -33,8 +35,7 @@ from ..widgets.status_badge import status_text
 from .unsaved import field_values, leave_or_ask
 
 VERSION_OPTIONS = [("SNMPv1", "1"), ("SNMPv2c", "2c"), ("SNMPv3", "3")]
-MAX_TEXT_FIELD = 200
-MIN_KEY_LENGTH = 8
+MIN_KEY_LENGTH = validate.MIN_KEY_LENGTH
 SECRET_INPUTS = ("community", "v3_auth_key", "v3_priv_key")
 V3_INPUTS = ("v3_user", "v3_auth_key", "v3_priv_key")
 
@@ -49,10 +50,6 @@ class FieldCheck(Validator):
     def validate(self, value: str) -> ValidationResult:
         problem = self.check(value)
         return self.success() if problem is None else self.failure(problem)
-
-
-def _control_chars(text: str) -> bool:
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
 
 
 def _pct(text: str) -> int | None:
@@ -102,7 +99,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
     PrinterFormScreen .row Checkbox {
         margin-left: 2;
     }
-    PrinterFormScreen #warning_pct, PrinterFormScreen #error_pct {
+    PrinterFormScreen #warning_pct, PrinterFormScreen #error_pct, PrinterFormScreen #timeout,
+    PrinterFormScreen #retries {
         width: 8;
     }
     PrinterFormScreen .gap-label {
@@ -124,6 +122,15 @@ class PrinterFormScreen(ModalScreen[str | None]):
         display: none;
     }
     PrinterFormScreen .field-error.-shown {
+        display: block;
+    }
+    PrinterFormScreen #address-warning {
+        height: auto;
+        padding-left: 15;
+        color: $warning;
+        display: none;
+    }
+    PrinterFormScreen #address-warning.-shown {
         display: block;
     }
     PrinterFormScreen #v3 {
@@ -176,6 +183,12 @@ class PrinterFormScreen(ModalScreen[str | None]):
             super().__init__()
             self.printer_id = printer_id
 
+    class AddressResolved(Message):
+        def __init__(self, address: str, warnings: list[str]) -> None:
+            super().__init__()
+            self.address = address
+            self.warnings = warnings
+
     class SaveFailed(Message):
         def __init__(self, problem: str, field: str | None = None) -> None:
             super().__init__()
@@ -224,6 +237,13 @@ class PrinterFormScreen(ModalScreen[str | None]):
         global_error = config.thresholds.error_pct if config else 10
         has_community = bool(self._own_snmp().get("community"))
         keep = "blank keeps the current one"
+        if has_community:
+            community_hint = f"•••••• ({keep})"
+        elif self._default_community():
+            community_hint = "•••••• (blank: the default from Settings)"
+        else:
+            community_hint = "e.g. public"
+        defaults = self._defaults()
 
         def text_input(field: str, value: str = "", placeholder: str = "", *, password: bool = False,
                        check: Callable[[str], str | None]) -> Input:
@@ -245,16 +265,22 @@ class PrinterFormScreen(ModalScreen[str | None]):
                     yield text_input("address", record.get("address", ""), "IP or host name, :port if not 161",
                                      check=self._check_address)
                 yield error("address")
+                yield Static("", id="address-warning", markup=False)
                 with Horizontal(classes="row"):
                     yield Label("Name", classes="field-label")
                     yield text_input("name", self._shown("name"), "blank: the printer's sysName",
-                                     check=self._check_text)
+                                     check=validate.check_name)
                 yield error("name")
                 with Horizontal(classes="row"):
                     yield Label("Location", classes="field-label")
                     yield text_input("location", self._shown("location"), "e.g. 2nd floor east",
-                                     check=self._check_text)
+                                     check=validate.check_location)
                 yield error("location")
+                with Horizontal(classes="row"):
+                    yield Label("Notes", classes="field-label")
+                    yield text_input("notes", self._shown("notes", validate.NOTES_MAX), "free text, e.g. the key "
+                                     "to the cabinet is at reception", check=validate.check_notes)
+                yield error("notes")
 
                 yield Static("SNMP", classes="section")
                 with Horizontal(classes="row"):
@@ -264,10 +290,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
                     yield Checkbox("Show secrets", compact=True, id="show-secrets", classes="-view-only")
                 with Horizontal(classes="row", id="community-row"):
                     yield Label("Community", classes="field-label")
-                    yield text_input("community", "",
-                                     f"•••••• ({keep})" if has_community
-                                     else (f"the default from Settings ({keep})" if self.editing else "e.g. public"),
-                                     password=True, check=self._check_community)
+                    yield text_input("community", "", community_hint, password=True, check=self._check_community)
                 yield error("community")
                 with Vertical(id="v3"):
                     with Horizontal(classes="row"):
@@ -293,14 +316,24 @@ class PrinterFormScreen(ModalScreen[str | None]):
                         yield text_input("v3_priv_key", "", self._key_placeholder("v3_priv_key"), password=True,
                                          check=self._key_check("v3_priv_key", "v3_priv_proto"))
                     yield error("v3_priv_key")
+                with Horizontal(classes="row"):
+                    yield Label("Timeout", classes="field-label")
+                    yield text_input("timeout", _own_text(self._own_snmp().get("timeout")),
+                                     f"{defaults.timeout:g}", check=self._check_timeout)
+                    yield Label("s    Retries", classes="gap-label")
+                    yield text_input("retries", _own_text(self._own_snmp().get("retries")),
+                                     f"{defaults.retries}", check=self._check_retries)
+                    yield Label("(blank = default)", classes="gap-label")
+                yield error("timeout")
+                yield error("retries")
 
                 yield Static("Thresholds  (blank = the global default)", classes="section")
                 with Horizontal(classes="row"):
                     yield Label("Warning below", classes="field-label")
-                    yield text_input("warning_pct", _pct_text(thresholds.get("warning_pct")),
+                    yield text_input("warning_pct", _own_text(thresholds.get("warning_pct")),
                                      f"{global_warning}", check=self._check_warning)
                     yield Label("%    Error below", classes="gap-label")
-                    yield text_input("error_pct", _pct_text(thresholds.get("error_pct")),
+                    yield text_input("error_pct", _own_text(thresholds.get("error_pct")),
                                      f"{global_error}", check=self._check_error)
                     yield Label("%", classes="gap-label")
                 yield error("warning_pct")
@@ -316,9 +349,13 @@ class PrinterFormScreen(ModalScreen[str | None]):
                 yield Button("Save ^s", id="save", variant="primary", compact=True)
                 yield Button("Cancel esc", id="cancel", compact=True)
 
-    def _shown(self, field: str) -> str:
-        """A name or location as the form shows it: a sysName may carry escape sequences."""
-        return safe_text(self.record.get(field), limit=MAX_TEXT_FIELD)
+    def _shown(self, field: str, limit: int = validate.NAME_MAX) -> str:
+        """A name, location or notes as the form shows it: a sysName may carry escape sequences."""
+        return safe_text(self.record.get(field), limit=limit)
+
+    def _default_community(self) -> str:
+        """The community a printer without its own follows (the config's), or ''."""
+        return self._defaults().community if self.app.config is not None else ""
 
     def _proto(self, key: str, new_default: str) -> str:
         if self.editing or self._defaults().version == "3":
@@ -373,78 +410,44 @@ class PrinterFormScreen(ModalScreen[str | None]):
     # -- checks (each returns what is wrong, or None) ----------------------------------------------
 
     def _check_address(self, value: str) -> str | None:
-        if not value.strip():
-            return "Enter the printer's IP address or host name."
-        try:
-            address = str(parse_address(value))
-        except AddressError as exc:
-            return safe_text(str(exc))
-        for pid, printer in self.app.fleet.printers.items():
-            if pid != self.printer_id and printer.address == address:
-                name = printer.name
-                owner = f" ({safe_text(name, limit=40)})" if name else ""
-                return f"{address} is already in the inventory{owner}."
-        return None
-
-    def _check_text(self, value: str) -> str | None:
-        if len(value) > MAX_TEXT_FIELD:
-            return f"At most {MAX_TEXT_FIELD} characters."
-        if _control_chars(value):
-            return "Control characters are not allowed."
-        return None
+        return validate.check_address(value, self.app.fleet.printers.values(), exclude_id=self.printer_id)
 
     def _check_community(self, value: str) -> str | None:
         if self.version == "3":
             return None
-        if not value:
-            if self.editing:
-                return None  # keeps the current community (or the default it follows)
-            return "Enter the SNMP community (e.g. public)."
-        if _control_chars(value):
-            return "Control characters are not allowed."
-        return None
+        # editing: blank keeps the printer's own community, or the default it follows
+        return validate.check_community(value, default=self._default_community(), keeps_current=self.editing)
 
     def _check_v3_user(self, value: str) -> str | None:
         if self.version != "3":
             return None
-        if not value.strip():
-            return "SNMPv3 needs a user name."
-        return self._check_text(value)
+        return validate.check_v3_user(value)
 
     def _key_check(self, key: str, proto_field: str) -> Callable[[str], str | None]:
         def check(value: str) -> str | None:
-            if self.version != "3" or self._select(proto_field) == "none":
+            if self.version != "3":
                 return None
-            if key == "v3_priv_key" and self._select("v3_auth_proto") == "none":
-                return "Privacy needs an auth protocol too."
-            if not value and self._own_snmp().get(key):
-                return None  # keeps the current key
-            if len(value) < MIN_KEY_LENGTH:
-                return f"At least {MIN_KEY_LENGTH} characters."
-            return None
+            return validate.check_v3_key(key, value, proto=self._select(proto_field),
+                                         auth_proto=self._select("v3_auth_proto"),
+                                         keeps_current=bool(self._own_snmp().get(key)))
         return check
 
-    def _check_pct(self, value: str) -> str | None:
-        if not value.strip():
-            return None
-        pct = _pct(value)
-        if pct is None or not 0 <= pct <= 100:
-            return "A whole number from 0 to 100, or blank for the default."
-        return None
+    def _check_timeout(self, value: str) -> str | None:
+        return validate.check_timeout(value) if value.strip() else None
+
+    def _check_retries(self, value: str) -> str | None:
+        return validate.check_retries(value) if value.strip() else None
 
     def _check_warning(self, value: str) -> str | None:
-        problem = self._check_pct(value)
-        return f"Warning: {problem}" if problem else None
+        return validate.check_pct("warning", value)
 
     def _check_error(self, value: str) -> str | None:
-        problem = self._check_pct(value)
+        problem = validate.check_pct("error", value)
         if problem:
-            return f"Error: {problem}"
+            return problem
         warning, error = self._effective_pcts()
         own = value.strip() or self._value("warning_pct").strip()
-        if own and warning is not None and error is not None and error >= warning:
-            return f"Error level ({error} %) must be below the warning level ({warning} %)."
-        return None
+        return validate.check_thresholds(warning, error) if own else None
 
     # -- showing problems --------------------------------------------------------------------------
 
@@ -480,6 +483,40 @@ class PrinterFormScreen(ModalScreen[str | None]):
         if self.is_attached and (event.value or field in self._touched):
             self._touched.add(field)
             self._show(field, event.validation_result)
+            if field == "address" and (event.validation_result is None or event.validation_result.is_valid):
+                self._look_for_same_printer(event.value)
+
+    # -- the same printer under another name (localhost vs 127.0.0.1): a warning, never a block
+
+    def _look_for_same_printer(self, value: str) -> None:
+        self._show_address_warning([])
+        try:
+            address = str(parse_address(value))
+        except AddressError:
+            return
+        printers = list(self.app.fleet.printers.values())
+        exclude = self.printer_id
+
+        def look() -> None:  # in a thread: name resolution may take up to RESOLVE_TIMEOUT_S
+            warnings = validate.same_printer_warnings(address, printers, exclude_id=exclude)
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.AddressResolved(address, warnings))
+
+        self.run_worker(look, thread=True, group="form-resolve", exclusive=True, exit_on_error=False)
+
+    @on(AddressResolved)
+    def _address_resolved(self, message: AddressResolved) -> None:
+        try:
+            current = str(parse_address(self._value("address")))
+        except AddressError:
+            current = ""
+        if current == message.address:
+            self._show_address_warning(message.warnings)
+
+    def _show_address_warning(self, warnings: list[str]) -> None:
+        label = self.query_one("#address-warning", Static)
+        label.update(Text("\n".join(f"Warning: {w}" for w in warnings)))
+        label.set_class(bool(warnings), "-shown")
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -504,9 +541,9 @@ class PrinterFormScreen(ModalScreen[str | None]):
         self.query_one("#community-error").set_class(v3, "-hidden")
 
     def _fields_in_use(self) -> list[str]:
-        fields = ["address", "name", "location"]
+        fields = ["address", "name", "location", "notes"]
         fields += list(V3_INPUTS) if self.version == "3" else ["community"]
-        return fields + ["warning_pct", "error_pct"]
+        return fields + ["timeout", "retries", "warning_pct", "error_pct"]
 
     # -- what would be saved ---------------------------------------------------------------------------
 
@@ -532,6 +569,12 @@ class PrinterFormScreen(ModalScreen[str | None]):
                     snmp[key] = self._value(key)
         elif self._value("community"):
             snmp["community"] = self._value("community")
+        for key, convert in (("timeout", float), ("retries", int)):
+            text = self._value(key).strip()
+            if text:
+                put(key, convert(text))
+            else:
+                snmp.pop(key, None)  # blank: follow the config's default
         return snmp
 
     def _thresholds_from_form(self) -> dict[str, Any]:
@@ -554,7 +597,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
             self._validate("address")
             self._show_test(Text(f"Cannot test: {safe_text(str(exc))}", style="red"))
             return
-        snmp_fields = list(V3_INPUTS) if self.version == "3" else ["community"]
+        snmp_fields = [*(V3_INPUTS if self.version == "3" else ["community"]), "timeout", "retries"]
         if not all([self._validate(field) for field in snmp_fields]):
             self._show_test(Text("Cannot test: fix the SNMP settings marked in red.", style="red"))
             return
@@ -634,6 +677,9 @@ class PrinterFormScreen(ModalScreen[str | None]):
         if location != self._shown("location"):
             changes["location"] = location
             changes["location_user_set"] = bool(location)
+        notes = self._value("notes").strip()
+        if notes != self._shown("notes", validate.NOTES_MAX):
+            changes["notes"] = notes
         snmp = self._snmp_from_form()
         if snmp != (record.get("snmp") or {}):
             changes["snmp"] = snmp
@@ -653,7 +699,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
                 printer = Printer.new(self._value("address"), name=self._value("name").strip(),
                                       location=self._value("location").strip(), snmp=self._snmp_from_form(),
                                       thresholds=PrinterThresholds.from_json(self._thresholds_from_form()),
-                                      invert_receptacles=self._inverted())
+                                      invert_receptacles=self._inverted(), notes=self._value("notes").strip())
                 saved_id = (await self.app.add_printer(printer)).id
             else:
                 changes = self._changes()
@@ -661,7 +707,12 @@ class PrinterFormScreen(ModalScreen[str | None]):
                     await self.app.update_printer(self.printer_id, **changes)
                 saved_id = self.printer_id
         except DuplicatePrinter as exc:
-            self.post_message(self.SaveFailed(f"{exc.address} is already in the inventory.", "address"))
+            other = validate.find_duplicate(exc.address, self.app.fleet.printers.values(), self.printer_id)
+            message = (validate.duplicate_message(exc.address, other) if other is not None
+                       else f"{exc.address} is already in the inventory")
+            self.post_message(self.SaveFailed(message, "address"))
+        except validate.FieldError as exc:
+            self.post_message(self.SaveFailed(exc.message, exc.field))
         except AddressError as exc:
             self.post_message(self.SaveFailed(str(exc), "address"))
         except StoreError as exc:
@@ -709,8 +760,9 @@ class PrinterFormScreen(ModalScreen[str | None]):
                      "this new printer" if not self.editing else "your changes to this printer")
 
 
-def _pct_text(value: Any) -> str:
-    return "" if value is None else str(value)
+def _own_text(value: Any) -> str:
+    """A printer's own number as the form shows it ('' = it follows the default)."""
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def describe_test(result: PollResult) -> Text:

@@ -39,16 +39,16 @@ import csv
 import io
 import json
 import re
-import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..address import AddressError, parse_address
-from ..snmp.credentials import CredentialError, SnmpSettings
+from ..snmp.credentials import SnmpSettings
 from ..util.timeutil import utc_now_iso
+from . import validate
 from .printer import Printer
 from .store import SCHEMA, DuplicatePrinter, Store, UnknownPrinter
 
@@ -59,6 +59,7 @@ CSV_COLUMNS = ("address", "name", "location", "community", "snmp_version", "note
 _CSV_ALIASES = {"ip": "address", "host": "address", "ip_address": "address", "version": "snmp_version",
                 "view": "location"}
 _ID = re.compile(r"^[0-9a-f]{32}$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class ImportFileError(ValueError):
@@ -69,6 +70,7 @@ class ImportFileError(ValueError):
 class ImportRow:
     address: str  # canonical
     origin: str  # "line 7", "entry '10.1.2.3'"
+    position: int = 0  # line or entry number: problems are listed in file order
     fields: dict[str, Any] = field(default_factory=dict)  # printer fields taken from the file
     record: Printer | None = None  # a JSON backup's complete printer
     pages_history: dict[str, int] = field(default_factory=dict)  # v2 month totals
@@ -100,23 +102,32 @@ class ImportPlan:
 # ---------------------------------------------------------------- reading
 
 
+def guess_format(path: Path, data: bytes) -> tuple[str, str]:
+    """(format, why) from the content, whatever the file is called: JSON starts with { or [."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        try:
+            doc = json.loads(data.decode("utf-8-sig"))
+        except (ValueError, UnicodeDecodeError):
+            first = head[:1].decode()
+            return "v2", f"the file starts with {first!r} like JSON; a TonerTrack backup or v2's printers.json"
+        if isinstance(doc, dict) and (doc.get("format") == BACKUP_FORMAT
+                                      or ("schema" in doc and isinstance(doc.get("printers"), list))):
+            return "json", "the file is a TonerTrack backup (format tonertrack-inventory)"
+        return "v2", "the file is JSON but not a TonerTrack backup"
+    named = f" (although its name ends in {path.suffix})" if path.suffix.lower() == ".json" else ""
+    return "csv", f"the file does not start with '{{' or '[' like JSON{named}"
+
+
 def detect_format(path: Path, data: bytes) -> str:
-    if path.suffix.lower() in (".csv", ".txt"):
-        return "csv"
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        return "csv"
-    backup = isinstance(doc, dict) and doc.get("format") == BACKUP_FORMAT
-    if backup or (isinstance(doc, dict) and "schema" in doc and isinstance(doc.get("printers"), list)):
-        return "json"
-    return "v2"
+    return guess_format(path, data)[0]
 
 
 def read_import(
     path: Path | str, fmt: str | None = None, *, default_snmp: SnmpSettings | None = None
 ) -> tuple[str, list[ImportRow], list[str]]:
-    """(format, rows, warnings) of a whole file, or ImportFileError listing every problem."""
+    """(format, rows, warnings) of a whole file, or ImportFileError listing every problem (and,
+    when the format was guessed, which one was assumed and why)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -124,16 +135,41 @@ def read_import(
         raise ImportFileError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    fmt = fmt or detect_format(path, data)
+    why = ""
+    if not fmt:
+        fmt, why = guess_format(path, data)
     if fmt not in FORMATS:
         raise ImportFileError(f"unknown import format {fmt!r} (use {', '.join(FORMATS)})")
     base = default_snmp or SnmpSettings()
-    reader = {"v2": parse_v2, "csv": parse_csv, "json": parse_backup}[fmt]
-    rows, warnings = reader(data, str(path), base)
-    if not rows:
-        raise ImportFileError(f"{path}: no printers found")
-    _check_duplicates(rows, str(path))
-    return fmt, rows, warnings
+    reader = {"v2": _parse_v2, "csv": _parse_csv, "json": _parse_backup}[fmt]
+    try:  # the file as a whole (not its rows) does not fit the format: say which one was assumed
+        rows, warnings, errors = reader(data, str(path), base)
+        if not rows and not errors:
+            raise ImportFileError(f"{path}: no printers found")
+    except ImportFileError as exc:
+        if not why:
+            raise
+        raise ImportFileError(f"{exc}\n(read as {_FORMAT_NAMES[fmt]}: {why}; "
+                              f"give --format {'|'.join(FORMATS)} to choose)") from None
+    return fmt, _finish(str(path), rows, errors), warnings
+
+
+_FORMAT_NAMES = {"v2": "TonerTrack v2 printers.json", "csv": "CSV", "json": "a TonerTrack JSON backup"}
+Errors = list[tuple[int, str]]  # (line or entry number, "line 7: ...")
+
+
+def _finish(source: str, rows: list[ImportRow], errors: Errors) -> list[ImportRow]:
+    """Every problem at once: the rows' own, and the same address given twice in the file."""
+    seen: dict[str, str] = {}
+    errors = list(errors)
+    for row in rows:
+        if row.address in seen:
+            errors.append((row.position, f"{row.origin}: address {row.address} already given at {seen[row.address]}"))
+        else:
+            seen[row.address] = row.origin
+    if errors:
+        raise _fail(source, [message for _, message in sorted(errors, key=lambda e: e[0])])
+    return rows
 
 
 def _fail(source: str, errors: list[str]) -> ImportFileError:
@@ -143,18 +179,6 @@ def _fail(source: str, errors: list[str]) -> ImportFileError:
     body = "\n".join(f"  {e}" for e in shown)
     tail = f"\n  ... and {more} more" if more else ""
     return ImportFileError(f"{head}\n{body}{tail}")
-
-
-def _check_duplicates(rows: list[ImportRow], source: str) -> None:
-    seen: dict[str, str] = {}
-    errors = []
-    for row in rows:
-        if row.address in seen:
-            errors.append(f"{row.origin}: address {row.address} already given at {seen[row.address]}")
-        else:
-            seen[row.address] = row.origin
-    if errors:
-        raise _fail(source, errors)
 
 
 def _decode_json(data: bytes, source: str) -> Any:
@@ -227,14 +251,28 @@ def _v2_time(value: Any) -> str | None:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _checked_snmp(own: dict[str, Any], default_snmp: SnmpSettings) -> dict[str, Any]:
-    """A printer's own SNMP settings, checked together with the defaults they override."""
-    merged = default_snmp.overridden(own).validated()
-    return {k: getattr(merged, k) for k, v in own.items()
-            if k in SnmpSettings.__slots__ and v not in (None, "")}  # type: ignore[attr-defined]
+def _snmp(own: dict[str, Any], default_snmp: SnmpSettings, where: str, position: int,
+          errors: Errors) -> dict[str, Any]:
+    """A printer's own SNMP settings, checked over the defaults; every problem goes to `errors`."""
+    problems = validate.snmp_problems(own, default_snmp)
+    errors.extend((position, f"{where}: {p.message}") for p in problems)
+    return {} if problems else validate.clean_snmp(own, default_snmp)
+
+
+def _texts(fields: dict[str, Any], where: str, position: int, errors: Errors,
+           names: Iterable[str] = ("name", "location", "notes")) -> None:
+    for key in names:
+        problem = validate.check_text(key, fields.get(key) or "")
+        if problem:
+            errors.append((position, f"{where}: {problem}"))
 
 
 def parse_v2(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list[ImportRow], list[str]]:
+    rows, warnings, errors = _parse_v2(data, source, default_snmp)
+    return _finish(source, rows, errors), warnings
+
+
+def _parse_v2(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list[ImportRow], list[str], Errors]:
     doc = _decode_json(data, source)
     if isinstance(doc, dict) and "printers" in doc and isinstance(doc["printers"], (dict, list)):
         doc = doc["printers"]
@@ -245,62 +283,64 @@ def parse_v2(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list
         entries = [(None, e) for e in doc]
     else:
         raise ImportFileError(f"{source}: not a TonerTrack v2 printers.json (expected an object or a list of printers)")
-    rows, warnings, errors = [], [], []
+    if not entries:
+        raise ImportFileError(f"{source}: no printers found")
+    rows: list[ImportRow] = []
+    warnings: list[str] = []
+    errors: Errors = []
     for i, (key, entry) in enumerate(entries, 1):
         label = f"entry {key!r}" if key is not None else f"entry #{i}"
         if not isinstance(entry, dict):
-            errors.append(f"{label}: not an object")
+            errors.append((i, f"{label}: not an object"))
             continue
         raw_address = next((entry[k] for k in ("ip", "address", "host") if _text(entry.get(k))), key)
         if not _text(raw_address):
-            errors.append(f"{label}: no ip/address")
+            errors.append((i, f"{label}: no ip/address"))
             continue
         try:
             address = str(parse_address(_text(raw_address)))
         except AddressError as exc:
-            errors.append(f"{label}: {exc}")
+            errors.append((i, f"{label}: {exc}"))
             continue
-        warn = lambda msg, address=address: warnings.append(f"{address}: {msg}")  # noqa: E731
+        def warn(msg: str, address: str = address) -> None:
+            warnings.append(f"{address}: {msg}")
+
         name = _text(entry.get("name"))
         location = _text(entry.get("location") if entry.get("location") is not None else entry.get("view"))
+        overridden = entry.get("user_overridden", False)
+        if not isinstance(overridden, bool):
+            warn(f"user_overridden {overridden!r} is not true/false (taken as {bool(overridden)})")
+            overridden = bool(overridden)
+        problem = validate.check_name(name)
+        if problem and not overridden:  # v2 took it from the device: the first poll names it again
+            warn(f"{problem}; the name is left out (the first poll names it)")
+            name = ""
         own: dict[str, Any] = {}
         if _text(entry.get("community")):
             own["community"] = _text(entry["community"])
         version = _norm_version(entry.get("snmp_version"))
         if version:
             own["version"] = version
-        try:
-            own = _checked_snmp(own, default_snmp)
-        except CredentialError as exc:
-            errors.append(f"{label}: {exc}")
-            continue
-        overridden = entry.get("user_overridden", False)
-        if not isinstance(overridden, bool):
-            warn(f"user_overridden {overridden!r} is not true/false (taken as {bool(overridden)})")
-            overridden = bool(overridden)
         fields: dict[str, Any] = {
             "name": name,
             "user_overridden": overridden and bool(name),
             "location": location,
             "location_user_set": False,
-            "snmp": own,
+            "snmp": _snmp(own, default_snmp, label, i, errors),
         }
         for key_name in ("model", "serial"):
             if not _unknown_marker(entry.get(key_name)):
                 fields[key_name] = _text(entry[key_name])
         if _text(entry.get("notes")):
             fields["notes"] = _text(entry["notes"])
-        row = ImportRow(address=address, origin=label, fields=fields)
+        _texts(fields, label, i, errors)
+        row = ImportRow(address=address, origin=label, position=i, fields=fields)
         _v2_pages(entry, row, warn)
         rows.append(row)
-    if errors:
-        raise _fail(source, errors)
-    if not entries:
-        raise ImportFileError(f"{source}: no printers found")
-    return rows, warnings
+    return rows, warnings, errors
 
 
-def _v2_pages(entry: dict[str, Any], row: ImportRow, warn) -> None:
+def _v2_pages(entry: dict[str, Any], row: ImportRow, warn: Callable[[str], None]) -> None:
     hist = entry.get("pages_history")
     if isinstance(hist, dict):
         items = list(hist.items())
@@ -344,7 +384,7 @@ def _v2_pages(entry: dict[str, Any], row: ImportRow, warn) -> None:
         break
 
 
-def _v2_month(row: ImportRow, month: Any, pages: Any, warn) -> None:
+def _v2_month(row: ImportRow, month: Any, pages: Any, warn: Callable[[str], None]) -> None:
     key = _month_key(month)
     count = _to_int(pages)
     if key is None:
@@ -356,11 +396,16 @@ def _v2_month(row: ImportRow, month: Any, pages: Any, warn) -> None:
 
 
 def parse_csv(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list[ImportRow], list[str]]:
+    rows, warnings, errors = _parse_csv(data, source, default_snmp)
+    return _finish(source, rows, errors), warnings
+
+
+def _parse_csv(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list[ImportRow], list[str], Errors]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(f"{source}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    numbered = enumerate(text.splitlines(), 1)
+    numbered = enumerate(_LINE_BREAK.split(text.removesuffix("\n")), 1)  # not U+0085: that is data
     lines = [(n, line) for n, line in numbered if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise ImportFileError(f"{source}: the file is empty (a header line address,name is required)")
@@ -380,50 +425,45 @@ def parse_csv(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[lis
     if dup:
         raise ImportFileError(f"{source}: line {header_line}: column {dup[0]!r} appears twice")
     warnings = [f"{source}: column {h!r} is not used (ignored)" for h in header if h not in CSV_COLUMNS]
-    rows, errors = [], []
+    rows: list[ImportRow] = []
+    errors: Errors = []
     for (lineno, _), values in zip(lines[1:], parsed[1:], strict=False):
         where = f"line {lineno}"
         if len(values) != len(header):
-            errors.append(f"{where}: expected {len(header)} fields ({','.join(header)}), got {len(values)}")
+            errors.append((lineno, f"{where}: expected {len(header)} fields ({','.join(header)}), got {len(values)}"))
             continue
         cell = dict(zip(header, (v.strip() for v in values), strict=False))
-        if not cell["address"]:
-            errors.append(f"{where}: empty address")
-            continue
         try:
             address = str(parse_address(cell["address"]))
         except AddressError as exc:
-            errors.append(f"{where}: {exc}")
-            continue
-        own = {}
+            errors.append((lineno, f"{where}: {exc}"))
+            address = ""
+        own: dict[str, Any] = {}
         if cell.get("community"):
             own["community"] = cell["community"]
         if cell.get("snmp_version"):
             own["version"] = _norm_version(cell["snmp_version"])
-        try:
-            own = _checked_snmp(own, default_snmp)
-        except CredentialError as exc:
-            errors.append(f"{where}: {exc}")
-            continue
-        if any(ord(c) < 32 for c in cell["name"] + cell.get("location", "")):
-            errors.append(f"{where}: control characters in name or location")
-            continue
         fields = {
             "name": cell["name"],
             "user_overridden": bool(cell["name"]),
             "location": cell.get("location", ""),
             "location_user_set": bool(cell.get("location")),
-            "snmp": own,
+            "snmp": _snmp(own, default_snmp, where, lineno, errors),
         }
         if cell.get("notes"):
             fields["notes"] = cell["notes"]
-        rows.append(ImportRow(address=address, origin=where, fields=fields))
-    if errors:
-        raise _fail(source, errors)
-    return rows, warnings
+        _texts(fields, where, lineno, errors)
+        if address:
+            rows.append(ImportRow(address=address, origin=where, position=lineno, fields=fields))
+    return rows, warnings, errors
 
 
 def parse_backup(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list[ImportRow], list[str]]:
+    rows, warnings, errors = _parse_backup(data, source, default_snmp)
+    return _finish(source, rows, errors), warnings
+
+
+def _parse_backup(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[list[ImportRow], list[str], Errors]:
     doc = _decode_json(data, source)
     if not isinstance(doc, dict) or not isinstance(doc.get("printers"), list):
         raise ImportFileError(f"{source}: not a TonerTrack backup (expected an object with a 'printers' list)")
@@ -432,39 +472,46 @@ def parse_backup(data: bytes, source: str, default_snmp: SnmpSettings) -> tuple[
     schema = doc.get("schema", SCHEMA)
     if not isinstance(schema, int) or schema > SCHEMA:
         raise ImportFileError(f"{source}: schema {schema!r} is newer than this TonerTrack reads ({SCHEMA})")
-    rows, errors, ids = [], [], set()
+    rows: list[ImportRow] = []
+    errors: Errors = []
+    ids: set[str] = set()
     for i, record in enumerate(doc["printers"], 1):
         label = f"printer #{i}"
         if not isinstance(record, dict) or not isinstance(record.get("address"), str):
-            errors.append(f"{label}: no address")
+            errors.append((i, f"{label}: no address"))
             continue
         try:
             address = str(parse_address(record["address"]))
         except AddressError as exc:
-            errors.append(f"{label}: {exc}")
+            errors.append((i, f"{label}: {exc}"))
             continue
+        where = f"{label} ({address})"
         rid = record.get("id")
         if not isinstance(rid, str) or not _ID.match(rid):
-            errors.append(f"{label} ({address}): id {rid!r} is not a 32-digit hex id")
+            errors.append((i, f"{where}: id {rid!r} is not a 32-digit hex id"))
             continue
         if rid in ids:
-            errors.append(f"{label} ({address}): id {rid} appears twice")
+            errors.append((i, f"{where}: id {rid} appears twice"))
             continue
         ids.add(rid)
         snmp = record.get("snmp") if record.get("snmp") is not None else {}
-        try:
-            if not isinstance(snmp, dict):
-                raise ValueError("must be an object")
-            _checked_snmp(snmp, default_snmp)
-        except (CredentialError, TypeError, ValueError) as exc:
-            errors.append(f"{label} ({address}): snmp: {exc}")
-            continue
+        if isinstance(snmp, dict):
+            errors.extend((i, f"{where}: {p.message}") for p in validate.snmp_problems(snmp, default_snmp))
+        else:
+            errors.append((i, f"{where}: snmp must be an object"))
+        # what the user typed follows the typed rules; a name or location from the device or a
+        # print server is data, kept as it came (shown through safe_text)
+        typed = ["notes"]
+        if record.get("user_overridden"):
+            typed.append("name")
+        if record.get("location_user_set"):
+            typed.append("location")
+        _texts({k: record.get(k) if isinstance(record.get(k), str) else "" for k in typed}, where, i, errors, typed)
+        errors.extend((i, f"{where}: {p.message}") for p in validate.threshold_problems(record.get("thresholds")))
         full = Printer.from_json(record)
         full.address = address
-        rows.append(ImportRow(address=address, origin=f"{label} ({address})", record=full))
-    if errors:
-        raise _fail(source, errors)
-    return rows, []
+        rows.append(ImportRow(address=address, origin=where, position=i, record=full))
+    return rows, [], errors
 
 
 # ---------------------------------------------------------------- planning and applying
@@ -563,5 +610,3 @@ def backup_bytes(printers: Iterable[Printer]) -> bytes:
     return (json.dumps(backup_document(printers), indent=1, ensure_ascii=True) + "\n").encode("ascii")
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex

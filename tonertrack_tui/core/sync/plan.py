@@ -55,13 +55,14 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..address import AddressError, parse_address
 from ..config import SyncSource
+from ..inventory import validate
 from ..inventory.importers import ImportFileError, parse_csv
 from ..inventory.printer import Printer, SourceRef
 from ..inventory.store import Store
@@ -624,10 +625,25 @@ def _source_json(ref: SourceRef | None) -> dict[str, str] | None:
     return ref.to_json() if ref is not None else None
 
 
+def _checked_queue(q: SourceQueue, source: SyncSource, plan: SyncPlan) -> SourceQueue:
+    """The queue with a name and location that follow the rules of typed text (core/inventory/
+    validate.py); one that does not is reported and not taken (the printer is still synced)."""
+    name_problem = validate.check_name(q.name)
+    if name_problem:
+        plan.problems.append(f"{source.name}: queue {q.queue}: {name_problem} (the name is not taken)")
+        q = replace(q, name="")
+    location_problem = validate.check_location(q.location or source.location)
+    if location_problem:
+        plan.problems.append(f"{source.name}: queue {q.queue}: {location_problem} (the location is not taken)")
+        q = replace(q, location="")
+    return q
+
+
 def _merge_listing(listing: SourceListing, printers: list[Printer], plan: SyncPlan) -> None:
     """Apply one source's merge rules to `printers` in place, recording every change in `plan`."""
     source = listing.source
     sname = source.name
+    source_location = source.location if validate.check_location(source.location) is None else ""
     plan.sources.append(sname)
     plan.problems.extend(f"{sname}: {p}" for p in listing.problems)
 
@@ -637,15 +653,17 @@ def _merge_listing(listing: SourceListing, printers: list[Printer], plan: SyncPl
     listed_queues: set[str] = set()
     for q in listing.queues:
         listed_queues.add(q.queue)
-        if q.address is None:
+        address = q.address
+        if address is None:
             plan.problems.append(f"{sname}: queue {q.queue}: no address ({q.why_no_address or 'unknown port'})")
             continue
-        if q.address in first_for:
-            plan.problems.append(f"{sname}: queue {q.queue}: same address {q.address} as queue "
-                                 f"{first_for[q.address].queue} (duplicate; {first_for[q.address].queue} is used)")
+        q = _checked_queue(q, source, plan)
+        if address in first_for:
+            plan.problems.append(f"{sname}: queue {q.queue}: same address {address} as queue "
+                                 f"{first_for[address].queue} (duplicate; {first_for[address].queue} is used)")
             continue
-        first_for[q.address] = q
-        wanted.append((q.address, q))
+        first_for[address] = q
+        wanted.append((address, q))
 
     by_address = {p.address: p for p in printers}
     claimed: set[str] = set()
@@ -657,7 +675,7 @@ def _merge_listing(listing: SourceListing, printers: list[Printer], plan: SyncPl
             fields["name"] = [printer.name, new_name]
             printer.name = new_name
             kinds.append("rename")
-        location = q.location or source.location
+        location = q.location or source_location
         if location and not printer.location_user_set and printer.location != location:
             fields["location"] = [printer.location, location]
             printer.location = location
@@ -709,7 +727,7 @@ def _merge_listing(listing: SourceListing, printers: list[Printer], plan: SyncPl
             by_address[address] = moved
             update(moved, q, ["move"], {"address": [old_address, address]})
             continue
-        location = q.location or source.location
+        location = q.location or source_location
         new_source = SourceRef(sname, q.queue)
         added = Printer.new(address, name=q.name, location=location)
         added.user_overridden = False  # named and placed by the source, not by the user

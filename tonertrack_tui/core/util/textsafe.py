@@ -46,11 +46,6 @@ def safe_text(value: object, *, limit: int | None = MAX_TEXT) -> str:
     return text
 
 
-def has_control(value: str) -> bool:
-    """True when text typed by a user holds C0/C1 controls, DEL, ESC, bidi or zero-width characters."""
-    return "\t" in value or "\n" in value or bool(_INVISIBLE.search(value))
-
-
 def safe_optional(value: object, *, limit: int | None = MAX_TEXT) -> str | None:
     text = safe_text(value, limit=limit)
     return text or None
