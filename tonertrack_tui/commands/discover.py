@@ -9,8 +9,15 @@ import sys
 from ..core.polling.discover import CONFIRM_ABOVE, MAX_RANGE, RangeError, add_found, discover, expand_range, range_size
 from ..core.snmp.client import SnmpClient
 from ..core.util.textsafe import safe_text, terminal_json
-from .common import UsageError, add_snmp_options, snmp_overrides, snmp_settings_from_args
-from .printers import _checked_snmp, handle_errors, open_inventory
+from .common import (
+    UsageError,
+    add_snmp_options,
+    checked_snmp,
+    handle_errors,
+    open_inventory,
+    snmp_overrides,
+    snmp_settings_from_args,
+)
 
 HELP = "find SNMP printers on a network range"
 DESCRIPTION = f"""\
@@ -92,7 +99,7 @@ def run_discover(args: argparse.Namespace) -> int:
     new = [f for f in printers if not f.in_inventory]
     added = []
     if args.add and new:
-        own = _checked_snmp(snmp_overrides(args), config)  # the port is part of each address
+        own = checked_snmp(snmp_overrides(args), config)  # the port is part of each address
         added = add_found(store, new, own)
     if args.json:
         shown = result.found if args.all else printers

@@ -17,7 +17,7 @@ from ..core.sync.plan import (
     select_sources,
 )
 from ..core.util.textsafe import safe_text, terminal_json
-from .printers import handle_errors, open_inventory
+from .common import handle_errors, open_inventory
 
 HELP = "keep the inventory in step with print servers (Windows, CUPS, CSV)"
 DESCRIPTION = """\
