@@ -218,9 +218,9 @@ def compact_lines(results: Sequence[PollResult]) -> list[str]:
     for r in results:
         name = safe_text(r.identity.name or "", limit=30)
         if r.reasons:
-            what = "; ".join(safe_text(x, limit=80) for x in r.reasons[:3])
-            if len(r.reasons) > 3:
-                what += f" (+{len(r.reasons) - 3} more)"
+            what = "; ".join(safe_text(x, limit=60) for x in r.reasons[:2])
+            if len(r.reasons) > 2:
+                what += f" (+{len(r.reasons) - 2} more)"
         else:
             worst = worst_supply(r.supplies) if r.reachable else None
             what = safe_text(supply_reason(worst, r.supplies), limit=60) if worst is not None else ""

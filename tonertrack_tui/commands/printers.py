@@ -166,7 +166,7 @@ def format_details(printer: Printer) -> str:
         lines.append("Supplies:")
         for s in poll.supplies:  # the names and level words of every other surface (core/printer/words.py)
             name = safe_text(supply_name(s, poll.supplies), limit=40)
-            lines.append(f"  {name:<40} {level_text(s):>14}  {s.severity or ''}")
+            lines.append(f"  {name:<40} {level_text(s):>16}  {s.severity or ''}")
     return "\n".join(lines)
 
 
