@@ -13,7 +13,7 @@ each printer on its own loopback port. snmpsim picks the data by community
 "public" but costs about 0.2 s of start-up each. The SNMPv3 printer's data is
 served to the v3 user under the empty context name.
 
-The recordings are written by ``python -m tonertrack_tui.demo.generate``.
+The recordings are written by ``python scripts/generate_demo.py``.
 """
 
 from __future__ import annotations
