@@ -222,3 +222,15 @@ def test_demo_keeps_the_old_poll_module_names_out():
     parser = build_parser()
     assert parser.parse_args(["poll", "--all", "-v"]).verbose is True
     assert demo_command.MISSING_SIMULATOR.count("\n") == 0
+
+
+def test_a_community_from_standard_input_is_read_once(monkeypatch):
+    # discover asks for the settings twice; standard input can be read only once
+    import argparse
+
+    from tonertrack_tui.commands.common import snmp_overrides
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    args = argparse.Namespace(community=None, community_file="-")
+    assert snmp_overrides(args)["community"] == "s3cret"
+    assert snmp_overrides(args)["community"] == "s3cret"

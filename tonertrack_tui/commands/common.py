@@ -160,7 +160,8 @@ def snmp_overrides(args: argparse.Namespace) -> dict[str, Any]:
             out[field_name] = value
     community_file = getattr(args, "community_file", None)
     if community_file is not None and "community" not in out:
-        out["community"] = read_secret_file(community_file)
+        out["community"] = args.community = read_secret_file(community_file)
+        args.community_file = None  # read once: standard input cannot be read twice
     if hasattr(args, "community"):  # a command with SNMP options
         for field_name, env in SECRET_ENV.items():
             value = os.environ.get(env)
