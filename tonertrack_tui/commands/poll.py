@@ -209,8 +209,8 @@ def summary_line(results: Sequence[PollResult], duration_s: float) -> str:
 
 
 def compact_lines(results: Sequence[PollResult]) -> list[str]:
-    """One line per printer: status, address, name, and what needs attention (the reasons,
-    or the most urgent supply when there are none)."""
+    """One line per printer: status, address, name, and what needs attention (the first
+    reasons, or the most urgent supply when there are none). `--verbose` prints everything."""
     if not results:
         return []
     width = max(len(safe_text(r.target, limit=40)) for r in results)
@@ -218,9 +218,10 @@ def compact_lines(results: Sequence[PollResult]) -> list[str]:
     for r in results:
         name = safe_text(r.identity.name or "", limit=30)
         if r.reasons:
-            what = "; ".join(safe_text(x, limit=60) for x in r.reasons[:2])
-            if len(r.reasons) > 2:
-                what += f" (+{len(r.reasons) - 2} more)"
+            # each reason's headline: "Paper jam", not the device's own words after " — "
+            what = "; ".join(safe_text(x.split(" — ", 1)[0], limit=60) for x in r.reasons[:3])
+            if len(r.reasons) > 3:
+                what += f" (+{len(r.reasons) - 3} more)"
         else:
             worst = worst_supply(r.supplies) if r.reachable else None
             what = safe_text(supply_reason(worst, r.supplies), limit=60) if worst is not None else ""
