@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .commands.common import UsageError, fail_usage
@@ -44,7 +45,7 @@ exit status: 0 success, 1 the work found problems (--fail-on), 2 usage error.
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, as the style guide asks
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as the style guide asks
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

@@ -28,6 +28,7 @@ from ..core.polling.poller import poll_targets, run_with_client
 from ..core.printer.model import PollResult, Supply
 from ..core.printer.status import Thresholds
 from ..core.printer.words import supply_name
+from ..core.snmp.client import SnmpClient
 from ..core.util.textsafe import safe_text
 from .common import UsageError, add_snmp_options, config_from_args, target_settings
 
@@ -53,7 +54,7 @@ device's own text where it carries a part number: "Black Cartridge HP CF410A").
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("target", metavar="TARGET", help="printer address (host or host:port)")
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if thresholds.error_pct > thresholds.warning_pct:
         return _unknown(f"--critical {thresholds.error_pct} is above --warning {thresholds.warning_pct}")
 
-    async def go(client):
+    async def go(client: SnmpClient) -> list[PollResult]:
         return await poll_targets(client, [(args.target, settings)], thresholds=thresholds, default_port=port)
 
     result = asyncio.run(run_with_client(go))[0]

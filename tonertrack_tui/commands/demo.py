@@ -7,6 +7,10 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..demo import DemoFleet
 
 HELP = "open the monitor on a simulated printer fleet (snmpsim on 127.0.0.1)"
 DESCRIPTION = """\
@@ -30,7 +34,7 @@ retries = 1
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--print", dest="print_only", action="store_true",
@@ -43,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def prepare(data_root: Path, fleet) -> tuple[Path, Path]:
+def prepare(data_root: Path, fleet: DemoFleet) -> tuple[Path, Path]:
     """Write the demo config and inventory; returns (config file, data dir)."""
     from ..core.inventory.printer import Printer
     from ..core.inventory.store import Store

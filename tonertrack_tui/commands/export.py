@@ -15,13 +15,13 @@ from . import inventory, reports
 HELP = "write reports and the inventory (CSV; JSON backup)"
 
 # In the order of `tonertrack export --help`.
-REPORT_PARSERS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+REPORT_PARSERS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     inventory.add_export_parser,  # export inventory
     reports.add_export_parsers,  # export usage | monthly | supplies | alerts
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("export", help=HELP, description="Write reports (CSV) and the inventory.",
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.set_defaults(func=lambda args: _usage(parser))

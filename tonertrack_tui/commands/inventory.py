@@ -110,7 +110,7 @@ def run_export_inventory(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("import", help="bring printers in (TonerTrack v2 printers.json, CSV, JSON backup)",
                        description=IMPORT_DESCRIPTION, epilog=IMPORT_EPILOG, formatter_class=fmt)
@@ -122,7 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_import)
 
 
-def add_export_parser(reports: argparse._SubParsersAction) -> None:
+def add_export_parser(reports: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`export inventory` (commands/export.py builds `export` from its table)."""
     fmt = argparse.RawDescriptionHelpFormatter
     p = reports.add_parser("inventory", help="the inventory as CSV, or a JSON backup with --json",

@@ -42,7 +42,7 @@ _TARGET_ONLY = ("port", "community", "community_file", "snmp_version", "v3_user"
                 "v3_auth_key", "v3_priv_proto", "v3_priv_key")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("poll", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("targets", nargs="*", metavar="TARGET", help="printer address (host or host:port)")

@@ -287,7 +287,7 @@ def run_remove(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- registration
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = sub.add_parser("printers", help=HELP, description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
     actions = parser.add_subparsers(dest="printers_command", metavar="ACTION", required=True,

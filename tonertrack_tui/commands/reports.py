@@ -103,7 +103,7 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_export_parsers(reports: argparse._SubParsersAction) -> None:
+def add_export_parsers(reports: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`export usage|monthly|supplies|alerts` (commands/export.py builds `export` from its table)."""
     fmt = argparse.RawDescriptionHelpFormatter
     for kind in REPORTS:
