@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e . snmpsim pysmi
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from simtools import big_table_recording
 
-from tonertrack_tui.demo.simulator import Agent, Recording, SimFleet, V3User, big_table_recording, numeric_record
+from tonertrack_tui.demo.simulator import Agent, Recording, SimFleet, V3User, numeric_record
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "tests" / "data"

@@ -24,8 +24,10 @@ def test_ok(sim_fleet, capsys):
     assert code == 0
     assert line.startswith("TONERTRACK OK - HP-FINANCE-CLJ (127.0.0.1:")
     assert "4 supplies ok" in line
-    assert line.endswith("| 'Black toner'=80%;20:;10:;0;100 'Cyan toner'=60%;20:;10:;0;100 "
-                         "'Magenta toner'=50%;20:;10:;0;100 'Yellow toner'=40%;20:;10:;0;100 pages=23517c")
+    # labels are words.supply_name: the device's text where it carries a part number (what gets ordered)
+    assert line.endswith("| 'Black Cartridge HP W2030X'=80%;20:;10:;0;100 'Cyan Cartridge HP W2031X'=60%;20:;10:;0;100 "
+                         "'Magenta Cartridge HP W2033X'=50%;20:;10:;0;100 'Yellow Cartridge HP W2032X'=40%;20:;10:;0;100 "
+                         "pages=23517c")
 
 
 def test_warning_inkjet(sim_fleet, capsys):
@@ -53,8 +55,8 @@ def test_critical_colour_mfp(sim_fleet, capsys):
 def test_thresholds_from_options(sim_fleet, capsys):
     code, line = run_check(capsys, sim_fleet.address(0), "--community", "v3_printer", "-w", "60", "-c", "45")
     assert code == 2  # yellow 40 % < 45
-    assert "'Yellow toner'=40%;60:;45:;0;100" in line
-    assert "'Black toner'=80%;60:;45:;0;100" in line
+    assert "'Yellow Cartridge HP W2032X'=40%;60:;45:;0;100" in line
+    assert "'Black Cartridge HP W2030X'=80%;60:;45:;0;100" in line
 
 
 def test_dead_port_is_critical(capsys):

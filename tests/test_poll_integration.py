@@ -85,7 +85,7 @@ def test_text_output_is_readable(sim_fleet, capsys):
     code, out, _ = run_cli(capsys, "poll", sim_fleet.address(1), "--community", "mono_laser")
     assert code == 0
     assert out.splitlines()[0].endswith("Warning  (BRN-ACCOUNTS-02)")
-    assert "some remaining" in out and "level unknown" in out
+    assert "some left" in out and "level unknown" in out  # the words of every surface (words.level_text)
 
 
 def test_steady_state_uses_fewer_requests_and_same_answer(sim_fleet):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import socket
+import sys
 import time
 
 import pytest
@@ -27,6 +28,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
     usmHMAC384SHA512AuthProtocol,
     usmHMACSHAAuthProtocol,
 )
+from simtools import recording_problems
 
 from tonertrack_tui.demo.simulator import (
     Agent,
@@ -39,8 +41,9 @@ from tonertrack_tui.demo.simulator import (
     numeric_record,
     probe,
     probe_many,
-    recording_problems,
 )
+
+ROOT = DATA_DIR.parent.parent
 
 # One event loop and one SNMP engine for the module: a new engine costs ~0.4 s.
 module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -298,14 +301,19 @@ def test_bad_configurations_are_refused_early():
 
 def test_demo_recordings_are_what_the_generator_writes():
     from tonertrack_tui.demo import DEMO_DIR, DEMO_PRINTERS
-    from tonertrack_tui.demo.generate import recordings
+
+    spec = importlib.util.spec_from_file_location("generate_demo", ROOT / "scripts" / "generate_demo.py")
+    generate = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generate  # its dataclasses look their module up there
+    spec.loader.exec_module(generate)
+    recordings = generate.recordings
 
     written = recordings()
     live = [p for p in DEMO_PRINTERS if not p.offline]
     assert len(live) >= 12 and sum(p.offline for p in DEMO_PRINTERS) == 1
     assert sorted(written) == sorted(f"{p.key}.snmprec" for p in live)
     for name, text in written.items():
-        stale = f"{name} is stale: run python -m tonertrack_tui.demo.generate"
+        stale = f"{name} is stale: run python scripts/generate_demo.py"
         assert (DEMO_DIR / name).read_text(encoding="utf-8") == text, stale
         assert recording_problems(text) == [], name
     for printer in DEMO_PRINTERS:

@@ -8,17 +8,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .commands.common import UsageError, fail_usage
 
 # Each module has register(subparsers); order is the order of `tonertrack --help`.
+# (inventory registers `import`; export builds `export` from its own table.)
 COMMAND_MODULES = [
     "demo",
     "poll",
     "printers",
     "inventory",
-    "reports",
+    "export",
     "sync",
     "discover",
     "metrics",
@@ -42,7 +45,7 @@ exit status: 0 success, 1 the work found problems (--fail-on), 2 usage error.
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, as the style guide asks
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as the style guide asks
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -66,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.config and not Path(args.config).expanduser().is_file():
+        # a file named on the command line must exist (the default one may be absent)
+        what = "is not a file" if Path(args.config).expanduser().exists() else "does not exist"
+        return fail_usage(f"--config {args.config}: {what}")
     func = getattr(args, "func", None)
     if func is None:
         try:

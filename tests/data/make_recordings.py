@@ -5,7 +5,7 @@ so it is generated: every value is spelt out here as a Python literal, and
 anything that is not printable ASCII goes into the file as hex (type 4x).
 Run ``python tests/data/make_recordings.py`` after editing; the output is
 committed. (The 2,000-row supplies table is made at test time by
-``tonertrack_tui.demo.simulator.big_table_recording``.)
+``tests/simtools.big_table_recording``.)
 """
 
 from __future__ import annotations

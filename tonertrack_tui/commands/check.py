@@ -11,8 +11,9 @@ Decisions, as the guidelines ask:
 * A device that answers but is no printer, bad arguments or an unreadable config → UNKNOWN.
 * Perfdata: one `'label'=NN%;W;C;0;100` per supply, in range syntax: a consumable
   alerts below the threshold (`20:`), a receptacle is given as "% full" and alerts
-  above it (`80`). A level that is a state (some remaining, unknown) is `U`. Then
-  `pages=NNNc`. Labels have no `'`, `=` or `|` and are unique.
+  above it (`80`). A level that is a state (some left, level unknown) is `U`. Then
+  `pages=NNNc`. Labels are words.supply_name (the name every surface shows), without
+  `'`, `=` or `|`, and unique.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections import Counter
 
 from ..core.address import AddressError, parse_address
-from ..core.config import ConfigError, load_config, resolve_paths
+from ..core.config import ConfigError
 from ..core.polling.poller import poll_targets, run_with_client
 from ..core.printer.model import PollResult, Supply
 from ..core.printer.status import Thresholds
+from ..core.printer.words import supply_name
+from ..core.snmp.client import SnmpClient
 from ..core.util.textsafe import safe_text
-from .common import UsageError, add_snmp_options, snmp_settings_from_args
+from .common import UsageError, add_snmp_options, config_from_args, target_settings
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
@@ -44,11 +46,15 @@ Exit status (plugin guidelines): 0 OK, 1 WARNING (printer status Warning),
 device is not a printer, bad arguments, unreadable config).
 
 Thresholds default to the config's [thresholds] (20 % / 10 %, per supply kind);
---warning and --critical override them for every supply.
+--warning and --critical override them for every supply. A TARGET that is in the
+inventory is polled with its saved SNMP settings (community, SNMPv3 keys).
+
+Perfdata labels are the supply names every other view uses ("Black toner", or the
+device's own text where it carries a part number: "Black Cartridge HP CF410A").
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("target", metavar="TARGET", help="printer address (host or host:port)")
@@ -75,15 +81,15 @@ def run(args: argparse.Namespace) -> int:
         return _unknown(f"--port {port} out of range 1-65535")
     try:
         parse_address(args.target, default_port=port)
-        config = load_config(resolve_paths(getattr(args, "config", None), getattr(args, "data_dir", None)))
-        settings = snmp_settings_from_args(args, config.default_snmp())
+        _, config = config_from_args(args)
+        [settings] = target_settings(args, [args.target], port, config)
     except (AddressError, ConfigError, UsageError) as exc:
         return _unknown(str(exc))
     thresholds = check_thresholds(config.base_thresholds(), args.warning, args.critical)
     if thresholds.error_pct > thresholds.warning_pct:
         return _unknown(f"--critical {thresholds.error_pct} is above --warning {thresholds.warning_pct}")
 
-    async def go(client):
+    async def go(client: SnmpClient) -> list[PollResult]:
         return await poll_targets(client, [(args.target, settings)], thresholds=thresholds, default_port=port)
 
     result = asyncio.run(run_with_client(go))[0]
@@ -113,28 +119,11 @@ def perf_label(text: str) -> str:
     return out.strip() or "supply"
 
 
-# kinds that read well after a colour: "Cyan toner", "Black drum"
-_COLOURED_KINDS = ("toner", "ink", "drum", "developer")
-
-
-def perf_name(supply: Supply, pairs: Counter[tuple[str | None, str]]) -> str:
-    """A supply's perfdata name: "Cyan toner" when colour and kind say it all and no other
-    supply of the printer shares them (`pairs` counts them), else its description.
-
-    Not words.supply_name, which prefers a description that carries a part number: a
-    monitoring system keys its graphs on the perfdata label, so the label stays what it was.
-    """
-    if supply.color and supply.kind in _COLOURED_KINDS and pairs[(supply.color, supply.kind)] == 1:
-        return f"{supply.color.capitalize()} {supply.kind}"
-    return supply.description or f"Supply {supply.index}"
-
-
 def perfdata(result: PollResult, thresholds: Thresholds) -> list[str]:
     items = []
     seen: set[str] = set()
-    pairs = Counter((s.color, s.kind) for s in result.supplies)
     for supply in result.supplies:
-        name = perf_label(perf_name(supply, pairs))
+        name = perf_label(supply_name(supply, result.supplies))
         if supply.is_receptacle:
             name = f"{name} full"
         if name in seen:

@@ -10,11 +10,13 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
-from ..core.config import ConfigError, load_config, resolve_paths
+from ..core.config import Config, ConfigError, Paths
 from ..core.inventory.store import Store, StoreError
 from ..core.polling.fleet import FleetPollBusy, FleetPoller
+from .common import config_from_args
 
 log = logging.getLogger("tonertrack.daemon")
 
@@ -40,7 +42,7 @@ _SYSLOG_LEVELS = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging
 _SYNC_FUNCTIONS = ("run_scheduled_sync", "scheduled_sync", "sync_all", "sync_sources", "run_all")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("daemon", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--interval", type=float, metavar="S", help="seconds between polls (default: polling.interval_s)")
@@ -57,7 +59,7 @@ class _JournalFormatter(logging.Formatter):
         return f"<{_SYSLOG_LEVELS.get(record.levelno, 6)}>{super().format(record)}"
 
 
-def setup_logging(level: str):
+def setup_logging(level: str) -> Callable[[], None]:
     """Log to stderr; returns a function that puts the previous logging set-up back."""
     handler = logging.StreamHandler(sys.stderr)
     if os.environ.get("JOURNAL_STREAM"):
@@ -78,9 +80,8 @@ def setup_logging(level: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = resolve_paths(getattr(args, "config", None), getattr(args, "data_dir", None))
     try:
-        config = load_config(paths)
+        paths, config = config_from_args(args)
     except ConfigError as exc:
         print(f"tonertrack: {exc}", file=sys.stderr)
         return 1
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         restore_logging()  # `main()` may be called again in the same process (tests, scripts)
 
 
-def _run(args: argparse.Namespace, paths, config) -> int:
+def _run(args: argparse.Namespace, paths: Paths, config: Config) -> int:
     for warning in config.warnings:
         log.warning("%s", warning)
     if args.interval is not None and args.interval <= 0:
@@ -118,7 +119,7 @@ class Daemon:
         self.poller = FleetPoller(store, config)
         self.notifier = Notifier(store.data_dir, config.notify)
         self.stopping = asyncio.Event()
-        self._poll_task: asyncio.Task | None = None
+        self._poll_task: asyncio.Task[Any] | None = None
         self._last_sync: float | None = None
         self._sync_missing_logged = False
 
@@ -223,13 +224,13 @@ class Daemon:
             log.error("print-server sync failed: %s", exc)
 
 
-def _sync_function():
+def _sync_function() -> Callable[[Store, Config], Any] | None:
     try:
         from ..core.sync import plan as sync
     except ImportError:
         return None
     for name in _SYNC_FUNCTIONS:
-        func = getattr(sync, name, None)
+        func: Callable[[Store, Config], Any] | None = getattr(sync, name, None)
         if callable(func):
             return func
     if all(hasattr(sync, n) for n in ("select_sources", "read_sources", "plan_sync", "apply_plan")):

@@ -7,6 +7,10 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..demo import DemoFleet
 
 HELP = "open the monitor on a simulated printer fleet (snmpsim on 127.0.0.1)"
 DESCRIPTION = """\
@@ -16,8 +20,10 @@ one that never answers, put them in a throwaway data dir, and open the monitor o
 them. Their levels and page counters move while the demo runs. Nothing of yours is
 read or written; everything is removed on exit.
 
-Needs snmpsim (installed by `make demo`).
+Needs the demo extra: pip install 'tonertrack-tui[demo]' (`make demo` does it).
 """
+MISSING_SIMULATOR = ("tonertrack demo: the simulator (snmpsim) is not installed: "
+                     "pip install 'tonertrack-tui[demo]' (or run `make demo`)")
 
 DEMO_CONFIG = """\
 # tonertrack demo: poll often so the simulated levels visibly move
@@ -28,16 +34,20 @@ retries = 1
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--print", dest="print_only", action="store_true",
                    help="poll the demo fleet once, print the result and exit (no TUI)")
-    p.add_argument("--keep", metavar="DIR", help="use DIR as the data dir and keep it afterwards")
+    p.add_argument("--keep", metavar="DIR",
+                   help="write the demo's config.toml and data/ (inventory, history) into DIR and keep them "
+                        "afterwards (DIR is created when missing; a second run reuses it)")
+    p.add_argument("--no-mouse", action="store_true", default=argparse.SUPPRESS,
+                   help="leave mouse tracking off (for SSH); same as `tonertrack --no-mouse demo`")
     p.set_defaults(func=run)
 
 
-def prepare(data_root: Path, fleet) -> tuple[Path, Path]:
+def prepare(data_root: Path, fleet: DemoFleet) -> tuple[Path, Path]:
     """Write the demo config and inventory; returns (config file, data dir)."""
     from ..core.inventory.printer import Printer
     from ..core.inventory.store import Store
@@ -65,12 +75,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         from ..demo import DemoFleet
         from ..demo.simulator import SimFleetError
-    except ImportError as exc:  # pragma: no cover - the venv of `make demo` has it
-        print(f"tonertrack demo: {exc}", file=sys.stderr)
+    except ImportError:  # pragma: no cover - the venv of `make demo` has it
+        print(MISSING_SIMULATOR, file=sys.stderr)
         return 1
     if shutil.which("snmpsim-command-responder") is None and not _responder_beside_python():
-        print("tonertrack demo: snmpsim is not installed (run `make demo`, or pip install snmpsim pysmi)",
-              file=sys.stderr)
+        print(MISSING_SIMULATOR, file=sys.stderr)
         return 1
     if not args.print_only and not sys.stdout.isatty():
         print("tonertrack demo: the monitor needs a terminal (use --print for a one-off poll)", file=sys.stderr)
@@ -104,8 +113,8 @@ def _responder_beside_python() -> bool:
 
 
 def _print_once(config_file: Path, data_dir: Path) -> int:
-    from .poll_all import run_all
+    from .poll import run_all
 
     args = argparse.Namespace(config=str(config_file), data_dir=str(data_dir), json=False, fail_on=None,
-                              concurrency=None, targets=[], all=True)
+                              concurrency=None, targets=[], all=True, verbose=True, timeout=None, retries=None)
     return run_all(args)

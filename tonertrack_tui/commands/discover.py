@@ -5,12 +5,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Iterable
 
-from ..core.polling.discover import CONFIRM_ABOVE, MAX_RANGE, RangeError, add_found, discover, expand_range, range_size
+from ..core.polling.discover import (
+    CONFIRM_ABOVE,
+    MAX_RANGE,
+    DiscoverResult,
+    Found,
+    RangeError,
+    add_found,
+    discover,
+    expand_range,
+    range_size,
+)
 from ..core.snmp.client import SnmpClient
 from ..core.util.textsafe import safe_text, terminal_json
-from .common import UsageError, add_snmp_options, snmp_overrides, snmp_settings_from_args
-from .printers import _checked_snmp, handle_errors, open_inventory
+from .common import (
+    UsageError,
+    add_snmp_options,
+    checked_snmp,
+    handle_errors,
+    open_inventory,
+    snmp_overrides,
+    snmp_settings_from_args,
+)
 
 HELP = "find SNMP printers on a network range"
 DESCRIPTION = f"""\
@@ -34,7 +52,7 @@ be read or saved, 2 usage error (bad range, too large without --yes).
 """
 
 
-def format_found(found, *, show_all: bool = False) -> str:
+def format_found(found: Iterable[Found], *, show_all: bool = False) -> str:
     rows = []
     for f in found:
         if not f.printer and not show_all:
@@ -73,11 +91,11 @@ def run_discover(args: argparse.Namespace) -> int:
     concurrency = args.concurrency or config.polling.concurrency
     tty = sys.stderr.isatty() and not args.json
 
-    def progress(done: int, total: int, found) -> None:
+    def progress(done: int, total: int, found: Found | None) -> None:
         if tty and (done == total or done % 16 == 0):
             print(f"\rprobed {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    async def go():
+    async def go() -> DiscoverResult:
         client = SnmpClient()
         try:
             return await discover(client, addresses, settings, port=args.port or 161, concurrency=concurrency,
@@ -92,7 +110,7 @@ def run_discover(args: argparse.Namespace) -> int:
     new = [f for f in printers if not f.in_inventory]
     added = []
     if args.add and new:
-        own = _checked_snmp(snmp_overrides(args), config)  # the port is part of each address
+        own = checked_snmp(snmp_overrides(args), config)  # the port is part of each address
         added = add_found(store, new, own)
     if args.json:
         shown = result.found if args.all else printers
@@ -113,7 +131,7 @@ def run_discover(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("discover", help=HELP, description=DESCRIPTION, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("range", metavar="RANGE", help="CIDR (10.1.2.0/24) or first-last (10.1.2.1-10.1.2.254)")

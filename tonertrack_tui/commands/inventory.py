@@ -14,8 +14,7 @@ from ..core.inventory.importers import FORMATS, ImportFileError, apply_import, b
 from ..core.inventory.printer import Printer
 from ..core.util.fsutil import atomic_write_bytes
 from ..core.util.textsafe import csv_cell, safe_text
-from .common import write_stdout_bytes
-from .printers import handle_errors, open_inventory
+from .common import handle_errors, open_inventory, write_stdout_bytes
 
 IMPORT_DESCRIPTION = """\
 Add the printers of FILE to the inventory, all or nothing: every row is checked
@@ -117,28 +116,7 @@ def run_export_inventory(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_subparsers(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    """The `export` command's sub-commands, created once and shared by the modules that add to it."""
-    parser = sub.choices.get("export")
-    if parser is None:
-        parser = sub.add_parser(
-            "export", help="write reports and the inventory (CSV; JSON backup)",
-            description="Write reports (CSV) and the inventory.",
-            formatter_class=argparse.RawDescriptionHelpFormatter)
-        parser.set_defaults(func=lambda args: _export_usage(parser))
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest="export_command", metavar="REPORT", parser_class=type(parser))
-
-
-def _export_usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_usage(sys.stderr)
-    print("tonertrack: error: export needs a REPORT (e.g. inventory)", file=sys.stderr)
-    return 2
-
-
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("import", help="bring printers in (TonerTrack v2 printers.json, CSV, JSON backup)",
                        description=IMPORT_DESCRIPTION, epilog=IMPORT_EPILOG, formatter_class=fmt)
@@ -149,7 +127,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="printers already in the inventory take their settings from the file (default: skip them)")
     p.set_defaults(func=run_import)
 
-    reports = export_subparsers(sub)
+
+def add_export_parser(reports: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`export inventory` (commands/export.py builds `export` from its table)."""
+    fmt = argparse.RawDescriptionHelpFormatter
     p = reports.add_parser("inventory", help="the inventory as CSV, or a JSON backup with --json",
                            description=EXPORT_DESCRIPTION, formatter_class=fmt)
     p.add_argument("--json", action="store_true",
@@ -158,4 +139,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_export_inventory)
 
 
-__all__ = ["register", "export_subparsers", "inventory_csv"]
+__all__ = ["register", "add_export_parser", "inventory_csv"]

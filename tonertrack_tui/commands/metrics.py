@@ -9,11 +9,11 @@ import threading
 from pathlib import Path
 
 from ..core.address import AddressError, parse_address
-from ..core.config import ConfigError, load_config, resolve_paths
+from ..core.config import Config, ConfigError
 from ..core.inventory.store import Store
 from ..core.reports.metrics import exposition, fleet_registry
 from ..core.util.fsutil import atomic_write_bytes
-from .common import UsageError
+from .common import UsageError, config_from_args
 
 METRICS_HELP = "print the fleet as Prometheus metrics"
 METRICS_DESCRIPTION = """\
@@ -31,7 +31,7 @@ config's [metrics] listen says otherwise; stop it with Ctrl-C or SIGTERM.
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("metrics", help=METRICS_HELP, description=METRICS_DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--textfile", metavar="PATH", help="write to PATH atomically instead of printing")
@@ -42,10 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=run_serve)
 
 
-def _open(args: argparse.Namespace):
-    paths = resolve_paths(getattr(args, "config", None), getattr(args, "data_dir", None))
+def _open(args: argparse.Namespace) -> tuple[Config, Store]:
     try:
-        config = load_config(paths)
+        paths, config = config_from_args(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     return config, Store(paths.data_dir)

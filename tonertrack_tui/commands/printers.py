@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import ipaddress
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from ..core.address import AddressError, parse_address
-from ..core.config import Config, ConfigError, load_config, resolve_paths
+from ..core.config import Config
 from ..core.inventory import validate
 from ..core.inventory.printer import Printer, masked_snmp
-from ..core.inventory.store import (
-    DuplicatePrinter,
-    Store,
-    StoreCorrupt,
-    StoreWriteError,
-    UnknownPrinter,
-)
+from ..core.inventory.store import Store, UnknownPrinter
 from ..core.printer.model import PollResult
 from ..core.printer.status import STATUSES
-from ..core.printer.words import pages_text
-from ..core.snmp.credentials import CredentialError
+from ..core.printer.words import level_text, pages_text, supply_name
 from ..core.util.textsafe import safe_text, terminal_json
-from .common import UsageError, add_snmp_options, snmp_overrides
+from .common import UsageError, add_snmp_options, checked_snmp, handle_errors, open_inventory, snmp_overrides
 
 HELP = "the printer inventory: list, show, add, edit, remove"
 DESCRIPTION = """\
@@ -39,39 +30,6 @@ EPILOG = """\
 exit status: 0 success, 1 the inventory cannot be read or saved, 2 usage error
 (bad address, duplicate, unknown printer, empty name).
 """
-
-# ---------------------------------------------------------------- shared with commands/inventory.py
-
-
-def open_inventory(args: argparse.Namespace) -> tuple[Config, Store]:
-    """The config and the store named by --config/--data-dir (or their environment variables)."""
-    paths = resolve_paths(getattr(args, "config", None), getattr(args, "data_dir", None))
-    config = load_config(paths)
-    for warning in config.warnings:
-        print(f"tonertrack: warning: {warning}", file=sys.stderr)
-    return config, Store(paths.data_dir)
-
-
-def handle_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Map core errors to one clear stderr line and the exit code of the style guide."""
-
-    @functools.wraps(func)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except ConfigError as exc:
-            print(f"tonertrack: error: {exc}", file=sys.stderr)
-            return 2
-        except (StoreCorrupt, StoreWriteError) as exc:
-            print(f"tonertrack: error: {exc}", file=sys.stderr)
-            return 1
-        except (AddressError, DuplicatePrinter, UnknownPrinter, CredentialError) as exc:
-            raise UsageError(str(exc)) from None
-        except validate.FieldError as exc:
-            raise UsageError(exc.message) from None
-
-    return run
-
 
 def _key(printer: Printer) -> tuple[int, int, str, int]:
     """Sort order of the table: IPv4 numerically, then IPv6, then host names."""
@@ -93,9 +51,7 @@ def _find(store: Store, key: str) -> Printer:
     return printer
 
 
-def _checked_snmp(own: dict[str, Any], config: Config) -> dict[str, Any]:
-    """The printer's own SNMP settings after checking them over the config's defaults."""
-    return validate.clean_snmp(own, config.default_snmp())
+_checked_snmp = checked_snmp  # the add/edit bodies below call it by this name
 
 
 def _add_invert_option(p: argparse.ArgumentParser) -> None:
@@ -203,10 +159,9 @@ def format_details(printer: Printer) -> str:
         lines.append(f"{'Reason:':<19}{safe_text(reason)}")
     if poll.supplies:
         lines.append("Supplies:")
-        for s in poll.supplies:
-            pct = s.remaining_pct
-            level = f"{pct}%" if pct is not None else (s.level_note or "unknown").replace("_", " ")
-            lines.append(f"  {safe_text(s.description, limit=40):<40} {level:>14}  {s.severity or ''}")
+        for s in poll.supplies:  # the names and level words of every other surface (core/printer/words.py)
+            name = safe_text(supply_name(s, poll.supplies), limit=40)
+            lines.append(f"  {name:<40} {level_text(s):>16}  {s.severity or ''}")
     return "\n".join(lines)
 
 
@@ -327,7 +282,7 @@ def run_remove(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- registration
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = sub.add_parser("printers", help=HELP, description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
     actions = parser.add_subparsers(dest="printers_command", metavar="ACTION", required=True,

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from ..core.printer.model import PollResult, Supply
-from ..core.printer.words import pages_text, supply_name
+from ..core.printer.words import level_text, note_text, pages_text, supply_name
 from ..core.util.textsafe import safe_text
-
-_NOTES = {
-    "some_remaining": "some remaining",
-    "unknown": "level unknown",
-    "unrestricted": "no restriction",
-    "max_unknown": "capacity unknown",
-}
 
 
 def gauge(pct: int | None, width: int = 10) -> str:
@@ -22,16 +15,11 @@ def gauge(pct: int | None, width: int = 10) -> str:
 
 
 def supply_line(s: Supply, siblings: list[Supply]) -> str:
+    """One supply: its name, a gauge (remaining, or how full a receptacle is) and its level in
+    the words of core/printer/words.py ("78 %", "~78 %", "95 % full", "some left")."""
     label = safe_text(supply_name(s, siblings), limit=40)
-    if s.remaining_pct is None:
-        value = _NOTES.get(s.level_note or "unknown", "level unknown")
-        bar = gauge(None)
-    elif s.is_receptacle:
-        value = f"{s.full_pct:3d} % full"
-        bar = gauge(s.full_pct)
-    else:
-        value = f"{s.remaining_pct:3d} %" + (" (estimate)" if s.estimated else "")
-        bar = gauge(s.remaining_pct)
+    bar = gauge(s.full_pct if s.is_receptacle else s.remaining_pct)
+    value = level_text(s)
     mark = {"error": "!!", "warning": "! ", "ok": "  ", "unknown": "? "}.get(s.severity, "  ")
     return f"  {mark}{label:<40} {bar} {value}"
 
@@ -65,7 +53,7 @@ def render_result(r: PollResult) -> str:
             if t.remaining_pct is not None:
                 value = f"{t.remaining_pct} %" + (f" ({t.level}/{t.max})" if t.max and t.max > 0 else "")
             else:
-                value = _NOTES.get(t.level_note or "unknown", "unknown")
+                value = note_text(t.level_note)
             media = f"  {safe_text(t.media, limit=30)}" if t.media else ""
             lines.append(f"    {name:<30} {value}{media}")
     if r.alerts:

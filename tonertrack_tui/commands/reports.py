@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from ..core.inventory.history import History
 from ..core.inventory.store import UnknownPrinter
 from ..core.reports.build import (
+    REPORTS,
     BadMonth,
     ReportError,
     ReportWriteError,
@@ -17,9 +18,7 @@ from ..core.reports.build import (
     parse_month,
     write_report,
 )
-from .common import UsageError, write_stdout_bytes
-from .inventory import export_subparsers
-from .printers import handle_errors, open_inventory
+from .common import UsageError, handle_errors, open_inventory, write_stdout_bytes
 
 CSV_NOTE = """\
 The file is CSV in UTF-8 with a byte-order mark, so Excel and LibreOffice show
@@ -104,10 +103,10 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def add_export_parsers(reports: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`export usage|monthly|supplies|alerts` (commands/export.py builds `export` from its table)."""
     fmt = argparse.RawDescriptionHelpFormatter
-    reports = export_subparsers(sub)
-    for kind in ("usage", "monthly", "supplies", "alerts"):
+    for kind in REPORTS:
         p = reports.add_parser(kind, help=HELP[kind], description=DESCRIPTIONS[kind] + "\n" + CSV_NOTE,
                                epilog=EPILOG, formatter_class=fmt)
         if kind == "usage":
@@ -122,4 +121,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=run_report, report=kind)
 
 
-__all__ = ["register"]
+__all__ = ["add_export_parsers"]

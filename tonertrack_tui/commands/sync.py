@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ..core.sync.plan import (
@@ -17,7 +19,7 @@ from ..core.sync.plan import (
     select_sources,
 )
 from ..core.util.textsafe import safe_text, terminal_json
-from .printers import handle_errors, open_inventory
+from .common import handle_errors, open_inventory
 
 HELP = "keep the inventory in step with print servers (Windows, CUPS, CSV)"
 DESCRIPTION = """\
@@ -49,10 +51,11 @@ inventory changed meanwhile, or it cannot be saved; 2 usage error.
 COUNT_COLUMNS = ("add", "rename", "move", "relocate", "flag", "unchanged", "problems")
 
 
-def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int] = frozenset()) -> list[str]:
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]],
+           right: AbstractSet[int] = frozenset()) -> list[str]:
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
-    def fmt(cells) -> str:
+    def fmt(cells: Sequence[str]) -> str:
         pairs = enumerate(zip(cells, widths, strict=True))
         return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs).rstrip()
 
@@ -148,7 +151,7 @@ def run_sync(args: argparse.Namespace) -> int:
     return status
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("sync", help=HELP, description=DESCRIPTION, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source", metavar="NAME", help="only this source (also one with enabled = false)")

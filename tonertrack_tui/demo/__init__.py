@@ -13,15 +13,19 @@ each printer on its own loopback port. snmpsim picks the data by community
 "public" but costs about 0.2 s of start-up each. The SNMPv3 printer's data is
 served to the v3 user under the empty context name.
 
-The recordings are written by ``python -m tonertrack_tui.demo.generate``.
+The recordings are written by ``python scripts/generate_demo.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tonertrack_tui.demo.simulator import Agent, Recording, SimFleet, V3User, free_udp_ports
+
+if TYPE_CHECKING:
+    from tonertrack_tui.core.snmp.credentials import SnmpSettings
 
 DEMO_DIR = Path(__file__).resolve().parent
 
@@ -51,7 +55,7 @@ class DemoPrinter:
     def recording(self) -> Path | None:
         return None if self.offline else DEMO_DIR / f"{self.key}.snmprec"
 
-    def snmp_settings(self):
+    def snmp_settings(self) -> SnmpSettings:
         """These settings as a core ``SnmpSettings``."""
         from tonertrack_tui.core.snmp.credentials import SnmpSettings
 

@@ -47,7 +47,7 @@ from ..inventory.printer import Printer
 from ..inventory.store import UnknownPrinter
 from ..inventory.store import find_printer as find_in
 from ..printer.status import Thresholds, supply_severity
-from ..printer.words import part_number, supply_name
+from ..printer.words import level_text, part_number, supply_name
 from ..util.fsutil import atomic_write_bytes, ensure_private_dir
 from ..util.textsafe import csv_cell, safe_text
 from ..views.fleet import problems
@@ -432,14 +432,6 @@ SUPPLIES_COLUMNS = ("printer", "address", "location", "model", "supply", "kind",
 _SEVERITY_RANK = {"error": 0, "warning": 1}
 
 
-def _level_text(supply: Any) -> str:
-    if supply.remaining_pct is None:
-        return (supply.level_note or "unknown").replace("_", " ")
-    if supply.is_receptacle:
-        return f"{supply.full_pct} % full"
-    return f"{'~' if supply.estimated else ''}{supply.remaining_pct} %"
-
-
 def supplies_report(printers: Iterable[Printer], history: Any, config: Any = None, *,
                     now: datetime | None = None, horizon_days: int | None = None,
                     base_thresholds: Thresholds | None = None) -> Report:
@@ -477,8 +469,8 @@ def supplies_report(printers: Iterable[Printer], history: Any, config: Any = Non
                 why.append(f"forecast: {fc.short()}")
             days_left = fc.whole_days
             forecast_text = fc.basis if fc.known else f"unknown: {fc.reason}"
-            row = [name or address, address, location, model, supply.description or supply_name(supply),
-                   supply.kind, supply.color or "", supply.remaining_pct, _level_text(supply), days_left,
+            row = [name or address, address, location, model, supply_name(supply, result.supplies),
+                   supply.kind, supply.color or "", supply.remaining_pct, level_text(supply), days_left,
                    part_number(supply.description) or "", "; ".join(why), forecast_text]
             key = (_SEVERITY_RANK.get(severity, 2), fc.days_left if fc.known else float("inf"),
                    supply.remaining_pct if supply.remaining_pct is not None else 101,

@@ -1,4 +1,4 @@
-"""Write the demo recordings: ``python -m tonertrack_tui.demo.generate``.
+"""Write the demo recordings: ``python scripts/generate_demo.py`` (a developer tool, not installed).
 
 Each printer below is a compact description; :func:`render` turns it into a
 sorted ``.snmprec`` with the system group, interfaces, Host Resources and
