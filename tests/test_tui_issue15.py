@@ -100,3 +100,107 @@ async def test_no_color_on_16_colours_is_never_black_on_black(home, monkeypatch)
             assert coloured == [], f"{screen}: NO_COLOR but coloured: {coloured[:5]}"
         text = screen_text(app)
         assert "Address" in text
+
+
+def table_rows(app) -> list[tuple[str, ...]]:
+    from tonertrack_tui.widgets.printer_table import PrinterTable
+
+    table = app.screen.query_one(PrinterTable)
+    return [tuple(getattr(cell, "plain", str(cell)) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+def header(app) -> list[str]:
+    from tonertrack_tui.widgets.printer_table import PrinterTable
+
+    table = app.screen.query_one(PrinterTable)
+    return [column.label.plain for column in table.columns.values()]
+
+
+async def test_age_is_the_last_answer_offline_and_never_answered_are_not_now(home):
+    """An Offline printer's Age said "now" (its last failed poll); so did a never-answered Unknown one."""
+    fill(home)
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        ages = {row[1]: row[-1] for row in table_rows(app)}
+    assert ages == {"Reception": "3m", "Accounts": "3m", "Cellar": "2d", "Never": "—"}
+
+
+async def test_80_columns_show_location_readable_supply_names_and_the_sort_column(home):
+    fill(home)
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert header(app) == ["Status ↓", "Printer", "Location", "Most urgent supply", "Age"]
+        rows = {row[1]: row for row in table_rows(app)}
+        assert rows["Accounts"][2] == "B2"
+        assert rows["Accounts"][3].startswith("Black toner ")  # not "Black t…"
+        screen = app.screen
+        seen = []
+        for _ in range(6):  # s cycles the columns on screen only
+            await pilot.press("s")
+            await pilot.pause()
+            seen.append(screen.sort_column)
+        assert seen == ["name", "location", "supply", "age", "status", "name"]
+        assert header(app)[1] == "Printer ↓"
+        await pilot.press("S")
+        await pilot.pause()
+        assert header(app)[1] == "Printer ↑"
+        # a sort chosen on a wide window stays when it narrows, and the summary says it is not shown
+        screen.sort_column = "pages"
+        screen.refresh_table()
+        await pilot.pause()
+        summary = str(screen.query_one("#summary").render())
+        assert "sort pages ↑ (column not shown: s)" in summary
+
+
+async def test_empty_inventory_says_how_to_add_printers(home):
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+    assert "No printers yet." in text and "Press a to add one" in text and "tonertrack import" in text
+
+
+async def test_a_filter_without_a_match_says_so(home):
+    fill(home)
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("/", *"zzz")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Nothing to show with the filter “zzz” (4 printers in all)." in text
+        assert "Esc clears it." in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Nothing to show" not in screen_text(app) and len(table_rows(app)) == 4
+
+
+async def test_v_cycles_locations_and_print_servers(home):
+    """TonerTrack v2 grouped printers by location per print server: v shows one at a time."""
+    from tonertrack_tui.core.inventory.printer import SourceRef
+
+    store = fill(home)
+    synced = store.add(Printer.new("10.0.0.9", name="Synced", location="B1", source=SourceRef("cups-main", "q9")))
+    store.record_poll([(synced.id, good("10.0.0.9", "Synced", 70))])
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = []
+        for _ in range(6):
+            await pilot.press("v")
+            await pilot.pause()
+            summary = str(app.screen.query_one("#summary").render())
+            shown.append((summary.split("│")[-1].strip(), sorted(row[1] for row in table_rows(app))))
+        assert shown == [
+            ("location B1", ["Cellar", "Reception", "Synced"]),
+            ("location B2", ["Accounts", "Never"]),
+            ("print server cups-main", ["Synced"]),
+            ("printers added by hand", ["Accounts", "Cellar", "Never", "Reception"]),
+            ("sort status ↓", ["Accounts", "Cellar", "Never", "Reception", "Synced"]),  # the whole fleet again
+            ("location B1", ["Cellar", "Reception", "Synced"]),
+        ]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table_rows(app)) == 5

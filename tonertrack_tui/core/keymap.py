@@ -57,6 +57,8 @@ KEYMAP: tuple[KeyDef, ...] = (
     KeyDef("clear_filter", "escape", "clear_filter", "Clear filter", "printers", show=False),
     KeyDef("sort", "s", "sort", "Sort", "printers"),
     KeyDef("sort_reverse", "S", "sort_reverse", "Reverse", "printers", show=False),
+    KeyDef("view", "v", "view", "View", "printers", show=False),
+    KeyDef("view_back", "V", "view(True)", "Previous view", "printers", show=False),
     KeyDef("add", "a", "add", "Add", "printers"),
     KeyDef("edit", "e", "edit", "Edit", "printers"),
     KeyDef("delete", "d", "delete", "Delete", "printers"),
