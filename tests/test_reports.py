@@ -306,7 +306,7 @@ def test_alerts_report_worst_first(fleet):
     rows = rows_of(alerts_report(store.load()))
     assert [(r["severity"], r["printer"], r["address"], r["problem"]) for r in rows] == [
         ("Error", "Büro 3.OG — Müller", "10.0.0.1", "Door open"),
-        ("Offline", "Cellar", "10.0.0.5", "Offline: no reply to the last 3 polls"),
+        ("Offline", "Cellar", "10.0.0.5", "No reply to the last 3 polls"),
         # a description with a part number is what people order by (core/printer/words.supply_name)
         ("Warning", HOSTILE_NAME, "10.0.0.2", "Cyan Cartridge HP CF411A 15 %"),
     ]

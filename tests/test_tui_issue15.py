@@ -204,3 +204,28 @@ async def test_v_cycles_locations_and_print_servers(home):
         await pilot.press("escape")
         await pilot.pause()
         assert len(table_rows(app)) == 5
+
+
+async def test_details_write_alerts_for_people(home):
+    """`markerWasteTonerReceptacleAlmostFull · untrained` read like a MIB dump."""
+    from tonertrack_tui.core.printer.model import Alert
+    from tonertrack_tui.screens.details import DetailsScreen
+
+    store = Store(home / "data")
+    record = store.add(Printer.new("10.0.0.7", name="Waste"))
+    result = evaluate(PollResult(
+        target="10.0.0.7", reachable=True, polled_at=iso(FIXED - timedelta(minutes=3)), duration_ms=5, requests=1,
+        identity=Identity(name="Waste"), page_count=10,
+        alerts=[Alert("1", "warning", "untrained", "markerSupplies", 1503, "markerWasteTonerReceptacleAlmostFull",
+                      "Waste toner box nearly full")]))
+    store.record_poll([(record.id, result)])
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.show_details(record.id)
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        text = str(app.screen.query_one("#det-alerts").render())
+    assert "Waste toner box nearly full  warning · supplies · waste toner box almost full · anyone can fix it" in text
+    assert "marker" not in text and "untrained" not in text

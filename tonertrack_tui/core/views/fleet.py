@@ -218,7 +218,8 @@ class FleetProblem:
     printer_id: str
     printer: str  # its name (or address), safe to show
     address: str
-    problem: str  # our words, safe to show: "Paper jam", "Offline: no reply to the last 3 polls"
+    problem: str  # our words, safe to show: "Paper jam", "No reply to the last 3 polls"
+    # (an Offline row: its severity says Offline, the problem does not say it again)
     detail: str  # the device's own words for it, safe to show ("" when it said nothing more)
     since: datetime | None  # when it was first seen
 
@@ -235,7 +236,7 @@ def problems(printers: Iterable[Printer]) -> list[FleetProblem]:
         address = safe_text(printer.address, limit=80)
         if printer.status == "Offline":
             since = printer.problems_since.get(OFFLINE_PROBLEM) or printer.last_good_poll_at
-            items.append(FleetProblem("Offline", printer.id, name, address, f"Offline: {printer.no_reply_text}", "",
+            items.append(FleetProblem("Offline", printer.id, name, address, printer.no_reply_text.capitalize(), "",
                                       parse_time(since)))
             continue
         if result is None:
