@@ -229,3 +229,32 @@ async def test_details_write_alerts_for_people(home):
         text = str(app.screen.query_one("#det-alerts").render())
     assert "Waste toner box nearly full  warning · supplies · waste toner box almost full · anyone can fix it" in text
     assert "marker" not in text and "untrained" not in text
+
+
+async def test_80_column_footer_shows_the_keys_that_matter_and_help(home):
+    fill(home)
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+    for key in ("/ Filter", "s Sort", "a Add", "p Poll", "? Help", "q Quit", "P Poll all", "A Alerts", "x Export"):
+        assert key in footer, (key, footer)
+
+
+async def test_help_names_discover_sync_views_and_csv_only_export(home):
+    """Discover and sync were only in the command palette; help said 'Export reports (CSV, JSON)'."""
+    app = make_app(home)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        body = app.screen.query_one("#help-body")
+        body.scroll_end(animate=False)
+        text = screen_text(app)
+        await pilot.pause()
+        text += screen_text(app)
+    assert "Export reports (CSV, JSON)" not in text
+    assert "Export a report (CSV" in text
+    assert "Discover printers on a network (SNMP)" in text and "Sync printers from the print servers" in text
+    assert "Next location or print server (Esc: all)" in text

@@ -40,7 +40,13 @@ class PrintersScreen(Screen):
         yield PrinterTable(id="printers")
         yield Static(id="empty", markup=False)
         yield Static(id="why", markup=False)
-        yield Footer()
+        yield Footer(id="list-footer")
+
+    def on_resize(self) -> None:
+        # below 100 columns the footer keeps to the keys themselves (the palette, ^p, is in ? help):
+        # at 80, filter, sort, add, poll, ?, quit, poll all, alerts and export all fit
+        footer = self.query_one("#list-footer", Footer)
+        footer.show_command_palette = self.size.width >= 100
 
     def on_mount(self) -> None:
         self.app.fleet_changed.subscribe(self, self._on_fleet_changed)

@@ -28,7 +28,7 @@ LAYOUTS = [
            ("location", "Location", 16), ("model", "Model", 24), ("supply", "Most urgent supply", 34),
            ("pages", "Pages", 9), ("age", "Polled", 6))),
     (118, (("status", "Status", STATUS_WIDTH + 1), ("name", "Name", 20), ("address", "Address", 16),
-           ("location", "Location", 12), ("supply", "Most urgent supply", 28),
+           ("location", "Location", 12), ("supply", "Most urgent supply", 32),
            ("pages", "Pages", 8), ("age", "Age", 4))),
     (96, (("status", "Status", STATUS_WIDTH + 1), ("name", "Name", 20), ("address", "Address", 16),
           ("supply", "Most urgent supply", 27), ("pages", "Pages", 8), ("age", "Age", 4))),
@@ -43,7 +43,7 @@ FORGET_HIDDEN_AFTER = 5000  # cells of filtered-out rows kept for when they come
 RENDERED_CELLS = 1200  # a 60-row terminal × 8 columns, with and without the cursor, and some to scroll
 RENDERED_LINES = 200  # and its lines (cached Strips also hold their crops: keep these small)
 # the most urgent supply's label and gauge widths, by layout (its minimum width)
-GAUGE = {150: (18, 6), 118: (11, 6), 96: (10, 6), 0: (15, 2)}
+GAUGE = {150: (18, 6), 118: (15, 6), 96: (10, 6), 0: (15, 2)}
 
 
 def _looks(cell: object) -> tuple | None:
