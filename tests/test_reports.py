@@ -187,7 +187,7 @@ def test_monthly_report_period(fleet):
     months = {(r["address"], r["month"]) for r in rows_of(report)}
     assert months == {("10.0.0.2", "2025-03"), ("10.0.0.1", "2025-03"), ("TOTAL", "2025-03")}
     fleet_total = [r for r in rows_of(report) if r["name"] == "fleet total"]
-    assert [r["pages"] for r in fleet_total] == [5200, 5200]  # the month, and the period (the same month)
+    assert [r["pages"] for r in fleet_total] == [5200]  # the month is the period: one total row (issue 15 #2)
     # the gap before the period still marks March as an estimate
     a = next(r for r in rows_of(report) if r["address"] == "10.0.0.1")
     assert a["note"].startswith("estimate: includes pages of 2025-02")
@@ -306,7 +306,7 @@ def test_alerts_report_worst_first(fleet):
     rows = rows_of(alerts_report(store.load()))
     assert [(r["severity"], r["printer"], r["address"], r["problem"]) for r in rows] == [
         ("Error", "Büro 3.OG — Müller", "10.0.0.1", "Door open"),
-        ("Offline", "Cellar", "10.0.0.5", "Offline: no reply to the last 3 polls"),
+        ("Offline", "Cellar", "10.0.0.5", "No reply to the last 3 polls"),
         # a description with a part number is what people order by (core/printer/words.supply_name)
         ("Warning", HOSTILE_NAME, "10.0.0.2", "Cyan Cartridge HP CF411A 15 %"),
     ]
@@ -434,7 +434,7 @@ def test_cli_stdout_and_default_file(fleet, tmp_path, capsys):
 
     code, out, err = run(capsys, "export", "usage", "10.0.0.1", "--from", "2025-03", "--to", "2025-03",
                          "-o", str(tmp_path / "u.csv"))
-    assert code == 0 and "(2 rows)" in err  # a month and its total (2025 is not in the last 60 days)
+    assert code == 0 and "(1 row)" in err  # one month, no total repeating it (2025 is not in the last 60 days)
     rows = parse_csv((tmp_path / "u.csv").read_bytes())
     assert rows[1][5:10] == ["month", "2025-03", "2200", "11000", "900"]
 
@@ -534,3 +534,149 @@ def test_monthly_and_usage_reports_split_mono_and_colour(tmp_path):
     usage = parse_csv(usage_report(store.load(), history, "10.0.0.1", today=date(2026, 3, 20)).csv_bytes())
     month = next(r for r in usage if r[5] == "month")
     assert month[-2:] == ["400", "200"]
+
+
+# ---------------------------------------------------------------- issue 15: reports that add up and agree
+
+
+def test_monthly_totals_add_up_and_no_row_repeats_with_one_month(tmp_path):
+    """#2: with one month of data the period total repeated every month total (the pages column tripled)."""
+    store = Store(tmp_path / "data")
+    history = History(tmp_path / "data")
+    a = Printer.new("10.0.0.1", name="A", location="HQ")
+    b = Printer.new("10.0.0.2", name="B", location="HQ")
+    c = Printer.new("10.0.0.3", name="C", location="Lab")
+    store.transact(lambda printers: printers.extend([a, b, c]), audit=None)
+    history.append([Sample(a.id, at("2026-12-01"), 1000), Sample(a.id, at("2026-12-02"), 1100),
+                    Sample(b.id, at("2026-12-01"), 50), Sample(b.id, at("2026-12-02"), 80),
+                    Sample(c.id, at("2026-12-01"), 7), Sample(c.id, at("2026-12-02"), 12)], today=date(2026, 12, 2))
+    for start, end in ((None, None), ("2026-12", "2026-12")):
+        rows = rows_of(monthly_report(store.load(), history, start=start, end=end))
+        as_tuples = [tuple(r.values()) for r in rows]
+        assert len(as_tuples) == len(set(as_tuples)), "a row repeats"
+        printers = [r for r in rows if r["address"] != "TOTAL"]
+        totals = [r for r in rows if r["address"] == "TOTAL"]
+        by_location = {(r["location"], r["month"]): r["pages"] for r in totals if r["name"] == "location total"}
+        fleet_rows = [r for r in totals if r["name"] == "fleet total"]
+        assert by_location == {("HQ", "2026-12"): 130, ("Lab", "2026-12"): 5}
+        assert [(r["month"], r["pages"]) for r in fleet_rows] == [("2026-12", 135)]
+        assert sum(r["pages"] for r in printers) == 135
+        for (location, _), pages in by_location.items():
+            assert sum(r["pages"] for r in printers if r["location"] == location) == pages
+        # what someone summing the pages column of the printers and one fleet row gets
+        assert sum(r["pages"] for r in rows) == 3 * 135  # printers + location totals + fleet total
+
+
+def test_monthly_totals_add_up_over_several_months(fleet):
+    store, history, _ = fleet
+    rows = rows_of(monthly_report(store.load(), history))
+    as_tuples = [tuple(r.values()) for r in rows]
+    assert len(as_tuples) == len(set(as_tuples))
+    printers = [r for r in rows if r["address"] != "TOTAL"]
+    for r in rows:
+        if r["name"] == "fleet total" and " to " not in r["month"]:
+            assert r["pages"] == sum(p["pages"] or 0 for p in printers if p["month"] == r["month"])
+        if r["name"] == "fleet total" and " to " in r["month"]:
+            assert r["pages"] == sum(p["pages"] or 0 for p in printers)
+
+
+def test_usage_day_rows_agree_with_the_month_row_for_today(tmp_path):
+    """#3: polls between stored samples (one an hour) counted in the month but not in today's row."""
+    store = Store(tmp_path / "data")
+    history = History(tmp_path / "data", sample_interval_s=3600)
+    printer = Printer.new("10.0.0.1", name="A")
+    store.transact(lambda printers: printers.append(printer), audit=None)
+    today = date(2026, 12, 2)
+    first = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    for minute, count in ((0, 233410), (5, 233412), (10, 233415)):  # one stored sample, three polls
+        history.append([Sample(printer.id, first + timedelta(minutes=minute), count)], today=today)
+    rows = rows_of(usage_report(store.load(), history, "10.0.0.1", today=today))
+    month = [(r["period"], r["pages"], r["start_count"], r["end_count"]) for r in rows if r["unit"] == "month"]
+    day = {r["period"]: (r["pages"], r["start_count"], r["end_count"]) for r in rows if r["unit"] == "day"}
+    assert month == [("2026-12", 5, 233410, 233415)]
+    assert day == {"2026-12-02": (5, 233410, 233415)}
+    assert [r for r in rows if r["unit"] == "total"] == []  # one month: its total would only repeat it
+
+
+def test_usage_day_rows_agree_after_earlier_days(tmp_path):
+    store = Store(tmp_path / "data")
+    history = History(tmp_path / "data", sample_interval_s=3600)
+    printer = Printer.new("10.0.0.1", name="A")
+    store.transact(lambda printers: printers.append(printer), audit=None)
+    today = date(2026, 12, 3)
+    day1 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    readings = [(day1, 100), (day1 + timedelta(minutes=30), 140), (day1 + timedelta(days=1), 200),
+                (day1 + timedelta(days=2), 260), (day1 + timedelta(days=2, minutes=20), 300)]
+    for when, count in readings:
+        history.append([Sample(printer.id, when, count)], today=today)
+    rows = rows_of(usage_report(store.load(), history, "10.0.0.1", today=today))
+    month = next(r for r in rows if r["unit"] == "month")
+    days = [r for r in rows if r["unit"] == "day"]
+    assert (month["pages"], month["end_count"]) == (200, 300)
+    assert sum(r["pages"] for r in days) == month["pages"]
+    assert days[-1]["end_count"] == month["end_count"]
+
+
+def test_alerts_since_is_when_first_seen_and_detail_is_the_devices_words(tmp_path):
+    """#4: since = first seen, kept across polls (not the last poll); Offline since its last answer; detail."""
+    from tonertrack_tui.core.printer.model import Alert
+
+    store = Store(tmp_path / "data")
+    jam = Printer.new("10.0.0.1", name="Jammed")
+    off = Printer.new("10.0.0.2", name="Gone")
+    store.transact(lambda printers: printers.extend([jam, off]), audit=None)
+
+    def jammed(t: str) -> PollResult:
+        return evaluate(PollResult(target="10.0.0.1", reachable=True, polled_at=t, duration_ms=9, requests=2,
+                                   identity=Identity(), device_status="running", printer_status="idle",
+                                   error_state=["jammed"], page_count=5,
+                                   alerts=[Alert("1", "critical", None, "mediaPath", 8, "jam",
+                                                 "13.A2.D2 Paper jam in tray 2 area")]))
+
+    store.record_poll([(jam.id, jammed("2026-12-02T15:32:00Z")),
+                       (off.id, poll("10.0.0.2", [supply("1.1", "Black Toner", "toner", "black", 60)], pages=3))])
+    store.record_poll([(jam.id, jammed("2026-12-02T15:38:00Z"))])
+    for minute in (40, 45, 50):
+        store.record_poll([(off.id, PollResult(target="10.0.0.2", reachable=False,
+                                               polled_at=f"2026-12-02T15:{minute}:00Z"))])
+    report = alerts_report(store.load())
+    assert report.columns[-1] == "detail"
+    rows = {r["printer"]: r for r in rows_of(report)}
+    assert rows["Jammed"]["since"] == "2026-12-02T15:32:00Z"
+    assert rows["Jammed"]["problem"] == "Paper jam"
+    assert "13.A2.D2 Paper jam in tray 2 area" in rows["Jammed"]["detail"]
+    assert rows["Gone"]["severity"] == "Offline"
+    assert rows["Gone"]["since"] == "2025-04-10T11:55:00Z"  # its last answer
+
+
+def test_cli_reports_say_the_absolute_path_keep_earlier_exports_and_offer_no_bom(fleet, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """Issue 15 reports: the full path; a second export of the day does not replace the first; --no-bom."""
+    write_config(tmp_path, '[export]\ndirectory = "exports"\n')  # relative: the message still says where
+    monkeypatch.chdir(tmp_path)
+    day = date.today().isoformat()
+    first = tmp_path / "exports" / f"alerts-{day}.csv"
+    code, out, err = run(capsys, "export", "alerts")
+    assert code == 0 and f"to {first}\n" in err
+    first_bytes = first.read_bytes()
+    code, out, err = run(capsys, "export", "alerts", "--no-bom")
+    second = tmp_path / "exports" / f"alerts-{day}-2.csv"
+    assert code == 0 and f"to {second}\n" in err
+    assert first.read_bytes() == first_bytes  # kept
+    assert second.read_bytes() == first_bytes.removeprefix(BOM)  # the same CSV without the BOM
+    code, out, err = run(capsys, "export", "alerts")
+    assert f"to {tmp_path / 'exports' / f'alerts-{day}-3.csv'}\n" in err
+    # a file the user names is theirs: replaced, like the shell's >
+    code, out, err = run(capsys, "export", "alerts", "-o", "mine.csv")
+    code, out, err = run(capsys, "export", "alerts", "-o", "mine.csv", "--no-bom")
+    assert code == 0 and f"to {tmp_path / 'mine.csv'}\n" in err
+    assert not (tmp_path / "mine-2.csv").exists() and not (tmp_path / "mine.csv").read_bytes().startswith(BOM)
+
+
+def test_cli_export_into_the_demo_directory_says_it_vanishes(fleet, tmp_path, capsys):
+    demo_dir = tmp_path / "tonertrack-demo-abc123"
+    write_config(tmp_path, f'[export]\ndirectory = "{demo_dir / "exports"}"\n')
+    code, out, err = run(capsys, "export", "alerts")
+    assert code == 0 and "removes its temporary directory when it quits" in err
+    code, out, err = run(capsys, "export", "alerts", "-o", str(tmp_path / "kept.csv"))
+    assert code == 0 and "temporary" not in err

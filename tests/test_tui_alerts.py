@@ -91,7 +91,7 @@ async def test_problems_worst_first_with_printer_address_and_age(store, tmp_path
     assert shown == [
         ("✖ Error", "Basement", "10.0.0.4", "Black toner 4 %", "5m"),
         ("✖ Error", "Lab", "10.0.0.3", "Paper jam — Paper jam in tray 2", "2h"),  # the bit and the alert: one jam
-        ("○ Offline", "Warehouse", "10.0.0.5", "Offline: no reply to the last 3 polls", "2d"),
+        ("○ Offline", "Warehouse", "10.0.0.5", "No reply to the last 3 polls", "2d"),
         ("▲ Warning", "Accounting", "10.0.0.2", "Black toner 15 %", "5m"),
     ]
     assert "4 problems on 4 printers" in summary

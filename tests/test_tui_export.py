@@ -193,4 +193,29 @@ async def test_details_show_the_forecast(setup):
         text = str(app.screen.query_one("#det-forecast", Static).render())
     # 40 % left, falling 2 %/day: 20 days; the waste box has no level history yet
     assert "Black Toner CF410A ~20 days left" in text  # the device's name for it: it carries the part number
-    assert "forecast unknown: Waste Toner Box" in text
+    # in words, once (it read "Forecast forecast unknown: Waste Toner Box", issue 15)
+    assert "not yet for Waste Toner Box: no level readings yet" in text and "forecast unknown" not in text
+
+
+async def test_export_keys_hint_is_true_and_a_second_export_keeps_the_first(setup):
+    """Issue 15 #15: the hint said "Enter or ^s export" while Enter on the report list opens it.
+    Reports: the status gives the absolute path; an export of the same day is not replaced."""
+    app, ids, tmp_path = setup
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        hint = str(screen.query_one("#export-status", Static).render())
+        assert "Enter or ^s" not in hint and "^s export" in hint and "in a text box" in hint
+        assert app.focused is screen.query_one("#report", Select)
+        await pilot.press("ctrl+s")  # on the list, ^s exports
+        await settle(app, pilot)
+        first = str(screen.query_one("#export-status", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        second = str(screen.query_one("#export-status", Static).render())
+    exports = tmp_path / "exports"
+    assert f"to {exports / 'monthly-2025-04-10.csv'}" in first
+    assert f"to {exports / 'monthly-2025-04-10-2.csv'}" in second
+    assert sorted(p.name for p in exports.iterdir()) == ["monthly-2025-04-10-2.csv", "monthly-2025-04-10.csv"]

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from textual import events, on
 from textual.app import App
+from textual.filter import Monochrome, NoColor
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.widgets import Input
@@ -135,9 +136,7 @@ class TonerTrackApp(App[int]):
     def start(self) -> None:
         """Open the fleet screens and start the live work (also after the load-error screen)."""
         if not self.is_headless and self.console.color_system == "standard":
-            # 16 colours: Textual's remapping turns warnings bright red; the terminal's own
-            # palette keeps red, yellow, green and magenta what they say
-            self.ansi_color = True
+            self.use_terminal_palette()
         # The inventory and the modules are long-lived: keep them out of full collections.
         # (Frozen once, here: objects frozen later and then dropped in a cycle, such as the
         # ring of a cleared LRU cache, would never be freed.)
@@ -160,6 +159,21 @@ class TonerTrackApp(App[int]):
             self._watch_terminal()
         if self.auto_poll:
             self._schedule_first_poll()
+
+    def use_terminal_palette(self) -> None:
+        """16 colours: Textual's remapping turns warnings bright red; the terminal's own
+        palette keeps red, yellow, green and magenta what they say.
+
+        With NO_COLOR, Textual chose its Monochrome filter at start (greys, for a truecolour
+        theme); on 16 colours those greys round to black, and bars, headers and placeholders
+        came out black on black (issue 15 #6). On the terminal's palette no colour means the
+        terminal's own foreground and background (Textual's NoColor, what it picks itself for
+        an ANSI theme); bold, dim, reverse and underline carry the rest (tonertrack.tcss :nocolor).
+        """
+        self.ansi_color = True
+        if self.no_color:
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
+            self.refresh(repaint=True)
 
     def on_unmount(self) -> None:
         if self._gc_threshold is not None:

@@ -16,18 +16,21 @@ from ..core.reports.build import (
     build_report,
     default_path,
     parse_month,
+    vanishing_note,
     write_report,
 )
 from .common import UsageError, handle_errors, open_inventory, write_stdout_bytes
 
 CSV_NOTE = """\
 The file is CSV in UTF-8 with a byte-order mark, so Excel and LibreOffice show
-non-ASCII names correctly (standard output, -o -, gets no BOM). A cell that
-starts with = + - @ TAB or CR is prefixed with ' so a spreadsheet never runs it.
-Without -o the file goes to the export directory of the config
-([export] directory; default ~/Documents/TonerTrack, else <data dir>/exports)
-with a dated name such as monthly-2026-11-26.csv. Files are written atomically:
-on an error nothing is left behind.
+non-ASCII names correctly (--no-bom leaves it out, for cut, awk and scripts;
+standard output, -o -, never gets one). A cell that starts with = + - @ TAB or
+CR is prefixed with ' so a spreadsheet never runs it. Without -o the file goes
+to the export directory of the config ([export] directory; default
+~/Documents/TonerTrack, else <data dir>/exports) with a dated name such as
+monthly-2026-11-26.csv; a second export that day becomes monthly-2026-11-26-2.csv
+(the first is kept). The full path of the file written is printed. Files are
+written atomically: on an error nothing is left behind.
 """
 EPILOG = """\
 exit status: 0 written, 1 the file cannot be written (e.g. no space left),
@@ -89,17 +92,19 @@ def run_report(args: argparse.Namespace) -> int:
     if args.output == "-":
         write_stdout_bytes(report.csv_bytes(bom=False))
         return 0
-    if args.output:
-        path, create_dir = args.output, False
-    else:
-        path, create_dir = default_path(config, report.kind, datetime.now().date(), report.subject), True
+    if args.output:  # a file the user named: replaced, as the shell's > would
+        path, create_dir, dated = args.output, False, False
+    else:  # the dated default: an earlier export of the same day is kept (name-2.csv, …)
+        path, create_dir, dated = default_path(config, report.kind, datetime.now().date(), report.subject), True, True
     try:
-        written = write_report(report, path, create_dir=create_dir)
+        written = write_report(report, path, create_dir=create_dir, bom=not args.no_bom, keep_existing=dated)
     except ReportWriteError as exc:
         print(f"tonertrack: error: {exc}", file=sys.stderr)
         return 1
     rows = len(report.rows)
     print(f"Wrote the {report.kind} report ({rows} row{'s' if rows != 1 else ''}) to {written}", file=sys.stderr)
+    if note := vanishing_note(written):
+        print(f"Note: {note}", file=sys.stderr)
     return 0
 
 
@@ -117,7 +122,10 @@ def add_export_parsers(reports: argparse._SubParsersAction[argparse.ArgumentPars
             p.add_argument("--to", dest="end", metavar="YYYY-MM", type=_month_arg,
                            help="last month of the period (default: the last with data)")
         p.add_argument("-o", "--output", metavar="FILE",
-                       help="write to FILE ('-' = standard output); default: the export directory, dated name")
+                       help="write to FILE ('-' = standard output); default: the export directory, dated name "
+                            "(name-2.csv, … when an export of the same day is there already)")
+        p.add_argument("--no-bom", action="store_true",
+                       help="no UTF-8 byte-order mark (it is there for Excel; leave it out for cut, awk, scripts)")
         p.set_defaults(func=run_report, report=kind)
 
 

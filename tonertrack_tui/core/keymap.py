@@ -57,9 +57,13 @@ KEYMAP: tuple[KeyDef, ...] = (
     KeyDef("clear_filter", "escape", "clear_filter", "Clear filter", "printers", show=False),
     KeyDef("sort", "s", "sort", "Sort", "printers"),
     KeyDef("sort_reverse", "S", "sort_reverse", "Reverse", "printers", show=False),
+    KeyDef("view", "v", "view", "View", "printers", show=False),
+    KeyDef("view_back", "V", "view(True)", "Previous view", "printers", show=False),
     KeyDef("add", "a", "add", "Add", "printers"),
-    KeyDef("edit", "e", "edit", "Edit", "printers"),
-    KeyDef("delete", "d", "delete", "Delete", "printers"),
+    # edit and delete stay out of the list's footer: at 80 columns it has room for the keys
+    # that matter first (filter, sort, add, poll, help, quit, poll all, alerts); ? lists them all
+    KeyDef("edit", "e", "edit", "Edit", "printers", show=False),
+    KeyDef("delete", "d", "delete", "Delete", "printers", show=False),
     KeyDef("poll", "p", "poll_one", "Poll", "printers"),
     KeyDef("details", "enter", "details", "Details", "printers", show=False),
     *_status_filters(),

@@ -22,7 +22,7 @@ from ..core.inventory.printer import Printer
 from ..core.printer.model import PollResult
 from ..core.printer.problems import find_problems
 from ..core.printer.status import worst_supply
-from ..core.printer.words import ERROR_FLAGS, WARNING_FLAGS, pages_text, split_text
+from ..core.printer.words import ERROR_FLAGS, WARNING_FLAGS, alert_extra_words, pages_text, split_text
 from ..core.util.textsafe import safe_text
 from ..core.util.timeutil import ago_text, parse_time
 from ..core.views.fleet import PrinterRow, supply_view
@@ -173,7 +173,10 @@ class DetailsScreen(Screen):
         stale_text = self._stale(printer, now)
         stale.set_class(stale_text is not None, "-visible")
         stale.update(stale_text or "")
-        self.query_one("#det-reasons", Static).update(self._reasons(row, printer, result))
+        reasons = self._reasons(row, printer, result)
+        box = self.query_one("#det-reasons", Static)
+        box.display = bool(reasons.plain)
+        box.update(reasons)
         self.query_one("#det-identity", Static).update(self._identity(row, result))
         supplies = self.query_one("#det-supplies", SupplyList)
         supplies.set_supplies(result.supplies if result else [])
@@ -222,12 +225,13 @@ class DetailsScreen(Screen):
         severities = {safe_text(p.reason, limit=200): p.severity for p in find_problems(result)} if result else {}
         text = Text()
         lines: list[tuple[str, str]] = []
-        if row.status == "Offline":
-            lines.append(("offline", f"Offline: {printer.no_reply_text}"))
+        # Offline: the line above (_stale) already says since when and how many polls failed
         for reason in row.reasons:
             if row.status == "Offline" and reason.startswith("no reply to the last"):
                 continue
             lines.append((severities.get(reason, "warning"), reason))
+        if not lines and row.status == "Offline":
+            return text  # nothing more than the line above says
         if not lines:
             symbol, style = STATUS_STYLE.get(row.status, ("?", "dim"))
             if row.status == "OK":
@@ -277,8 +281,7 @@ class DetailsScreen(Screen):
                 text.append(f"{symbol} ", style=style)
                 text.append(safe_text(alert.description, limit=200) or "(no description)",
                             style=style if alert.severity == "critical" else "")
-                extra = [safe_text(x, limit=40) for x in (alert.severity, alert.group, alert.code_name,
-                                                          alert.training) if x]
+                extra = alert_extra_words(alert.severity, alert.group, alert.code_name, alert.training)
                 if extra:
                     text.append(f"  {' · '.join(extra)}", style="dim")
         else:
@@ -369,11 +372,16 @@ class DetailsScreen(Screen):
                 text.append(" · ", style="dim")
             text.append(f"{safe_text(label, limit=40)} ")
             text.append(forecast.short(), style=self.tone("bold yellow" if days <= horizon else ""))
-        unknown = [safe_text(supply_view(s, result.supplies).label, limit=40) for s in supplies
-                   if not (forecasts.get(s.index) and forecasts[s.index].known)]
+        unknown = [(safe_text(supply_view(s, result.supplies).label, limit=40),
+                    (f.reason if (f := forecasts.get(s.index)) is not None else None) or "no level history")
+                   for s in supplies if not (forecasts.get(s.index) and forecasts[s.index].known)]
         if unknown:
             text.append(" · " if known_ones else "", style="dim")
-            text.append(f"forecast unknown: {', '.join(unknown)}", style="dim")
+            reasons = {reason for _, reason in unknown}
+            names = ", ".join(name for name, _ in unknown)
+            # one reason for all: say it once ("not yet for Black toner, Drum unit: 2 days of readings; needs 3")
+            why = f": {safe_text(next(iter(reasons)), limit=80)}" if len(reasons) == 1 else ""
+            text.append(f"not yet for {names}{why}", style="dim")
         box.update(text)
 
     def _history(self) -> History | None:

@@ -1,9 +1,10 @@
 """The export menu (`x`): pick a report, its period and where the CSV goes; it is written in a thread.
 
-Keyboard only: Tab / Shift+Tab move between the fields, Enter in a field (or on Export)
-writes the report, Escape closes. The report is built and written by core/reports.py — the
-same code as `tonertrack export` — in a worker thread that never touches widgets: it posts
-`ExportScreen.Finished` and the handler shows where the file went, or what went wrong.
+Keyboard only: Tab / Shift+Tab move between the fields, Ctrl+S (anywhere) or Enter in a
+text box (or on Export) writes the report, Enter on a list opens it, Escape closes. The
+report is built and written by core/reports.py — the same code as `tonertrack export` — in a
+worker thread that never touches widgets: it posts `ExportScreen.Finished` and the handler
+shows where the file went (the absolute path), or what went wrong.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..core.reports.build import (
     check_period,
     default_path,
     parse_month,
+    vanishing_note,
     write_report,
 )
 from ..core.util.textsafe import safe_text
@@ -48,7 +50,8 @@ HINTS = {  # one line at 80 columns
     "supplies": "Supplies low or running out soon (forecast), with part numbers.",
     "alerts": "Every active problem across the fleet, worst first.",
 }
-KEYS_HINT = "Tab next field · Enter or ^s export · Esc close"
+# Enter on a list (Report, Printer) opens it, so it cannot also export: the hint says which Enter exports.
+KEYS_HINT = "^s export (Enter too, in a text box) · Tab next field · Esc close"
 
 
 class ExportScreen(ModalScreen[None]):
@@ -169,7 +172,7 @@ class ExportScreen(ModalScreen[None]):
                 yield Input(compact=True, id="destination", select_on_focus=False)
             yield Static("", id="export-status", markup=False)
             with Horizontal(id="export-buttons"):
-                yield Button("Export ⏎", id="run", variant="primary", compact=True)
+                yield Button("Export ^s", id="run", variant="primary", compact=True)
                 yield Button("Close esc", id="close", compact=True)
 
     def on_mount(self) -> None:
@@ -280,8 +283,11 @@ class ExportScreen(ModalScreen[None]):
             return
         kind = self.report_kind
         config = self.app.config
-        destination = Path(self.query_one("#destination", Input).value.strip()).expanduser()
+        typed = self.query_one("#destination", Input).value.strip()
+        destination = Path(typed).expanduser()
         create_dir = config is not None and destination.parent == Path(config.export_dir).expanduser()
+        # the dated default keeps an earlier export of the same day (name-2.csv); a name typed is replaced
+        dated = typed == self._auto_destination
         printers = self.app.fleet.snapshot()
         printer = self.query_one("#printer", Select).value if kind == "usage" else None
         start, end = (self._month("start"), self._month("end")) if kind in PERIOD_REPORTS else (None, None)
@@ -295,7 +301,7 @@ class ExportScreen(ModalScreen[None]):
             try:
                 report = build_report(kind, printers, history, config, printer=printer, start=start, end=end,
                                       now=now)
-                path = write_report(report, destination, create_dir=create_dir)
+                path = write_report(report, destination, create_dir=create_dir, keep_existing=dated)
             except (ReportError, UnknownPrinter) as exc:
                 self.post_message(self.Finished(None, 0, str(exc)))
             except Exception as exc:  # a report must never take the app down
@@ -316,7 +322,8 @@ class ExportScreen(ModalScreen[None]):
             self._show(f"✖ {message.problem}", error=True)
             return
         rows = f"{message.rows:,} row{'s' if message.rows != 1 else ''}"
-        self._show(f"✔ Wrote {rows} to {display_path(message.path)}")
+        note = vanishing_note(message.path) if message.path else ""
+        self._show(f"✔ Wrote {rows} to {message.path}" + (f"\n⚠ {note}" if note else ""))
 
     def _show(self, text: str, *, error: bool = False) -> None:
         """A result or problem in the status line; with nothing to say, the keys."""

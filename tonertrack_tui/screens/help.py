@@ -39,11 +39,15 @@ DESCRIPTIONS = {
     "help": "This help",
     "poll_all": "Poll every printer now (in the background)",
     "alerts": "Alerts: every problem, worst first",
-    "export": "Export reports (CSV, JSON)",
+    "export": "Export a report (CSV)",
+    "discover": "Discover printers on a network (SNMP)",
+    "sync": "Sync printers from the print servers",
     "filter": "Filter (name, address, location, model …)",
     "clear_filter": "Clear the filter and status filters",
     "sort": "Sort by the next column",
     "sort_reverse": "Reverse the sort",
+    "view": "Next location or print server (Esc: all)",
+    "view_back": "Previous view",
     "add": "Add a printer",
     "edit": "Edit the printer",
     "delete": "Delete the printer (asks first)",
@@ -202,7 +206,7 @@ class HelpScreen(Screen):
             ("no restriction", "… the supply has no limit to track"),
             ("capacity unknown", "… no maximum, so no percentage"),
             ("▁▃▅▇ ·", "sparklines, one cell per day; · is a day without data"),
-            ("3m  2h  4d", "age: time since the last poll, or since a problem started"),
+            ("3m  2h  4d", "age: time since the printer last answered (— never), or since a problem started"),
         ]
         for key, meaning in rows:
             grid.add_row(Text(key, style="bold"), Text(meaning))

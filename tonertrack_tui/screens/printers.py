@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
 from ..app import TonerTrackApp
 from ..core.inventory.store import StoreError
-from ..core.views.fleet import SORT_COLUMNS, select_rows, summarize
+from ..core.views.fleet import SORT_COLUMNS, View, empty_text, next_view, select_rows, summarize
 from ..keys import bindings
 from ..widgets.printer_table import PrinterTable
 from ..widgets.status_badge import STATUS_STYLE, mono_safe
@@ -26,6 +26,7 @@ class PrintersScreen(Screen):
         self.query_text = ""
         self.statuses: set[str] = set()
         self.sort_column = "status"
+        self.view: View | None = None  # one location or print server (v cycles), None: the whole fleet
         self._shown_lines: dict[str, str] = {}
         self.sort_reverse = False
 
@@ -37,8 +38,15 @@ class PrintersScreen(Screen):
         yield Static(id="banner", markup=False)
         yield Input(placeholder="Filter: name, address, location, model, serial — Esc clears", id="filter")
         yield PrinterTable(id="printers")
+        yield Static(id="empty", markup=False)
         yield Static(id="why", markup=False)
-        yield Footer()
+        yield Footer(id="list-footer")
+
+    def on_resize(self) -> None:
+        # below 100 columns the footer keeps to the keys themselves (the palette, ^p, is in ? help):
+        # at 80, filter, sort, add, poll, ?, quit, poll all, alerts and export all fit
+        footer = self.query_one("#list-footer", Footer)
+        footer.show_command_palette = self.size.width >= 100
 
     def on_mount(self) -> None:
         self.app.fleet_changed.subscribe(self, self._on_fleet_changed)
@@ -51,9 +59,18 @@ class PrintersScreen(Screen):
     # -- rendering -------------------------------------------------------------------------------
 
     def refresh_table(self) -> None:
-        rows = select_rows(self.app.all_rows(), query=self.query_text, statuses=frozenset(self.statuses),
-                           sort=self.sort_column, reverse=self.sort_reverse)
-        self.query_one(PrinterTable).show(rows, self.app.now())
+        every = self.app.all_rows()
+        rows = select_rows(every, query=self.query_text, statuses=frozenset(self.statuses),
+                           sort=self.sort_column, reverse=self.sort_reverse, view=self.view)
+        table = self.query_one(PrinterTable)
+        table.mark_sort(self.sort_column, self.sort_reverse)
+        table.show(rows, self.app.now())
+        empty = "" if rows else empty_text(len(every), query=self.query_text, statuses=self.statuses,
+                                           view=self.view)
+        self.set_class(bool(empty), "-empty")
+        if empty != self._shown_lines.get("#empty"):
+            self._shown_lines["#empty"] = empty
+            self.query_one("#empty", Static).update(empty)
         self._update_summary()
         self._update_why()
 
@@ -83,7 +100,8 @@ class PrintersScreen(Screen):
 
     def _update_summary(self) -> None:
         app = self.app
-        counts = summarize(app.all_rows())
+        view = self.view
+        counts = summarize(r for r in app.all_rows() if view is None or view.shows(r))
         text = Text(no_wrap=True, overflow="ellipsis")
         narrow = self.size.width < 110
         for status in ("OK", "Warning", "Error", "Offline", "Unknown"):
@@ -95,6 +113,11 @@ class PrintersScreen(Screen):
             text.append("  ")
         direction = "↑" if self.sort_reverse else "↓"
         text.append(f"│ sort {self.sort_column} {direction}", style="dim")
+        if self.sort_column not in self.table.sort_keys_shown:  # the window got narrower since
+            text.append(" (column not shown: s)", style="dim")
+        if self.view is not None:
+            text.append(" │ ", style="dim")
+            text.append(self.view.label, style="bold")
         if self.query_text:
             text.append(" │ filter: ", style="dim")
             text.append(self.query_text)
@@ -148,11 +171,12 @@ class PrintersScreen(Screen):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        if box.has_class("-visible") or self.query_text or self.statuses:
+        if box.has_class("-visible") or self.query_text or self.statuses or self.view is not None:
             box.value = ""
             box.remove_class("-visible")
             self.query_text = ""
             self.statuses.clear()
+            self.view = None
             self.refresh_table()
             self.table.focus()
 
@@ -174,8 +198,15 @@ class PrintersScreen(Screen):
             self.action_clear_filter()
 
     def action_sort(self) -> None:
-        i = SORT_COLUMNS.index(self.sort_column)
-        self.sort_column = SORT_COLUMNS[(i + 1) % len(SORT_COLUMNS)]
+        """The next column on screen: never a column the window is too narrow to show."""
+        shown = [c for c in SORT_COLUMNS if c in self.table.sort_keys_shown]
+        i = shown.index(self.sort_column) if self.sort_column in shown else -1
+        self.sort_column = shown[(i + 1) % len(shown)]
+        self.refresh_table()
+
+    def action_view(self, backwards: bool = False) -> None:
+        """The next location or print server (core/views/fleet.next_view); after the last, the whole fleet."""
+        self.view = next_view(self.view, self.app.all_rows(), backwards=backwards)
         self.refresh_table()
 
     def action_sort_reverse(self) -> None:

@@ -28,17 +28,22 @@ LAYOUTS = [
            ("location", "Location", 16), ("model", "Model", 24), ("supply", "Most urgent supply", 34),
            ("pages", "Pages", 9), ("age", "Polled", 6))),
     (118, (("status", "Status", STATUS_WIDTH + 1), ("name", "Name", 20), ("address", "Address", 16),
-           ("location", "Location", 12), ("supply", "Most urgent supply", 28),
+           ("location", "Location", 12), ("supply", "Most urgent supply", 32),
            ("pages", "Pages", 8), ("age", "Age", 4))),
     (96, (("status", "Status", STATUS_WIDTH + 1), ("name", "Name", 20), ("address", "Address", 16),
           ("supply", "Most urgent supply", 27), ("pages", "Pages", 8), ("age", "Age", 4))),
-    (0, (("status", "Status", STATUS_WIDTH + 1), ("printer", "Printer", 22),
-         ("supply", "Most urgent supply", 25), ("age", "Age", 4))),
+    # 80 columns: the location too, and supply names people can read ("Waste toner box", not
+    # "Waste T…") beside a two-cell gauge
+    (0, (("status", "Status", STATUS_WIDTH + 1), ("printer", "Printer", 17), ("location", "Location", 9),
+         ("supply", "Most urgent supply", 28), ("age", "Age", 4))),
 ]
+# the sort key (core/views/fleet.SORT_COLUMNS) each column shows
+SORT_KEY_OF = {"printer": "name"}
 FORGET_HIDDEN_AFTER = 5000  # cells of filtered-out rows kept for when they come back
 RENDERED_CELLS = 1200  # a 60-row terminal × 8 columns, with and without the cursor, and some to scroll
 RENDERED_LINES = 200  # and its lines (cached Strips also hold their crops: keep these small)
-SUPPLY_LABEL_WIDTH = {34: 18, 28: 11, 27: 10, 25: 8}
+# the most urgent supply's label and gauge widths, by layout (its minimum width)
+GAUGE = {150: (18, 6), 118: (15, 6), 96: (10, 6), 0: (15, 2)}
 
 
 def _looks(cell: object) -> tuple | None:
@@ -77,27 +82,58 @@ class PrinterTable(DataTable):
         self._rows: list[PrinterRow] = []
         self._now: datetime | None = None
         self._label_width = 18
+        self._gauge_width = 6
+        self._labels: dict[str, str] = {}
+        self._sort: tuple[str, bool] = ("status", False)
 
     # -- columns ----------------------------------------------------------------------------
 
     def _layout_for_width(self, width: int):
         # each cell has one column of padding on either side; keep 2 for the scrollbar
-        for _, columns in LAYOUTS:
+        for minimum, columns in LAYOUTS:
             if sum(w + 2 for _, _, w in columns) + 2 <= width:
-                return columns
-        return LAYOUTS[-1][1]
+                return minimum, columns
+        return LAYOUTS[-1]
+
+    @property
+    def sort_keys_shown(self) -> tuple[str, ...]:
+        """The sort keys of the columns on screen (what `s` cycles through)."""
+        self._ensure_columns()
+        return tuple(SORT_KEY_OF.get(key, key) for key in self._columns_shown)
+
+    def mark_sort(self, sort: str, reverse: bool) -> None:
+        """Put ↓ (or ↑) on the header of the column the list is sorted by."""
+        if self._sort == (sort, reverse):
+            return
+        self._sort = (sort, reverse)
+        self._label_columns()
+
+    def _label_columns(self) -> None:
+        sort, reverse = self._sort
+        for key in self._columns_shown:
+            column = self.columns.get(ColumnKey(key))
+            if column is None:
+                continue
+            label = self._labels.get(key, key)
+            if SORT_KEY_OF.get(key, key) == sort:
+                arrow = "↑" if reverse else "↓"
+                label += f" {arrow}" if len(label) + 2 <= column.width else arrow
+            column.label = Text(label)
+        self._update_count += 1
+        self.refresh()
 
     def _ensure_columns(self) -> bool:
-        layout = self._layout_for_width(self.size.width or 120)
+        minimum, layout = self._layout_for_width(self.size.width or 120)
         wanted = tuple(key for key, _, _ in layout)
         if wanted == self._columns_shown:
             return False
         self.clear(columns=True)
+        self._labels = {key: label for key, label, _ in layout}
         for key, label, width in layout:
             self.add_column(label, key=key, width=width)
-            if key == "supply":
-                self._label_width = SUPPLY_LABEL_WIDTH.get(width, 10)
+        self._label_width, self._gauge_width = GAUGE.get(minimum, (10, 6))
         self._columns_shown = wanted
+        self._label_columns()
         self._order = []
         self._positions = {}
         self._values = {}
@@ -123,7 +159,7 @@ class PrinterTable(DataTable):
             "model": row.model,
             "supply": row.supply,
             "pages": row.pages,
-            "age": age_text(row.last_poll_at, now),
+            "age": age_text(row.last_answer_at, now),
         }
 
     def _render(self, key: str, value: object):
@@ -131,7 +167,8 @@ class PrinterTable(DataTable):
             status, stale = value  # type: ignore[misc]
             return status_text(status, stale=stale, mono=self.app.no_color)
         if key == "supply":
-            return gauge_text(value, label_width=self._label_width, mono=self.app.no_color)  # type: ignore[arg-type]
+            return gauge_text(value, width=self._gauge_width, label_width=self._label_width,  # type: ignore[arg-type]
+                              mono=self.app.no_color)
         if key == "pages":
             return Text("—" if value is None else f"{value:,}", justify="right")
         return Text(str(value), no_wrap=True, overflow="ellipsis")
@@ -199,8 +236,8 @@ class PrinterTable(DataTable):
             # age can have moved on — 1,000 unchanged rows cost a refresh next to nothing
             due = self._age_due.get(row.id)
             if due is not None and now >= due:
-                self._age_due[row.id] = age_changes_at(row.last_poll_at, now)
-                age = age_text(row.last_poll_at, now)
+                self._age_due[row.id] = age_changes_at(row.last_answer_at, now)
+                age = age_text(row.last_answer_at, now)
                 values = self._values[row.id]
                 if values["age"] != age:
                     values["age"] = age
@@ -215,7 +252,7 @@ class PrinterTable(DataTable):
                 cells[key] = changed[key] = self._render(key, values[key])
         self._values[row.id] = values
         self._row_objects[row.id] = row
-        self._age_due[row.id] = age_changes_at(row.last_poll_at, now)
+        self._age_due[row.id] = age_changes_at(row.last_answer_at, now)
         return changed
 
     def _reorder(self, order: list[str], *, repaint: bool = True) -> None:

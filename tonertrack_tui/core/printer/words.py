@@ -156,3 +156,51 @@ def split_text(counters: Counters | None) -> str:
         return ""
     return " · ".join(f"{word} {value:,}" for word, value in (("mono", counters.mono), ("colour", counters.color))
                       if value is not None)
+
+
+# ---------------------------------------------------------------- alert table rows (issue 15: "write for people")
+
+# prtAlertGroup: what part of the printer an alert is about
+ALERT_GROUP_WORDS = {
+    "hostResourcesMIBStorageTable": "storage", "hostResourcesMIBDeviceTable": "device",
+    "generalPrinter": "printer", "cover": "cover", "localization": "language settings",
+    "input": "paper tray", "output": "output tray", "marker": "print engine",
+    "markerSupplies": "supplies", "markerColorant": "colorant", "mediaPath": "paper path",
+    "channel": "connection", "interpreter": "interpreter", "consoleDisplayBuffer": "panel display",
+    "consoleLights": "panel lights", "alert": "alert table", "finDevice": "finisher",
+    "finSupply": "finisher supply", "finSupplyMediaInput": "finisher input", "finAttribute": "finisher",
+}
+# prtAlertTrainingLevel: who can fix it (RFC 3805)
+ALERT_TRAINING_WORDS = {
+    "untrained": "anyone can fix it", "trained": "a trained operator can fix it",
+    "fieldService": "needs a service technician", "management": "needs the administrator",
+    "noInterventionRequired": "no action needed", "other": "", "unknown": "",
+}
+ALERT_SEVERITY_WORDS = {"critical": "critical", "warning": "warning", "warning_binary": "warning", "other": ""}
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def alert_code_words(code_name: str | None) -> str:
+    """prtAlertCode in words: "markerTonerAlmostEmpty" -> "toner almost empty",
+    "markerWasteTonerReceptacleAlmostFull" -> "waste toner box almost full"."""
+    if not code_name or code_name in ("other", "unknown"):
+        return ""
+    words = [w.lower() for w in _CAMEL.findall(code_name)]
+    if len(words) > 1 and words[0] == "marker":  # the print engine: "toner almost empty" says it
+        words = words[1:]
+    return " ".join(words).replace("receptacle", "box").replace("opc", "drum")
+
+
+def alert_extra_words(severity: str | None, group: str | None, code_name: str | None,
+                      training: str | None) -> list[str]:
+    """The words shown after an alert's own description: severity, part, what, who can fix it
+    (never the MIB's camelCase names: those stay in `printers show --json`)."""
+    out = [ALERT_SEVERITY_WORDS.get(severity or "", safe_text(severity or "", limit=20)),
+           ALERT_GROUP_WORDS.get(group or "", safe_text(group or "", limit=30)),
+           alert_code_words(code_name),
+           ALERT_TRAINING_WORDS.get(training or "", safe_text(training or "", limit=30))]
+    seen: list[str] = []
+    for word in out:
+        if word and word not in seen:
+            seen.append(word)
+    return seen

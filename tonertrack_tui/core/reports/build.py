@@ -326,17 +326,22 @@ def monthly_report(printers: Iterable[Printer], history: Any, *, start: str | No
     location_printers: dict[str, set[str]] = {}
     for row in report.rows:
         location_printers.setdefault(row[2], set()).add(row[0])
+    # A period of one month has no period total of its own: it would repeat the month's total row
+    # and make the pages column add up to more than was printed (issue 15 #2).
+    with_period_rows = not (len(months) == 1 and label == months[0])
     for location in sorted(by_location, key=lambda loc: (loc == "", loc.casefold())):
         shown = location or "(no location)"
         for month in sorted(by_location[location]):
             report.rows.append(total_row("location total", shown, month, *by_location[location][month]))
-        report.rows.append(total_row("location total", shown, label,
-                                     *period_total(by_location[location], len(location_printers[location]))))
+        if with_period_rows:
+            report.rows.append(total_row("location total", shown, label,
+                                         *period_total(by_location[location], len(location_printers[location]))))
     if fleet:
         for month in months:
             report.rows.append(total_row("fleet total", "", month, *fleet[month]))
-        report.rows.append(total_row("fleet total", "", label,
-                                     *period_total(fleet, sum(len(p) for p in location_printers.values()))))
+        if with_period_rows:
+            report.rows.append(total_row("fleet total", "", label,
+                                         *period_total(fleet, sum(len(p) for p in location_printers.values()))))
     return report
 
 
@@ -351,11 +356,26 @@ def _utc_day(t: datetime) -> date:
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
-def daily_figures(history: Any, printer_id: str, first: date, last: date) -> list[MonthFigure]:
+def _latest_reading(figures: Sequence[MonthFigure]) -> tuple[str, int] | None:
+    """(month, count) of the printer's latest counter reading, as the history index has it."""
+    for f in reversed(figures):
+        if f.end_count is not None:
+            return f.month, f.end_count
+    return None
+
+
+def daily_figures(history: Any, printer_id: str, first: date, last: date,
+                  latest: tuple[str, int] | None = None) -> list[MonthFigure]:
     """Pages per UTC day from `first` to `last` (as MonthFigure rows with a day in `month`).
 
     Days before the printer's first reading are left out; a day without readings has no
     figure, and the next day with readings holds those pages and says so.
+
+    The sample file keeps at most one reading an hour (and the first of each day), while
+    the monthly index counts every poll. `latest` — (month, count) of the index's latest
+    reading — brings the day of the last stored sample up to that count, so the day rows
+    and the month rows agree (issue 15 #3). That reading is on the same day as the last
+    stored sample: the first poll of every day is stored.
     """
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
     days: dict[date, MonthFigure] = {}
@@ -384,6 +404,16 @@ def daily_figures(history: Any, printer_id: str, first: date, last: date) -> lis
         prev = (day, count)
     if first_reading is None:
         return []
+    if latest is not None and prev is not None and prev[0] >= first and latest[0] == prev[0].isoformat()[:7] \
+            and latest[1] != prev[1] and prev[0] in days:
+        fig = days[prev[0]]
+        pages, note = page_delta(prev[1], latest[1])
+        fig.pages = (fig.pages or 0) + pages
+        fig.end_count = latest[1]
+        if note == NOTE_RESET and NOTE_ESTIMATE_RESET not in fig.notes:
+            fig.notes.append(NOTE_ESTIMATE_RESET)
+        elif note == NOTE_WRAP and NOTE_WRAPPED not in fig.notes:
+            fig.notes.append(NOTE_WRAPPED)
     out = []
     day = max(first, first_reading)
     while day <= last:
@@ -400,10 +430,11 @@ def usage_report(printers: Iterable[Printer], history: Any, printer: str, *, sta
     today = today or datetime.now(UTC).date()
     ident = _identity(found)
     report = Report("usage", USAGE_COLUMNS, subject=found.address)
-    figures = [f for f in month_figures(history.monthly_pages(found.id)) if _in_period(f.month, start, end)]
+    figures_all = month_figures(history.monthly_pages(found.id))
+    figures = [f for f in figures_all if _in_period(f.month, start, end)]
     for f in figures:
         report.rows.append([*ident, "month", f.month, f.pages, f.start_count, f.end_count, f.note, f.mono, f.color])
-    if figures:
+    if len(figures) > 1:  # the total of one month would only repeat it
         estimates = sum(f.estimate for f in figures)
         note = f"includes {estimates} estimated month{'s' if estimates != 1 else ''}" if estimates else ""
         first_count = next((f.start_count for f in figures if f.start_count is not None), None)
@@ -420,7 +451,7 @@ def usage_report(printers: Iterable[Printer], history: Any, printer: str, *, sta
     if end:
         last = min(last, date.fromisoformat(next_month(end) + "-01") - timedelta(days=1))
     if first <= last:
-        for f in daily_figures(history, found.id, first, last):
+        for f in daily_figures(history, found.id, first, last, latest=_latest_reading(figures_all)):
             report.rows.append([*ident, "day", f.month, f.pages, f.start_count, f.end_count, f.note, None, None])
     return report
 
@@ -484,11 +515,14 @@ def supplies_report(printers: Iterable[Printer], history: Any, config: Any = Non
 # ---------------------------------------------------------------- alerts
 
 
-ALERTS_COLUMNS = ("severity", "printer", "address", "location", "model", "problem", "since")
+# detail: the device's own words for the problem (its alert table, core/printer/problems.py); at the end so
+# that scripts reading columns by position keep working. since: when the problem was first seen
+# (Printer.problems_since, kept across polls and restarts), not the time of the last poll.
+ALERTS_COLUMNS = ("severity", "printer", "address", "location", "model", "problem", "since", "detail")
 
 
 def alerts_report(printers: Iterable[Printer]) -> Report:
-    """Active problems across the fleet, worst first (the alerts screen's list)."""
+    """Active problems across the fleet, worst first (the alerts screen's list, one row per physical problem)."""
     printers = list(printers)
     by_id = {p.id: p for p in printers}
     report = Report("alerts", ALERTS_COLUMNS)
@@ -498,7 +532,8 @@ def alerts_report(printers: Iterable[Printer]) -> Report:
         report.rows.append([item.severity, item.printer, item.address,
                             printer.location if printer else "", (printer.model or "") if printer else "",
                             item.problem,
-                            since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if since else ""])
+                            since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if since else "",
+                            item.detail])
     return report
 
 
@@ -535,20 +570,52 @@ def default_path(config: Any, kind: str, day: date, subject: str = "") -> Path:
     return Path(config.export_dir) / default_file_name(kind, day, subject)
 
 
-def write_report(report: Report, path: Path | str, *, create_dir: bool = False) -> Path:
-    """Write the CSV (with a BOM) to `path` atomically; ReportWriteError if anything fails.
+def free_path(path: Path) -> Path:
+    """`path` if nothing is there, else the first free 'name-2.csv', 'name-3.csv', …
+
+    For the dated default names: a second export on the same day keeps the first one
+    rather than replacing it without a word."""
+    if not path.exists():
+        return path
+    n = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def write_report(report: Report, path: Path | str, *, create_dir: bool = False, bom: bool = True,
+                 keep_existing: bool = False) -> Path:
+    """Write the CSV to `path` atomically; returns the absolute path written. ReportWriteError if anything fails.
 
     `create_dir` makes the directory (0700) first: for the configured export directory,
     not for a path the user typed (a typo there should be an error, not a new directory).
+    `keep_existing` writes beside a file already there (`free_path`) instead of replacing it:
+    for the dated default names. `bom`: the UTF-8 byte-order mark Excel needs (module notes);
+    without it for `cut`, `awk` and scripts.
     """
-    path = Path(path).expanduser()
-    data = report.csv_bytes(bom=True)
+    path = Path(path).expanduser().absolute()
+    data = report.csv_bytes(bom=bom)
     try:
         if create_dir:
             ensure_private_dir(path.parent)
         if path.is_dir():
             raise IsADirectoryError(21, "is a directory")
+        if keep_existing:
+            path = free_path(path)
         atomic_write_bytes(path, data, mode=REPORT_FILE_MODE)
     except OSError as exc:
         raise ReportWriteError(path, exc) from exc
     return path
+
+
+DEMO_DIR_PREFIX = "tonertrack-demo-"  # commands/demo.py's throwaway directory (tempfile.mkdtemp prefix)
+
+
+def vanishing_note(path: Path | str) -> str:
+    """A warning when `path` lies in the demo's throwaway directory (removed when the demo quits); "" otherwise."""
+    parts = Path(path).expanduser().absolute().parent.parts
+    if any(part.startswith(DEMO_DIR_PREFIX) for part in parts):
+        return "the demo removes its temporary directory when it quits: copy the file to keep it"
+    return ""

@@ -49,6 +49,10 @@ class PrinterRow:
     address_key: tuple = field(compare=False)
     name_key: tuple = field(compare=False)
     text: str = field(compare=False)  # what a filter searches, casefolded
+    # when it last answered a poll (None: never): the list's Age. An Offline printer's last poll is
+    # "now" but its news is as old as its last answer; a never-answered printer has no age.
+    last_answer_at: datetime | None = None
+    source: str = ""  # the print server it came from (sync), "" when added by hand
 
 
 def supply_view(supply: Supply, siblings: Sequence[Supply]) -> SupplyView:
@@ -89,6 +93,8 @@ def row_for(printer: Printer) -> PrinterRow:
         pages=result.page_count if result else None,
         last_poll_at=parse_time(printer.last_poll_at),
         reasons=reasons,
+        last_answer_at=parse_time(printer.last_good_poll_at),
+        source=safe_text(printer.source.name, limit=60) if printer.source else "",
         address_key=address_key,
         name_key=((name or address).casefold(), address_key),
         text=search_text(name, address, location, model, serial),
@@ -119,17 +125,82 @@ def sort_key(column: str):
                              else (100 - r.supply.pct) if r.supply and r.supply.pct is not None else 101,
                              r.name_key),
         "pages": lambda r: (r.pages if r.pages is not None else -1, r.name_key),
-        "age": lambda r: (r.last_poll_at.timestamp() if r.last_poll_at else 0.0, r.name_key),
+        "age": lambda r: (r.last_answer_at.timestamp() if r.last_answer_at else 0.0, r.name_key),
     }
     return keys[column]
 
 
 def select_rows(rows: Iterable[PrinterRow], *, query: str = "", statuses: frozenset[str] | None = None,
-                sort: str = "status", reverse: bool = False) -> list[PrinterRow]:
+                sort: str = "status", reverse: bool = False, view: View | None = None) -> list[PrinterRow]:
     words = query_words(query)
-    chosen = [r for r in rows if (not statuses or r.status in statuses) and words_match(r.text, words)]
+    chosen = [r for r in rows if (not statuses or r.status in statuses) and words_match(r.text, words)
+              and (view is None or view.shows(r))]
     chosen.sort(key=sort_key(sort), reverse=reverse)
     return chosen
+
+
+# ---------------------------------------------------------------- views: one location, one print server
+
+NO_LOCATION = "(no location)"
+BY_HAND = "(added by hand)"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A part of the fleet: one location, or the printers one print server brought (TonerTrack v2's
+    location views per print server). `value` is what the rows carry ("" = none)."""
+
+    kind: str  # "location" | "source"
+    value: str
+
+    def shows(self, row: PrinterRow) -> bool:
+        return (row.location if self.kind == "location" else row.source) == self.value
+
+    @property
+    def label(self) -> str:
+        if self.kind == "location":
+            return f"location {self.value or NO_LOCATION}"
+        return f"print server {self.value}" if self.value else f"printers {BY_HAND[1:-1]}"
+
+
+def views(rows: Iterable[PrinterRow]) -> list[View]:
+    """Every view the fleet has: its locations (casefolded order, no location last), then its
+    print servers (when any printer came from one; printers added by hand last)."""
+    rows = list(rows)
+    locations = {r.location for r in rows}
+    sources = {r.source for r in rows}
+    out = [View("location", loc) for loc in sorted(locations, key=lambda v: (v == "", v.casefold(), v))]
+    if sources - {""}:
+        out += [View("source", src) for src in sorted(sources, key=lambda v: (v == "", v.casefold(), v))]
+    return out
+
+
+def next_view(current: View | None, rows: Iterable[PrinterRow], *, backwards: bool = False) -> View | None:
+    """The view after `current` in `views(rows)`, None (the whole fleet) after the last one."""
+    cycle: list[View | None] = [None, *views(rows)]
+    try:
+        i = cycle.index(current)
+    except ValueError:  # its printers are gone: back to the whole fleet
+        return None
+    return cycle[(i + (-1 if backwards else 1)) % len(cycle)]
+
+
+def empty_text(total: int, *, query: str = "", statuses: Iterable[str] = (), view: View | None = None) -> str:
+    """What an empty list says: how to add printers, or what hid them all ("" when rows show)."""
+    if total == 0:
+        return ("No printers yet.\n\nPress a to add one, D to discover printers on a network, or Y to sync "
+                "them from a print server.\nFrom a file: tonertrack import printers.csv (or a TonerTrack v2 "
+                "printers.json).")
+    hidden = []
+    if query:
+        hidden.append(f"the filter \u201c{safe_text(query, limit=40)}\u201d")
+    if statuses:
+        hidden.append("only " + " and ".join(sorted(statuses, key=lambda st: STATUS_RANK.get(st, 9))))
+    if view is not None:
+        hidden.append(view.label)
+    what = " and ".join(hidden) or "the filter"
+    return (f"Nothing to show with {what} ({total} printer{'s' if total != 1 else ''} in all)."
+            f"\n\nEsc clears {'them' if len(hidden) > 1 else 'it'}.")
 
 
 def summarize(rows: Iterable[PrinterRow]) -> dict[str, int]:
@@ -147,7 +218,8 @@ class FleetProblem:
     printer_id: str
     printer: str  # its name (or address), safe to show
     address: str
-    problem: str  # our words, safe to show: "Paper jam", "Offline: no reply to the last 3 polls"
+    problem: str  # our words, safe to show: "Paper jam", "No reply to the last 3 polls"
+    # (an Offline row: its severity says Offline, the problem does not say it again)
     detail: str  # the device's own words for it, safe to show ("" when it said nothing more)
     since: datetime | None  # when it was first seen
 
@@ -164,7 +236,7 @@ def problems(printers: Iterable[Printer]) -> list[FleetProblem]:
         address = safe_text(printer.address, limit=80)
         if printer.status == "Offline":
             since = printer.problems_since.get(OFFLINE_PROBLEM) or printer.last_good_poll_at
-            items.append(FleetProblem("Offline", printer.id, name, address, f"Offline: {printer.no_reply_text}", "",
+            items.append(FleetProblem("Offline", printer.id, name, address, printer.no_reply_text.capitalize(), "",
                                       parse_time(since)))
             continue
         if result is None:
