@@ -19,6 +19,7 @@ with GETNEXT.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,12 +114,15 @@ class TargetCache:
     vendor_cells: tuple[OID, ...] = ()  # the vendor's page counters found cold (issue 16), re-read steady
 
 
-async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> Collected:
+async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None, *,
+                  on_reply: Callable[[], None] | None = None) -> Collected:
     """Read everything decode.py needs from one printer; updates `cache` in place.
 
-    An SnmpError raised from here carries `.requests`: the PDUs this poll sent.
+    `on_reply` is called when the first reply arrives (the poller then knows the agent
+    speaks this version). An SnmpError raised from here carries `.requests`: the PDUs
+    this poll sent.
     """
-    walker = _Walker(client, ep, cache)
+    walker = _Walker(client, ep, cache, on_reply)
     try:
         return await _collect(walker, cache)
     except SnmpError as exc:
@@ -221,8 +225,10 @@ def _predecessors(cells: tuple[OID, ...]) -> list[OID]:
 
 
 class _Walker:
-    def __init__(self, client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> None:
+    def __init__(self, client: SnmpClient, ep: Endpoint, cache: TargetCache | None,
+                 on_reply: Callable[[], None] | None = None) -> None:
         self.client = client
+        self.on_reply = on_reply
         self.ep = ep
         self.cache = cache
         self.requests = 0
@@ -235,7 +241,11 @@ class _Walker:
         if self.requests >= MAX_REQUESTS_PER_POLL:
             raise _Stop(f"stopped after {MAX_REQUESTS_PER_POLL} requests")
         self.requests += 1
-        return await self.client.request(self.ep, pdu, oids, non_repeaters, max_repetitions)
+        reply = await self.client.request(self.ep, pdu, oids, non_repeaters, max_repetitions)
+        if self.on_reply is not None:
+            on_reply, self.on_reply = self.on_reply, None
+            on_reply()
+        return reply
 
     async def run(self, ranges: tuple[Range, ...]) -> dict[OID, Any]:
         values: dict[OID, Any] = {}
