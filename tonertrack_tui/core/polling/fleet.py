@@ -142,6 +142,15 @@ async def watch_loop_lag(limiters: list[Any], tick_s: float = 0.05) -> None:
             limiter.loop_lag(lag)
 
 
+def split_lanes(records: list[Printer]) -> tuple[list[Printer], list[Printer]]:
+    """(printers that answered their last poll, printers with no answer yet: failing or never polled)."""
+    expected: list[Printer] = []
+    unknown: list[Printer] = []
+    for record in records:
+        (expected if record.consecutive_failures == 0 and record.last_good_poll_at else unknown).append(record)
+    return expected, unknown
+
+
 class FleetPollBusy(Exception):
     def __init__(self, holder: dict[str, Any]):
         self.holder = holder
@@ -388,8 +397,7 @@ class FleetPoller:
             # Printers with no answer yet — failing last time, or never polled (an import) —
             # mostly wait out timeouts, which cost no CPU: they go to a wide lane at once,
             # never behind the live ones, so 100 dead printers cost one timeout window.
-            expected = [r for r in records if r.consecutive_failures == 0 and r.last_good_poll_at]
-            unknown = [r for r in records if not (r.consecutive_failures == 0 and r.last_good_poll_at)]
+            expected, unknown = split_lanes(records)
             await asyncio.to_thread(self._load_static_caches, records)
             limiter = AdaptiveLimit(bound, self.config.polling.timeout_s)
             wide = AdaptiveLimit(max(bound, SUSPECT_LANE), self.config.polling.timeout_s,
