@@ -37,7 +37,8 @@ from . import staticcache
 from .poller import poll_one, utc_now_iso
 
 POLL_LOCK_FILE = "poll.lock"
-SUSPECT_LANE = 256  # printers that failed last time: they mostly wait, they cost no CPU
+SUSPECT_LANE = 256  # ceiling of the lane of printers with no answer yet (see poll_all)
+MAX_IN_FLIGHT = 1024  # polls at once, counting those that gave their slot up (see _lane)
 FLUSH_INTERVAL_S = 2.0
 FLUSH_SECONDS_PER_100 = 1.0  # a save re-reads and rewrites the whole file: big fleets save less often
 
@@ -288,23 +289,53 @@ class FleetPoller:
 
     async def _lane(self, records: list[Printer], limiter: Any, base: Thresholds,
                     handle: Callable[[Printer, PollResult], None], *, expected: bool) -> None:
-        """Poll `records` with at most `limiter.limit` in flight.
+        """Poll `records` with at most `limiter.limit` polls holding a slot.
+
+        A poll that has heard nothing for one timeout gives its slot up (it keeps waiting,
+        at no CPU cost): a dead printer holds a slot for one timeout, not for the whole
+        window with its retries, and 100 of them never stall the printers behind them.
+        At most MAX_IN_FLIGHT polls run at once, slots or not.
 
         `expected`: these printers answered their last poll. Their timeouts are evidence for
         the limiter, and a timeout is tried once more at the end, when the load is lower.
         Printers with no answer yet get no second try: a dead one costs one timeout window."""
+        loop = asyncio.get_running_loop()
+        slot_s = self.config.polling.timeout_s
         queue = deque(records)
         retry: list[Printer] = []
         running: dict[asyncio.Future[PollResult], Printer] = {}
+        holding: dict[asyncio.Future[PollResult], asyncio.TimerHandle] = {}
+        finished: deque[asyncio.Future[PollResult]] = deque()
+        wake = asyncio.Event()
+
+        # Completions arrive through a callback, not asyncio.wait(): wait() hooks and unhooks
+        # every running task on each call, O(in flight) per completion.
+        def on_done(task: asyncio.Future[PollResult]) -> None:
+            finished.append(task)
+            wake.set()
+
+        def give_up_slot(task: asyncio.Future[PollResult]) -> None:
+            if holding.pop(task, None) is not None:
+                wake.set()
+
         second_round = False
         try:
             while queue or running:
-                while queue and len(running) < limiter.limit:
+                while queue and len(holding) < limiter.limit and len(running) < MAX_IN_FLIGHT:
                     record = queue.popleft()
-                    running[asyncio.ensure_future(self._poll(record, base))] = record
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
+                    task = asyncio.ensure_future(self._poll(record, base))
+                    running[task] = record
+                    holding[task] = loop.call_later(slot_s, give_up_slot, task)
+                    task.add_done_callback(on_done)
+                if not finished:
+                    wake.clear()
+                    await wake.wait()
+                while finished:
+                    task = finished.popleft()
                     record = running.pop(task)
+                    timer = holding.pop(task, None)
+                    if timer is not None:
+                        timer.cancel()
                     result = task.result()
                     if result.timed_out:
                         limiter.timed_out(expected and not second_round)
@@ -319,7 +350,10 @@ class FleetPoller:
                     retry = []
                     second_round = True
         finally:
+            for timer in holding.values():
+                timer.cancel()
             for task in running:
+                task.remove_done_callback(on_done)
                 task.cancel()
 
     # -- the static-column cache on disk (core/polling/staticcache.py) -------------------------
@@ -392,16 +426,21 @@ class FleetPoller:
                     last_flush = now
                     flushing = asyncio.ensure_future(asyncio.to_thread(self._save, batch))
 
-            # Two lanes. Printers that answered their last poll share an adaptive limit
-            # (AdaptiveLimit: it grows while they answer and shrinks on evidence of overload).
-            # Printers with no answer yet — failing last time, or never polled (an import) —
-            # mostly wait out timeouts, which cost no CPU: they go to a wide lane at once,
-            # never behind the live ones, so 100 dead printers cost one timeout window.
+            # Two lanes, polled at the same time. Printers that answered their last poll share
+            # an adaptive limit (AdaptiveLimit: it grows while they answer, shrinks on evidence
+            # of overload). Printers with no answer yet — failing last time, or never polled
+            # (an import) — go to a lane of their own, never behind the live ones: it starts
+            # at the configured concurrency and may grow to SUSPECT_LANE, and its dead printers
+            # give their slots up after one timeout (_lane), so 100 of them cost one window.
             expected, unknown = split_lanes(records)
             await asyncio.to_thread(self._load_static_caches, records)
             limiter = AdaptiveLimit(bound, self.config.polling.timeout_s)
-            wide = AdaptiveLimit(max(bound, SUSPECT_LANE), self.config.polling.timeout_s,
-                                 start=max(bound, SUSPECT_LANE))
+            # Printers that failed last time are mostly dead (they wait, at no CPU cost): they go
+            # first and all at once; printers never polled may be live (a cold walk each).
+            unknown.sort(key=lambda r: r.consecutive_failures == 0)
+            failing = sum(1 for r in unknown if r.consecutive_failures)
+            ceiling = max(bound, SUSPECT_LANE)
+            wide = AdaptiveLimit(ceiling, self.config.polling.timeout_s, start=min(ceiling, bound + failing))
             watcher = asyncio.ensure_future(watch_loop_lag([limiter, wide]))
             try:
                 await asyncio.gather(

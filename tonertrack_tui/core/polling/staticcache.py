@@ -49,12 +49,29 @@ def cache_path(data_dir: Path | str) -> Path:
 
 # --- values ------------------------------------------------------------------------------------
 
+# Printers of one model share their OIDs: each is converted once per process (a cache of
+# 1,000 printers holds ~45,000 OIDs but a few hundred distinct ones).
+_TEXTS: dict[OID, str] = {}
+_OIDS: dict[str, OID] = {}
+_MEMO_MAX = 100_000
+
+
 def _oid_text(oid: OID) -> str:
-    return ".".join(map(str, oid))
+    text = _TEXTS.get(oid)
+    if text is None:
+        text = ".".join(map(str, oid))
+        if len(_TEXTS) < _MEMO_MAX:
+            _TEXTS[oid] = text
+    return text
 
 
 def _oid(text: str) -> OID:
-    return tuple(int(a) for a in text.split("."))
+    oid = _OIDS.get(text)
+    if oid is None:
+        oid = tuple(int(a) for a in text.split("."))
+        if len(_OIDS) < _MEMO_MAX:
+            _OIDS[text] = oid
+    return oid
 
 
 def _enc(value: Any) -> Any:
