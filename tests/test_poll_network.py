@@ -158,15 +158,16 @@ def test_simultaneous_first_requests_open_one_socket(sim_fleet):
         results = await asyncio.gather(*(poll_one(client, sim_fleet.address(i % 4), settings)
                                          for i in range(16)))
         during = _open_sockets() - before
-        opened = client.sockets_opened
+        opened = getattr(client, "sockets_opened", None)
         client.close()
         await asyncio.sleep(0)  # let the transport finish closing
         return results, during, opened, _open_sockets() - before
 
     results, during, opened, after = asyncio.run(go())
     assert all(r.reachable for r in results)
-    assert opened == 1 and during == 1
+    assert during == 1
     assert after == 0  # nothing leaked
+    assert opened == 1
 
 
 # --- the static-column cache on disk --------------------------------------------------------------
