@@ -279,3 +279,22 @@ def test_two_writers_merge_and_neither_corrupts(tmp_path):
     assert back.config_changes == 3 and back.uptime == 100
     assert staticcache.cache_from_entry(entries["printer-a"], "10.0.0.1", "1") is None  # version changed
     assert not list(path.parent.glob(".snmp-static.*"))  # no temp file left behind
+
+
+def test_daemon_once_from_cron_repeats_with_one_request_a_printer(tmp_path):
+    import subprocess
+    import sys
+
+    with NetSim(live=3) as sim:
+        paths, store = _fleet(tmp_path, sim.live_ports, timeout_s=2.0, retries=1)
+        env = dict(os.environ, TONERTRACK_CONFIG=str(paths.config_file), TONERTRACK_DATA_DIR=str(paths.data_dir))
+        env.pop("JOURNAL_STREAM", None)
+        command = [sys.executable, "-m", "tonertrack_tui", "daemon", "--once"]
+        first = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True, timeout=60)
+        cold, _ = sim.counts()
+        sim.reset()
+        second = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True, timeout=60)
+        steady, _ = sim.counts()
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert all(cold[p] >= 2 for p in sim.live_ports)
+    assert [steady[p] for p in sim.live_ports] == [1, 1, 1]
