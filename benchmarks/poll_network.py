@@ -127,9 +127,9 @@ def run_poller(sim, live: list[int], dead: list[int], runs: int) -> list[dict]:
                     down_dead = sum(1 for pid, r in summary.results
                                     if not r.reachable and port_of(addresses[pid]) in dead_set)
                     out.append(line(f"poller round {i + 1}", wall, cpu, sim, live, dead, up, down_dead))
-                    cuts = getattr(summary, "limit_cuts", None)
-                    if cuts:
-                        print(f"  (the concurrency limit was halved {cuts} times)", flush=True)
+                    if hasattr(summary, "limit_cuts"):
+                        print(f"  {'':<18} concurrency limit halved {summary.limit_cuts} times, "
+                              f"event loop at most {summary.max_loop_lag_s * 1000:.0f} ms late", flush=True)
             finally:
                 poller.close()
 

@@ -51,6 +51,18 @@ def test_timeouts_of_printers_that_answered_before_halve_the_limit_once_per_wind
     assert limiter.limit == 32 and limiter.cuts == 1  # a burst is one event, not five
 
 
+def test_answers_that_came_only_after_a_timeout_are_evidence_of_overload():
+    """An agent host (or link) so busy that most replies miss their first timer: halve, and
+    stop letting silent polls give their slots up."""
+    limiter = AdaptiveLimit(64, timeout_s=1.0, start=64)
+    for _ in range(45):
+        limiter.answered(_answer(300.0))
+    assert limiter.release_silent
+    for _ in range(5):
+        limiter.answered(_answer(1400.0))  # answered the retry
+    assert limiter.limit == 32 and not limiter.release_silent
+
+
 def test_timeouts_of_printers_with_no_answer_yet_neither_shrink_nor_freeze_the_limit():
     limiter = AdaptiveLimit(64, timeout_s=1.0)
     for _ in range(100):

@@ -62,50 +62,67 @@ class FixedLimit:
     def loop_lag(self, lag_s: float) -> None:
         pass
 
+    release_silent = False
+
 
 # The rule of AdaptiveLimit, and the measurements that chose its constants (issue 14,
-# benchmarks/poll_network.py against benchmarks/netsim.py, 2-core VM):
+# benchmarks/poll_network.py against benchmarks/netsim.py, and benchmarks/tui_scale.py
+# against snmpsim, on this 2-core VM):
 #
 # * Latency is not overload. A printer behind a VPN answers in 300 ms whether 2 or 64
 #   polls are in flight; the old rule (x0.9 whenever a reply took > 0.3 x timeout) drove
-#   the limit to 2 within a second at 300 ± 150 ms and poll-all took 187 s for 500
-#   printers. Now a reply's duration plays no part.
-# * Additive increase: +1 per poll answered, from START (16) to the configured ceiling
-#   (64 by default): 48 answers, well under a second on a LAN, ~1.5 s at 300 ms.
-# * Multiplicative decrease (halve, never below MIN_LIMIT, at most once per timeout
-#   window so one burst is one event) on evidence of overload only:
-#   - timeouts of printers that answered before (their last poll was good) reaching
-#     LOSS_RATIO of the last RATIO_WINDOW such polls. 2 % request loss with one retry
-#     loses a whole poll ~0.1 % of the time (measured: 0–2 timeouts among 500 printers),
-#     so a single timeout is a printer gone, not congestion; 5 % of 50 is a trend;
-#   - our own loop lagging: a 50 ms tick that fires more than LAG_FRACTION x timeout
-#     late means replies sit in our queue while their timers run out (a false
-#     "Offline"). Loopback with 1,100 printers and no latency lagged at most ~60 ms;
-#     0.25 x 1 s = 250 ms is far from normal and well before a 1 s timer fires.
+#   the limit to 2 within a second at 300 ± 150 ms and poll-all of 500 printers took
+#   136–187 s. A reply's duration plays no part unless it outlasted a whole timeout.
+# * Additive increase: +1 per poll answered in time, from START (16) to the ceiling (the
+#   configured concurrency, 64 by default): 48 answers, ~1.5 s at 300 ms.
+# * Multiplicative decrease (halve, never below MIN_LIMIT, at most once per timeout so a
+#   burst is one event) on evidence of overload, counted over the last RATIO_WINDOW polls
+#   of printers known to be alive:
+#   - a timeout of a printer that answered its previous poll, or an answer that came only
+#     after a request of it timed out (a retry answered: "late"), reaching LOSS_RATIO of
+#     the window. 2 % request loss makes ~4 % of cold polls and ~2 % of steady ones late
+#     (measured 0 whole-poll timeouts among 500 printers per run), so 10 % is a trend, not
+#     the loss of a link that works; snmpsim saturated by 1,000 printers (tui_scale.py)
+#     makes most answers late and trips it within the first window;
+#   - our own loop lagging: a 50 ms tick that fires more than LAG_FRACTION x timeout late
+#     means replies sit in our queue while their timers run out (a false "Offline").
+#     1,100 printers with no latency lagged at most ~100 ms here; 0.25 x 1 s = 250 ms is
+#     far from normal and well before a 1 s timer fires.
 # * Timeouts of printers with no answer yet (never answered, or failing) are neutral:
-#   they free their slot and change nothing, so a fleet of dead printers can neither
-#   shrink nor freeze the limit.
+#   they free their slot and change nothing, so dead printers can neither shrink nor
+#   freeze the limit. While no overload is seen, such a poll gives its slot up after one
+#   timeout (`release_silent`, see FleetPoller._lane).
 class AdaptiveLimit:
     """How many polls may be in flight: AIMD on evidence of overload, never on latency."""
 
     START = 16
     MIN_LIMIT = 4
     RATIO_WINDOW = 50
-    LOSS_RATIO = 0.05
+    LOSS_RATIO = 0.10
     LAG_FRACTION = 0.25
 
     def __init__(self, maximum: int, timeout_s: float, start: int | None = None) -> None:
         self.maximum = max(1, maximum)
         self._limit = float(min(self.maximum, self.START if start is None else start))
         self.window_s = timeout_s
+        self.late_ms = timeout_s * 1000
         self.lag_limit_s = timeout_s * self.LAG_FRACTION
-        self._recent: deque[bool] = deque(maxlen=self.RATIO_WINDOW)  # polls of expected printers: timed out?
+        self._recent: deque[bool] = deque(maxlen=self.RATIO_WINDOW)  # polls of live printers: a timeout?
         self._last_cut = -1e9
         self.cuts = 0  # how often the limit was halved (benchmarks print it)
+        self.max_lag_s = 0.0  # the longest our loop ran late
 
     @property
     def limit(self) -> int:
         return max(1, int(self._limit))
+
+    @property
+    def release_silent(self) -> bool:
+        """May a poll that heard nothing for one timeout give its slot up? Not under overload."""
+        return time.monotonic() - self._last_cut >= 2 * self.window_s and not self._trend()
+
+    def _trend(self) -> bool:
+        return sum(self._recent) >= max(2, self.LOSS_RATIO * len(self._recent))
 
     def overloaded(self) -> None:
         now = time.monotonic()
@@ -116,6 +133,11 @@ class AdaptiveLimit:
         self._limit = max(float(min(self.MIN_LIMIT, self.maximum)), self._limit * 0.5)
 
     def answered(self, result: PollResult) -> None:
+        if result.duration_ms > self.late_ms:  # a request of it timed out before the answer came
+            self._recent.append(True)
+            if self._trend():
+                self.overloaded()
+            return
         self._recent.append(False)
         self._limit = min(float(self.maximum), self._limit + 1.0)
 
@@ -124,10 +146,11 @@ class AdaptiveLimit:
         if not expected:
             return
         self._recent.append(True)
-        if sum(self._recent) >= max(2, self.LOSS_RATIO * len(self._recent)):
+        if self._trend():
             self.overloaded()
 
     def loop_lag(self, lag_s: float) -> None:
+        self.max_lag_s = max(self.max_lag_s, lag_s)
         if lag_s > self.lag_limit_s:
             self.overloaded()
 
@@ -231,6 +254,7 @@ class FleetPollSummary:
     cancelled: bool = False
     results: list[tuple[str, PollResult]] = field(default_factory=list)  # (printer id, result)
     limit_cuts: int = 0  # times a concurrency limit was halved on evidence of overload
+    max_loop_lag_s: float = 0.0  # the longest our event loop ran late during the poll
 
 
 
@@ -291,16 +315,19 @@ class FleetPoller:
                     handle: Callable[[Printer, PollResult], None], *, expected: bool) -> None:
         """Poll `records` with at most `limiter.limit` polls holding a slot.
 
-        A poll that has heard nothing for one timeout gives its slot up (it keeps waiting,
-        at no CPU cost): a dead printer holds a slot for one timeout, not for the whole
-        window with its retries, and 100 of them never stall the printers behind them.
-        At most MAX_IN_FLIGHT polls run at once, slots or not.
+        In the lane of printers with no answer yet, a poll that has heard nothing for one
+        timeout gives its slot up (it keeps waiting, at no CPU cost) while the limiter sees
+        no overload: a dead printer holds a slot for one timeout, not for the whole window
+        with its retries, and dead ones never stall the printers behind them. Under
+        overload (replies late everywhere) silence is not death, and every poll keeps its
+        slot. At most MAX_IN_FLIGHT polls run at once, slots or not.
 
         `expected`: these printers answered their last poll. Their timeouts are evidence for
         the limiter, and a timeout is tried once more at the end, when the load is lower.
         Printers with no answer yet get no second try: a dead one costs one timeout window."""
         loop = asyncio.get_running_loop()
         slot_s = self.config.polling.timeout_s
+        release = not expected
         queue = deque(records)
         retry: list[Printer] = []
         running: dict[asyncio.Future[PollResult], Printer] = {}
@@ -315,6 +342,8 @@ class FleetPoller:
             wake.set()
 
         def give_up_slot(task: asyncio.Future[PollResult]) -> None:
+            if not (release and limiter.release_silent):
+                return  # it keeps its slot until it ends
             if holding.pop(task, None) is not None:
                 wake.set()
 
@@ -450,6 +479,7 @@ class FleetPoller:
             finally:
                 watcher.cancel()
             summary.limit_cuts = limiter.cuts + wide.cuts
+            summary.max_loop_lag_s = limiter.max_lag_s
         except asyncio.CancelledError:
             summary.cancelled = True
             raise
