@@ -245,13 +245,13 @@ def test_a_corrupt_cache_file_is_ignored_and_rebuilt(snmpsim_fleet, capsys):
     paths, store, live = snmpsim_fleet
     path = staticcache.cache_path(paths.data_dir)
     path.parent.mkdir(parents=True)
-    path.write_bytes(b'{"format": 1, "printers": {"' + live[0].id.encode() + b'": {"a": 3, "s": [')
+    path.write_bytes(b'{"format": 2, "printers": {"' + live[0].id.encode() + b'": {"a": 3, "s": [')
     first = _cli_poll_all(paths, capsys)
     assert all(r["reachable"] for r in first) and all(r["requests"] > 1 for r in first)
     assert set(json.loads(path.read_text())["printers"]) == {p.id for p in live}
     # an entry that parses but makes no sense is dropped too, not fatal
     data = json.loads(path.read_text())
-    data["printers"][live[0].id]["s"] = {"1.3.6.1.2.1.1.1.0": "z:nonsense"}
+    data["printers"][live[0].id]["s"] = json.dumps({"1.3.6.1.2.1.1.1.0": "z:nonsense"})
     path.write_text(json.dumps(data))
     second = _cli_poll_all(paths, capsys)
     assert [r["requests"] for r in second][0] == first[0]["requests"]  # cold again

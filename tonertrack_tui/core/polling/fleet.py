@@ -267,6 +267,7 @@ class FleetPoller:
         self.history = history if history is not None else History.from_config(store.data_dir, config)
         self.caches: dict[str, TargetCache] = {}
         self.cache_path = staticcache.cache_path(store.data_dir)
+        self._static_text: dict[str, tuple[dict[Any, Any], str]] = {}  # id → (cache.static, its JSON)
         self._client: SnmpClient | None = None
         self.lock = FleetLock(store.data_dir)
 
@@ -403,6 +404,7 @@ class FleetPoller:
             cache = staticcache.cache_from_entry(entry, record.address, record.snmp_settings(defaults).version)
             if cache is not None:
                 self.caches[record.id] = cache
+                self._static_text[record.id] = (cache.static, entry["s"])
 
     def _save_static_caches(self, records: list[Printer]) -> None:
         defaults = self._defaults()
@@ -411,8 +413,15 @@ class FleetPoller:
             cache = self.caches.get(record.id)
             if cache is None:
                 continue
+            known = self._static_text.get(record.id)
+            if known is not None and known[0] is cache.static:  # unchanged since: not encoded again
+                text: str | None = known[1]
+            else:
+                text = staticcache.static_text(cache)
+                if text is not None:
+                    self._static_text[record.id] = (cache.static, text)
             updates[record.id] = staticcache.entry_from_cache(cache, record.address,
-                                                              record.snmp_settings(defaults).version)
+                                                              record.snmp_settings(defaults).version, text)
         if updates:
             staticcache.write_entries(self.cache_path, updates)
 

@@ -35,7 +35,7 @@ from ..util.fsutil import ensure_private_dir
 
 CACHE_DIR = "cache"
 CACHE_FILE = "snmp-static.json"
-FORMAT = 1
+FORMAT = 2  # 2: an entry's static values are one JSON string
 MAX_PRINTERS = 20_000
 MAX_VALUES = 4_000  # a printer with more static values than this is not kept (it walks cold)
 MAX_FILE_BYTES = 64 << 20
@@ -110,12 +110,28 @@ def _dec(value: Any) -> Any:
 
 # --- entries -----------------------------------------------------------------------------------
 
-def entry_from_cache(cache: TargetCache, address: str, version: str) -> dict[str, Any] | None:
-    """What to keep of one printer's cache; None when there is nothing (or too much) to keep."""
-    if not cache.static or len(cache.static) > MAX_VALUES or not cache.loaded_at:
+def static_text(cache: TargetCache) -> str | None:
+    """The static values as one compact JSON string (an entry's "s"): kept as a string in the
+    file's entries, so merging the file never builds an object per value; None when
+    there is nothing (or too much) to keep."""
+    if not cache.static or len(cache.static) > MAX_VALUES:
         return None
     try:
-        static = {_oid_text(k): _enc(v) for k, v in cache.static.items()}
+        return json.dumps({_oid_text(k): _enc(v) for k, v in cache.static.items()}, separators=(",", ":"))
+    except TypeError:
+        return None
+
+
+def entry_from_cache(cache: TargetCache, address: str, version: str, static: str | None = None
+                     ) -> dict[str, Any] | None:
+    """What to keep of one printer's cache; `static`: its static_text() when already known."""
+    if not cache.loaded_at:
+        return None
+    if static is None:
+        static = static_text(cache)
+    if static is None:
+        return None
+    try:
         config_changes = _enc(cache.config_changes)
     except TypeError:
         return None
@@ -135,7 +151,7 @@ def cache_from_entry(entry: Any, address: str, version: str) -> TargetCache | No
     try:
         if entry["a"] != address or entry["v"] != version:
             return None
-        static = entry["s"]
+        static = json.loads(entry["s"])
         if not isinstance(static, dict) or not static or len(static) > MAX_VALUES:
             return None
         age = max(0.0, time.time() - float(entry["t"]))
@@ -152,7 +168,7 @@ def cache_from_entry(entry: Any, address: str, version: str) -> TargetCache | No
             loaded_at=time.monotonic() - age,
             vendor_cells=tuple(_oid(c) for c in entry["vc"]),
         )
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError):
         return None
     return cache
 
