@@ -291,6 +291,8 @@ def test_two_writers_merge_and_neither_corrupts(tmp_path):
     assert back.config_changes == 3 and back.uptime == 100
     assert staticcache.cache_from_entry(entries["printer-a"], "10.0.0.1", "1") is None  # version changed
     assert not list(path.parent.glob(".snmp-static.*"))  # no temp file left behind
+    assert staticcache.write_entries(path, {"printer-b": b}, inventory={"printer-b"})  # printer-a deleted
+    assert set(staticcache.read_entries(path)) == {"printer-b"}
 
 
 def test_daemon_once_from_cron_repeats_with_one_request_a_printer(tmp_path):

@@ -423,7 +423,7 @@ class FleetPoller:
             updates[record.id] = staticcache.entry_from_cache(cache, record.address,
                                                               record.snmp_settings(defaults).version, text)
         if updates:
-            staticcache.write_entries(self.cache_path, updates)
+            staticcache.write_entries(self.cache_path, updates, inventory={r.id for r in records})
 
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,

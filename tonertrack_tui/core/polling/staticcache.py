@@ -188,12 +188,16 @@ def read_entries(path: Path) -> dict[str, Any]:
     return data["printers"]
 
 
-def write_entries(path: Path, updates: dict[str, dict[str, Any] | None]) -> bool:
+def write_entries(path: Path, updates: dict[str, dict[str, Any] | None],
+                  inventory: set[str] | None = None) -> bool:
     """Merge `updates` (printer id → entry, None to forget) into the file and replace it
-    atomically. Returns False when it could not be written (never raises for that)."""
+    atomically; with `inventory` (every printer id there is), entries of printers no longer
+    in it are dropped. Returns False when it could not be written (never raises for that)."""
     try:
         ensure_private_dir(path.parent)
         merged = read_entries(path)
+        if inventory is not None:
+            merged = {k: v for k, v in merged.items() if k in inventory}
         for printer_id, entry in updates.items():
             merged.pop(printer_id, None)  # re-inserted last: the newest entries are kept
             if entry is not None:
