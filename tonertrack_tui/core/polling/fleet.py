@@ -353,7 +353,7 @@ class FleetPoller:
             while queue or running:
                 while queue and len(holding) < limiter.limit and len(running) < MAX_IN_FLIGHT:
                     record = queue.popleft()
-                    task = asyncio.ensure_future(self._poll(record, base))
+                    task: asyncio.Future[PollResult] = asyncio.ensure_future(self._poll(record, base))
                     running[task] = record
                     holding[task] = loop.call_later(slot_s, give_up_slot, task)
                     task.add_done_callback(on_done)

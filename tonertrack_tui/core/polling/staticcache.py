@@ -185,7 +185,8 @@ def read_entries(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("printers"), dict):
         return {}
-    return data["printers"]
+    printers: dict[str, Any] = data["printers"]
+    return printers
 
 
 def write_entries(path: Path, updates: dict[str, dict[str, Any] | None],

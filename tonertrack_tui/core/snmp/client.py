@@ -171,7 +171,11 @@ class SnmpClient:
         if opening is None:
             opening = asyncio.ensure_future(self._open_transport(family))
             self._opening[family] = opening
-            opening.add_done_callback(lambda _f, family=family: self._opening.pop(family, None))
+
+            def forget(_: object, family: int = family) -> None:
+                self._opening.pop(family, None)
+
+            opening.add_done_callback(forget)
         return await asyncio.shield(opening)
 
     async def _open_transport(self, family: int) -> asyncio.DatagramTransport:
@@ -256,6 +260,8 @@ class SnmpClient:
             if not pending.future.done():
                 pending.future.set_exception(SnmpError("client closed"))
         self._pending.clear()
+        for opening in list(self._opening.values()):
+            opening.cancel()
         for transport in self._transports.values():
             transport.close()
         self._transports.clear()
