@@ -29,14 +29,14 @@ from tonertrack_tui.core.snmp.credentials import SnmpSettings
 # --- the concurrency limit ---------------------------------------------------------------------
 
 
-def _answer(duration_ms: float) -> PollResult:
-    return PollResult(target="x", reachable=True, duration_ms=duration_ms, requests=1)
+def _answer(duration_ms: float, retried: int = 0) -> PollResult:
+    return PollResult(target="x", reachable=True, duration_ms=duration_ms, requests=3, retried=retried)
 
 
 def test_latency_alone_never_shrinks_the_limit():
     limiter = AdaptiveLimit(64, timeout_s=1.0)
     for _ in range(200):
-        limiter.answered(_answer(900.0))  # every reply 0.9 x the timeout late
+        limiter.answered(_answer(1350.0))  # 3 requests 450 ms late each: longer than a timeout
     assert limiter.limit == 64 and limiter.cuts == 0
 
 
@@ -59,7 +59,7 @@ def test_answers_that_came_only_after_a_timeout_are_evidence_of_overload():
         limiter.answered(_answer(300.0))
     assert limiter.release_silent
     for _ in range(5):
-        limiter.answered(_answer(1400.0))  # answered the retry
+        limiter.answered(_answer(1400.0, retried=1))  # answered the retry
     assert limiter.limit == 32 and not limiter.release_silent
 
 

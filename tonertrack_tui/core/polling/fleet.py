@@ -72,18 +72,19 @@ class FixedLimit:
 # * Latency is not overload. A printer behind a VPN answers in 300 ms whether 2 or 64
 #   polls are in flight; the old rule (x0.9 whenever a reply took > 0.3 x timeout) drove
 #   the limit to 2 within a second at 300 ± 150 ms and poll-all of 500 printers took
-#   136–187 s. A reply's duration plays no part unless it outlasted a whole timeout.
+#   136–187 s. A reply's duration plays no part, only whether a request timed out.
 # * Additive increase: +1 per poll answered in time, from START (16) to the ceiling (the
 #   configured concurrency, 64 by default): 48 answers, ~1.5 s at 300 ms.
 # * Multiplicative decrease (halve, never below MIN_LIMIT, at most once per timeout so a
 #   burst is one event) on evidence of overload, counted over the last RATIO_WINDOW polls
 #   of printers known to be alive:
 #   - a timeout of a printer that answered its previous poll, or an answer that came only
-#     after a request of it timed out (a retry answered: "late"), reaching LOSS_RATIO of
-#     the window. 2 % request loss makes ~4 % of cold polls and ~2 % of steady ones late
-#     (measured 0 whole-poll timeouts among 500 printers per run), so 10 % is a trend, not
-#     the loss of a link that works; snmpsim saturated by 1,000 printers (tui_scale.py)
-#     makes most answers late and trips it within the first window;
+#     after a request of it timed out (`PollResult.retried`: a retry was answered), reaching
+#     LOSS_RATIO of the window. A slow reply is not one of these: a cold walk of 3 requests
+#     at 450 ms takes 1.35 s with no request timing out. 2 % request loss retries ~4 % of
+#     cold polls and ~2 % of steady ones (and left 0 whole-poll timeouts among 500 printers
+#     per run), so 10 % is a trend, not the loss of a link that works; snmpsim saturated by
+#     1,000 printers (tui_scale.py) retries most polls and trips it within the first window;
 #   - our own loop lagging: a 50 ms tick that fires more than LAG_FRACTION x timeout late
 #     means replies sit in our queue while their timers run out (a false "Offline").
 #     1,100 printers with no latency lagged at most ~100 ms here; 0.25 x 1 s = 250 ms is
@@ -105,7 +106,6 @@ class AdaptiveLimit:
         self.maximum = max(1, maximum)
         self._limit = float(min(self.maximum, self.START if start is None else start))
         self.window_s = timeout_s
-        self.late_ms = timeout_s * 1000
         self.lag_limit_s = timeout_s * self.LAG_FRACTION
         self._recent: deque[bool] = deque(maxlen=self.RATIO_WINDOW)  # polls of live printers: a timeout?
         self._last_cut = -1e9
@@ -133,7 +133,7 @@ class AdaptiveLimit:
         self._limit = max(float(min(self.MIN_LIMIT, self.maximum)), self._limit * 0.5)
 
     def answered(self, result: PollResult) -> None:
-        if result.duration_ms > self.late_ms:  # a request of it timed out before the answer came
+        if result.retried:  # a request of it timed out before the answer came
             self._recent.append(True)
             if self._trend():
                 self.overloaded()

@@ -53,6 +53,7 @@ async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
             invert_receptacle_levels(result)
         evaluate(result, thresholds)
         result.reasons.extend(collected.notes)
+        result.retried = collected.retried
     except SnmpTimeout as exc:
         requests = getattr(exc, "requests", requests)
         result.reasons = [_no_reply_reason(settings)]

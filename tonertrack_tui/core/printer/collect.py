@@ -97,6 +97,7 @@ class Collected:
     requests: int
     cold: bool
     notes: list[str] = field(default_factory=list)  # e.g. "supplies table cut at 2048 rows"
+    retried: int = 0  # requests answered only after a retry (their first try timed out)
 
 
 @dataclass(slots=True)
@@ -137,7 +138,7 @@ async def _collect(walker: _Walker, cache: TargetCache | None) -> Collected:
             merged = dict(cache.static)
             merged.update(values)
             _remember(cache, values, walker)
-            return Collected(merged, walker.requests, False, walker.notes)
+            return Collected(merged, walker.requests, False, walker.notes, walker.retried)
     values = await walker.run(COLD_RANGES)
     if cache is not None:
         cache.static = {_shared(k): _shared(v) for k, v in values.items()
@@ -146,7 +147,7 @@ async def _collect(walker: _Walker, cache: TargetCache | None) -> Collected:
         cache.vendor_cells = counters.dynamic_cells(_first_under(values, mib.SYS_OBJECT_ID), values)
         cache.loaded_at = time.monotonic()
         _remember(cache, values, walker)
-    return Collected(values, walker.requests, True, walker.notes)
+    return Collected(values, walker.requests, True, walker.notes, walker.retried)
 
 
 # Printers of one model answer with the same OIDs and mostly the same descriptions: a cache
@@ -229,6 +230,7 @@ class _Walker:
                  on_reply: Callable[[], None] | None = None) -> None:
         self.client = client
         self.on_reply = on_reply
+        self.retried = 0
         self.ep = ep
         self.cache = cache
         self.requests = 0
@@ -242,6 +244,7 @@ class _Walker:
             raise _Stop(f"stopped after {MAX_REQUESTS_PER_POLL} requests")
         self.requests += 1
         reply = await self.client.request(self.ep, pdu, oids, non_repeaters, max_repetitions)
+        self.retried += reply.tries - 1
         if self.on_reply is not None:
             on_reply, self.on_reply = self.on_reply, None
             on_reply()

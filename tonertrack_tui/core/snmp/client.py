@@ -46,6 +46,7 @@ class Reply:
     error_status: int
     error_index: int
     varbinds: list[Varbind]
+    tries: int = 1  # sends it took: > 1 when the answer came only after a retry
 
     @property
     def error_name(self) -> str:
@@ -220,7 +221,8 @@ class SnmpClient:
             self._pending.pop(rid, None)
         if response.pdu_tag != ber.RESPONSE:
             raise SnmpError(f"unexpected PDU type 0x{response.pdu_tag:02x} in reply")
-        return Reply(response.error_status, response.error_index, response.varbinds)
+        return Reply(response.error_status, response.error_index, response.varbinds,
+                     endpoint.settings.retries - pending.tries_left + 1)
 
     def _send(self, transport, rid: int, pending: _Pending) -> None:
         try:
