@@ -55,6 +55,7 @@ def test_answers_that_came_only_after_a_timeout_are_evidence_of_overload():
     """An agent host (or link) so busy that most replies miss their first timer: halve, and
     stop letting silent polls give their slots up."""
     limiter = AdaptiveLimit(64, timeout_s=1.0, start=64)
+    assert not limiter.release_silent  # nothing answered yet: silence proves nothing
     for _ in range(45):
         limiter.answered(_answer(300.0))
     assert limiter.release_silent

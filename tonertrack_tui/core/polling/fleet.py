@@ -91,8 +91,10 @@ class FixedLimit:
 #     far from normal and well before a 1 s timer fires.
 # * Timeouts of printers with no answer yet (never answered, or failing) are neutral:
 #   they free their slot and change nothing, so dead printers can neither shrink nor
-#   freeze the limit. While no overload is seen, such a poll gives its slot up after one
-#   timeout (`release_silent`, see FleetPoller._lane).
+#   freeze the limit. Once printers answer in time and no overload is seen, such a poll
+#   gives its slot up after one timeout (`release_silent`, see FleetPoller._lane). Seen on
+#   a box loaded 8 cores deep on 2 (the responder starved, first replies > 1 s): releasing
+#   before any answer flooded it with retries and v1 probes.
 class AdaptiveLimit:
     """How many polls may be in flight: AIMD on evidence of overload, never on latency."""
 
@@ -101,6 +103,7 @@ class AdaptiveLimit:
     RATIO_WINDOW = 50
     LOSS_RATIO = 0.10
     LAG_FRACTION = 0.25
+    RELEASE_AFTER = 5  # answers in time in the window before silent polls may give their slots up
 
     def __init__(self, maximum: int, timeout_s: float, start: int | None = None) -> None:
         self.maximum = max(1, maximum)
@@ -118,8 +121,13 @@ class AdaptiveLimit:
 
     @property
     def release_silent(self) -> bool:
-        """May a poll that heard nothing for one timeout give its slot up? Not under overload."""
-        return time.monotonic() - self._last_cut >= 2 * self.window_s and not self._trend()
+        """May a poll that heard nothing for one timeout give its slot up? Only once printers
+        have been seen answering in time (silence is then death, not a saturated agent host
+        or link), and not under overload."""
+        if time.monotonic() - self._last_cut < 2 * self.window_s:
+            return False
+        answered = len(self._recent) - sum(self._recent)
+        return answered >= self.RELEASE_AFTER and not self._trend()
 
     def _trend(self) -> bool:
         return sum(self._recent) >= max(2, self.LOSS_RATIO * len(self._recent))
