@@ -333,12 +333,15 @@ class FleetPoller:
 
         `expected`: these printers answered their last poll. Their timeouts are evidence for
         the limiter, and a timeout is tried once more at the end, when the load is lower.
-        Printers with no answer yet get no second try: a dead one costs one timeout window."""
+        Printers with no answer yet get no second try — a dead one costs one timeout window —
+        unless the limiter saw overload during the pass (then their silence may have been
+        ours, and a live printer must not come out down on its first poll)."""
         loop = asyncio.get_running_loop()
         slot_s = self.config.polling.timeout_s
         release = not expected
         queue = deque(records)
         retry: list[Printer] = []
+        silent: list[tuple[Printer, PollResult]] = []  # no answer yet, none now: kept to the end
         running: dict[asyncio.Future[PollResult], Printer] = {}
         holding: dict[asyncio.Future[PollResult], asyncio.TimerHandle] = {}
         finished: deque[asyncio.Future[PollResult]] = deque()
@@ -380,14 +383,26 @@ class FleetPoller:
                         if expected and not second_round:
                             retry.append(record)
                             continue
+                        if not second_round:
+                            silent.append((record, result))
+                            continue
                     else:
                         limiter.answered(result)
                     handle(record, result)
-                if not queue and not running and retry:
+                if not queue and not running and (retry or silent):
+                    if silent and limiter.cuts:
+                        # overload was seen: their silence may have been ours; one more try
+                        retry.extend(record for record, _ in silent)
+                    else:
+                        for record, result in silent:
+                            handle(record, result)
+                    silent = []
                     queue.extend(retry)
                     retry = []
                     second_round = True
         finally:
+            for record, result in silent:  # cancelled: what was polled is still reported
+                handle(record, result)
             for timer in holding.values():
                 timer.cancel()
             for task in running:
