@@ -491,7 +491,9 @@ class FleetPoller:
             # an adaptive limit (AdaptiveLimit: it grows while they answer, shrinks on evidence
             # of overload). Printers with no answer yet — failing last time, or never polled
             # (an import) — go to a lane of their own, never behind the live ones: it starts
-            # at the configured concurrency and may grow to SUSPECT_LANE, and its dead printers
+            # like the other (plus one slot per failing printer) and may grow to SUSPECT_LANE
+            # while they answer in time (a box loaded 8 deep on 2 cores starved the responder
+            # when it started at 64: retries and v1 probes doubled the requests), and its dead printers
             # give their slots up after one timeout (_lane), so 100 of them cost one window.
             expected, unknown = split_lanes(records)
             await asyncio.to_thread(self._load_static_caches, records)
@@ -501,7 +503,8 @@ class FleetPoller:
             unknown.sort(key=lambda r: r.consecutive_failures == 0)
             failing = sum(1 for r in unknown if r.consecutive_failures)
             ceiling = max(bound, SUSPECT_LANE)
-            wide = AdaptiveLimit(ceiling, self.config.polling.timeout_s, start=min(ceiling, bound + failing))
+            wide = AdaptiveLimit(ceiling, self.config.polling.timeout_s,
+                                 start=min(ceiling, min(bound, AdaptiveLimit.START) + failing))
             watcher = asyncio.ensure_future(watch_loop_lag([limiter, wide]))
             try:
                 await asyncio.gather(
