@@ -5,6 +5,8 @@ processes); 100 more ports have nobody listening. They are imported into a tempo
 data dir and polled with the real fleet poller (store writes and history included):
 cold, then steady, then steady without the dead ones to see what those add.
 
+For a network with latency, loss and a responder that costs no CPU, see poll_network.py.
+
 Prints wall time, client CPU ms per printer, request PDUs per printer, false timeouts
 among live printers (must be 0), what the dead ones added, and peak RSS.
 Targets: <= 4 ms CPU per printer steady, <= 10 s wall for 1,000 live printers,
@@ -30,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tonertrack_tui.core.config import load_config, resolve_paths  # noqa: E402
-from tonertrack_tui.core.inventory.store import Store, new_record  # noqa: E402
+from tonertrack_tui.core.inventory.printer import Printer  # noqa: E402
+from tonertrack_tui.core.inventory.store import Store  # noqa: E402
 from tonertrack_tui.core.polling.fleet import FleetPoller  # noqa: E402
 from tonertrack_tui.demo.simulator import Recording, SimFleet  # noqa: E402
 
@@ -93,15 +96,15 @@ def main() -> int:
         paths = resolve_paths(Path(tmp) / "config.toml", Path(tmp) / "data")
         config = load_config(paths)
         store = Store(paths.data_dir)
-        live = [new_record(a) for a in fleet.addresses()]
+        live = [Printer.new(a) for a in fleet.addresses()]
         # SimFleet gives each responder process a contiguous block of endpoints; real printers
         # are independent devices, so interleave them (fixed seed) to keep both responders busy
         random.Random(1).shuffle(live)
-        dead = [new_record(f"127.0.0.1:{p}") for p in dead_ports(args.dead)]
+        dead = [Printer.new(f"127.0.0.1:{p}") for p in dead_ports(args.dead)]
         t0 = time.perf_counter()
         store.transact(lambda records: records.extend(live + dead), audit="import")
         print(f"imported {len(live)} live + {len(dead)} dead printers in {time.perf_counter() - t0:.2f} s")
-        live_ids = {r["id"] for r in live}
+        live_ids = {r.id for r in live}
         window = config.polling.timeout_s * (config.polling.retries + 1)
         poller = FleetPoller(store, config)
 
@@ -110,7 +113,7 @@ def main() -> int:
                 cold = await run_poll(poller, fleet.pids)
                 steady = await run_poll(poller, fleet.pids)
                 store.transact(lambda records: records.__setitem__(
-                    slice(None), [r for r in records if r["id"] in live_ids]), audit=None)
+                    slice(None), [r for r in records if r.id in live_ids]), audit=None)
                 steady_live = await run_poll(poller, fleet.pids)
                 return cold, steady, steady_live
             finally:

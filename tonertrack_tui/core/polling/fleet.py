@@ -33,10 +33,12 @@ from ..printer.status import Thresholds
 from ..snmp.client import SnmpClient
 from ..snmp.credentials import SnmpSettings
 from ..util.fsutil import ensure_private_dir, os_user
+from . import staticcache
 from .poller import poll_one, utc_now_iso
 
 POLL_LOCK_FILE = "poll.lock"
-SUSPECT_LANE = 256  # printers that failed last time: they mostly wait, they cost no CPU
+SUSPECT_LANE = 256  # ceiling of the lane of printers with no answer yet (see poll_all)
+MAX_IN_FLIGHT = 1024  # polls at once, counting those that gave their slot up (see _lane)
 FLUSH_INTERVAL_S = 2.0
 FLUSH_SECONDS_PER_100 = 1.0  # a save re-reads and rewrites the whole file: big fleets save less often
 
@@ -48,39 +50,137 @@ class FixedLimit:
     def __init__(self, limit: int) -> None:
         self.limit = limit
 
-    def congested(self) -> None:
+    def overloaded(self) -> None:
         pass
 
     def answered(self, result: PollResult) -> None:
         pass
 
+    def timed_out(self, expected: bool) -> None:
+        pass
 
+    def loop_lag(self, lag_s: float) -> None:
+        pass
+
+    release_silent = False
+
+
+# The rule of AdaptiveLimit, and the measurements that chose its constants (issue 14,
+# benchmarks/poll_network.py against benchmarks/netsim.py, and benchmarks/tui_scale.py
+# against snmpsim, on this 2-core VM):
+#
+# * Latency is not overload. A printer behind a VPN answers in 300 ms whether 2 or 64
+#   polls are in flight; the old rule (x0.9 whenever a reply took > 0.3 x timeout) drove
+#   the limit to 2 within a second at 300 ± 150 ms and poll-all of 500 printers took
+#   136–187 s. A reply's duration plays no part, only whether a request timed out.
+# * Additive increase: +1 per poll answered in time, from START (16) to the ceiling (the
+#   configured concurrency, 64 by default): 48 answers, ~1.5 s at 300 ms.
+# * Multiplicative decrease (halve, never below MIN_LIMIT, at most once per timeout so a
+#   burst is one event) on evidence of overload, counted over the last RATIO_WINDOW polls
+#   of printers known to be alive:
+#   - a timeout of a printer that answered its previous poll, or an answer that came only
+#     after a request of it timed out (`PollResult.retried`: a retry was answered), reaching
+#     LOSS_RATIO of the window. A slow reply is not one of these: a cold walk of 3 requests
+#     at 450 ms takes 1.35 s with no request timing out. 2 % request loss retries ~4 % of
+#     cold polls and ~2 % of steady ones (and left 0 whole-poll timeouts among 500 printers
+#     per run), so 10 % is a trend, not the loss of a link that works; snmpsim saturated by
+#     1,000 printers (tui_scale.py) retries most polls and trips it within the first window;
+#   - our own loop lagging: a 50 ms tick that fires more than LAG_FRACTION x timeout late
+#     means replies sit in our queue while their timers run out (a false "Offline").
+#     1,100 printers with no latency lagged at most ~100 ms here; 0.25 x 1 s = 250 ms is
+#     far from normal and well before a 1 s timer fires.
+# * Timeouts of printers with no answer yet (never answered, or failing) are neutral:
+#   they free their slot and change nothing, so dead printers can neither shrink nor
+#   freeze the limit. Once printers answer in time and no overload is seen, such a poll
+#   gives its slot up after one timeout (`release_silent`, see FleetPoller._lane). Seen on
+#   a box loaded 8 cores deep on 2 (the responder starved, first replies > 1 s): releasing
+#   before any answer flooded it with retries and v1 probes.
 class AdaptiveLimit:
-    """How many polls may be in flight: grows while replies come fast, halves on a timeout.
+    """How many polls may be in flight: AIMD on evidence of overload, never on latency."""
 
-    Too many requests in flight saturate the event loop (or a small agent host, or a
-    slow link) and replies then miss their timeout: a false "Offline". The configured
-    concurrency is the ceiling, not the starting point.
-    """
+    START = 16
+    MIN_LIMIT = 4
+    RATIO_WINDOW = 50
+    LOSS_RATIO = 0.10
+    LAG_FRACTION = 0.25
+    RELEASE_AFTER = 5  # answers in time in the window before silent polls may give their slots up
 
-    def __init__(self, maximum: int, timeout_s: float, start: int = 16) -> None:
+    def __init__(self, maximum: int, timeout_s: float, start: int | None = None) -> None:
         self.maximum = max(1, maximum)
-        self._limit = float(min(self.maximum, start))
-        self.slow_ms = timeout_s * 1000 * 0.3
+        self._limit = float(min(self.maximum, self.START if start is None else start))
+        self.window_s = timeout_s
+        self.lag_limit_s = timeout_s * self.LAG_FRACTION
+        self._recent: deque[bool] = deque(maxlen=self.RATIO_WINDOW)  # polls of live printers: a timeout?
+        self._last_cut = -1e9
+        self.cuts = 0  # how often the limit was halved (benchmarks print it)
+        self.max_lag_s = 0.0  # the longest our loop ran late
 
     @property
     def limit(self) -> int:
         return max(1, int(self._limit))
 
-    def congested(self) -> None:
-        self._limit = max(2.0, self._limit * 0.5)
+    @property
+    def release_silent(self) -> bool:
+        """May a poll that heard nothing for one timeout give its slot up? Only once printers
+        have been seen answering in time (silence is then death, not a saturated agent host
+        or link), and not under overload."""
+        if time.monotonic() - self._last_cut < 2 * self.window_s:
+            return False
+        answered = len(self._recent) - sum(self._recent)
+        return answered >= self.RELEASE_AFTER and not self._trend()
+
+    def _trend(self) -> bool:
+        return sum(self._recent) >= max(2, self.LOSS_RATIO * len(self._recent))
+
+    def overloaded(self) -> None:
+        now = time.monotonic()
+        if now - self._last_cut < self.window_s:
+            return
+        self._last_cut = now
+        self.cuts += 1
+        self._limit = max(float(min(self.MIN_LIMIT, self.maximum)), self._limit * 0.5)
 
     def answered(self, result: PollResult) -> None:
-        rtt = result.duration_ms / max(1, result.requests)
-        if rtt > self.slow_ms:
-            self._limit = max(2.0, self._limit * 0.9)
-        else:
-            self._limit = min(float(self.maximum), self._limit + 0.5)
+        if result.retried:  # a request of it timed out before the answer came
+            self._recent.append(True)
+            if self._trend():
+                self.overloaded()
+            return
+        self._recent.append(False)
+        self._limit = min(float(self.maximum), self._limit + 1.0)
+
+    def timed_out(self, expected: bool) -> None:
+        """A poll that got no reply; `expected`: the printer answered its previous poll."""
+        if not expected:
+            return
+        self._recent.append(True)
+        if self._trend():
+            self.overloaded()
+
+    def loop_lag(self, lag_s: float) -> None:
+        self.max_lag_s = max(self.max_lag_s, lag_s)
+        if lag_s > self.lag_limit_s:
+            self.overloaded()
+
+
+async def watch_loop_lag(limiters: list[Any], tick_s: float = 0.05) -> None:
+    """Tell the limiters how late our own loop runs (until cancelled)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + tick_s
+        await asyncio.sleep(tick_s)
+        lag = loop.time() - due
+        for limiter in limiters:
+            limiter.loop_lag(lag)
+
+
+def split_lanes(records: list[Printer]) -> tuple[list[Printer], list[Printer]]:
+    """(printers that answered their last poll, printers with no answer yet: failing or never polled)."""
+    expected: list[Printer] = []
+    unknown: list[Printer] = []
+    for record in records:
+        (expected if record.consecutive_failures == 0 and record.last_good_poll_at else unknown).append(record)
+    return expected, unknown
 
 
 class FleetPollBusy(Exception):
@@ -161,6 +261,8 @@ class FleetPollSummary:
     duration_s: float = 0.0
     cancelled: bool = False
     results: list[tuple[str, PollResult]] = field(default_factory=list)  # (printer id, result)
+    limit_cuts: int = 0  # times a concurrency limit was halved on evidence of overload
+    max_loop_lag_s: float = 0.0  # the longest our event loop ran late during the poll
 
 
 
@@ -172,6 +274,8 @@ class FleetPoller:
         self.config = config
         self.history = history if history is not None else History.from_config(store.data_dir, config)
         self.caches: dict[str, TargetCache] = {}
+        self.cache_path = staticcache.cache_path(store.data_dir)
+        self._static_text: dict[str, tuple[dict[Any, Any], str]] = {}  # id → (cache.static, its JSON)
         self._client: SnmpClient | None = None
         self.lock = FleetLock(store.data_dir)
 
@@ -217,38 +321,132 @@ class FleetPoller:
             self.history.append(samples)
 
     async def _lane(self, records: list[Printer], limiter: Any, base: Thresholds,
-                    handle: Callable[[Printer, PollResult], None], *, retry_timeouts: bool) -> None:
-        """Poll `records` with at most `limiter.limit` in flight; a timeout of a printer that
-        may be alive is tried once more at the end, when the load is lower."""
+                    handle: Callable[[Printer, PollResult], None], *, expected: bool) -> None:
+        """Poll `records` with at most `limiter.limit` polls holding a slot.
+
+        In the lane of printers with no answer yet, a poll that has heard nothing for one
+        timeout gives its slot up (it keeps waiting, at no CPU cost) while the limiter sees
+        no overload: a dead printer holds a slot for one timeout, not for the whole window
+        with its retries, and dead ones never stall the printers behind them. Under
+        overload (replies late everywhere) silence is not death, and every poll keeps its
+        slot. At most MAX_IN_FLIGHT polls run at once, slots or not.
+
+        `expected`: these printers answered their last poll. Their timeouts are evidence for
+        the limiter, and a timeout is tried once more at the end, when the load is lower.
+        Printers with no answer yet get no second try — a dead one costs one timeout window —
+        unless the limiter saw overload during the pass (then their silence may have been
+        ours, and a live printer must not come out down on its first poll)."""
+        loop = asyncio.get_running_loop()
+        slot_s = self.config.polling.timeout_s
+        release = not expected
         queue = deque(records)
         retry: list[Printer] = []
+        silent: list[tuple[Printer, PollResult]] = []  # no answer yet, none now: kept to the end
         running: dict[asyncio.Future[PollResult], Printer] = {}
+        holding: dict[asyncio.Future[PollResult], asyncio.TimerHandle] = {}
+        finished: deque[asyncio.Future[PollResult]] = deque()
+        wake = asyncio.Event()
+
+        # Completions arrive through a callback, not asyncio.wait(): wait() hooks and unhooks
+        # every running task on each call, O(in flight) per completion.
+        def on_done(task: asyncio.Future[PollResult]) -> None:
+            finished.append(task)
+            wake.set()
+
+        def give_up_slot(task: asyncio.Future[PollResult]) -> None:
+            if not (release and limiter.release_silent):
+                return  # it keeps its slot until it ends
+            if holding.pop(task, None) is not None:
+                wake.set()
+
         second_round = False
         try:
             while queue or running:
-                while queue and len(running) < limiter.limit:
+                while queue and len(holding) < limiter.limit and len(running) < MAX_IN_FLIGHT:
                     record = queue.popleft()
-                    running[asyncio.ensure_future(self._poll(record, base))] = record
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
+                    task: asyncio.Future[PollResult] = asyncio.ensure_future(self._poll(record, base))
+                    running[task] = record
+                    holding[task] = loop.call_later(slot_s, give_up_slot, task)
+                    task.add_done_callback(on_done)
+                if not finished:
+                    wake.clear()
+                    await wake.wait()
+                while finished:
+                    task = finished.popleft()
                     record = running.pop(task)
+                    timer = holding.pop(task, None)
+                    if timer is not None:
+                        timer.cancel()
                     result = task.result()
                     if result.timed_out:
-                        if record.last_good_poll_at:  # answered before: likely congestion
-                            limiter.congested()
-                        if retry_timeouts and not second_round:
+                        limiter.timed_out(expected and not second_round)
+                        if expected and not second_round:
                             retry.append(record)
+                            continue
+                        if not second_round:
+                            silent.append((record, result))
                             continue
                     else:
                         limiter.answered(result)
                     handle(record, result)
-                if not queue and not running and retry:
+                if not queue and not running and (retry or silent):
+                    if silent and limiter.cuts:
+                        # overload was seen: their silence may have been ours; one more try
+                        retry.extend(record for record, _ in silent)
+                    else:
+                        for record, result in silent:
+                            handle(record, result)
+                    silent = []
                     queue.extend(retry)
                     retry = []
                     second_round = True
         finally:
+            for record, result in silent:  # cancelled: what was polled is still reported
+                handle(record, result)
+            for timer in holding.values():
+                timer.cancel()
             for task in running:
+                task.remove_done_callback(on_done)
                 task.cancel()
+
+    # -- the static-column cache on disk (core/polling/staticcache.py) -------------------------
+
+    def _load_static_caches(self, records: list[Printer]) -> None:
+        """Fill the in-memory caches of printers this process has not polled yet from disk."""
+        missing = [r for r in records if r.id not in self.caches]
+        if not missing:
+            return
+        entries = staticcache.read_entries(self.cache_path)
+        if not entries:
+            return
+        defaults = self._defaults()
+        for record in missing:
+            entry = entries.get(record.id)
+            if entry is None:
+                continue
+            cache = staticcache.cache_from_entry(entry, record.address, record.snmp_settings(defaults).version)
+            if cache is not None:
+                self.caches[record.id] = cache
+                self._static_text[record.id] = (cache.static, entry["s"])
+
+    def _save_static_caches(self, records: list[Printer]) -> None:
+        defaults = self._defaults()
+        updates: dict[str, dict[str, Any] | None] = {}
+        for record in records:
+            cache = self.caches.get(record.id)
+            if cache is None:
+                continue
+            known = self._static_text.get(record.id)
+            if known is not None and known[0] is cache.static:  # unchanged since: not encoded again
+                text: str | None = known[1]
+            else:
+                text = staticcache.static_text(cache)
+                if text is not None:
+                    self._static_text[record.id] = (cache.static, text)
+            updates[record.id] = staticcache.entry_from_cache(cache, record.address,
+                                                              record.snmp_settings(defaults).version, text)
+        if updates:
+            staticcache.write_entries(self.cache_path, updates, inventory={r.id for r in records})
 
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,
@@ -263,6 +461,7 @@ class FleetPoller:
         pending: list[tuple[str, PollResult]] = []
         last_flush = time.monotonic()
         flushing: asyncio.Task | None = None
+        records: list[Printer] = []
         try:
             records = await asyncio.to_thread(self.store.load_for_polling)
             summary.total = len(records)
@@ -288,15 +487,34 @@ class FleetPoller:
                     last_flush = now
                     flushing = asyncio.ensure_future(asyncio.to_thread(self._save, batch))
 
-            # Printers that failed last time wait out their timeouts in a lane of their own,
-            # so 100 dead printers cost one timeout window, not a share of the live lane.
-            suspects = [r for r in records if r.consecutive_failures > 0]
-            live = [r for r in records if r.consecutive_failures == 0]
+            # Two lanes, polled at the same time. Printers that answered their last poll share
+            # an adaptive limit (AdaptiveLimit: it grows while they answer, shrinks on evidence
+            # of overload). Printers with no answer yet — failing last time, or never polled
+            # (an import) — go to a lane of their own, never behind the live ones: it starts
+            # like the other (plus one slot per failing printer) and may grow to SUSPECT_LANE
+            # while they answer in time (a box loaded 8 deep on 2 cores starved the responder
+            # when it started at 64: retries and v1 probes doubled the requests), and its dead printers
+            # give their slots up after one timeout (_lane), so 100 of them cost one window.
+            expected, unknown = split_lanes(records)
+            await asyncio.to_thread(self._load_static_caches, records)
             limiter = AdaptiveLimit(bound, self.config.polling.timeout_s)
-            await asyncio.gather(
-                self._lane(live, limiter, base, handle, retry_timeouts=True),
-                self._lane(suspects, FixedLimit(max(bound, SUSPECT_LANE)), base, handle, retry_timeouts=False),
-            )
+            # Printers that failed last time are mostly dead (they wait, at no CPU cost): they go
+            # first and all at once; printers never polled may be live (a cold walk each).
+            unknown.sort(key=lambda r: r.consecutive_failures == 0)
+            failing = sum(1 for r in unknown if r.consecutive_failures)
+            ceiling = max(bound, SUSPECT_LANE)
+            wide = AdaptiveLimit(ceiling, self.config.polling.timeout_s,
+                                 start=min(ceiling, min(bound, AdaptiveLimit.START) + failing))
+            watcher = asyncio.ensure_future(watch_loop_lag([limiter, wide]))
+            try:
+                await asyncio.gather(
+                    self._lane(expected, limiter, base, handle, expected=True),
+                    self._lane(unknown, wide, base, handle, expected=False),
+                )
+            finally:
+                watcher.cancel()
+            summary.limit_cuts = limiter.cuts + wide.cuts
+            summary.max_loop_lag_s = limiter.max_lag_s
         except asyncio.CancelledError:
             summary.cancelled = True
             raise
@@ -309,6 +527,8 @@ class FleetPoller:
             try:
                 # save what was polled, even when cancelled (shielded from the cancellation)
                 await asyncio.shield(asyncio.to_thread(self._save, pending))
+                if records:
+                    await asyncio.shield(asyncio.to_thread(self._save_static_caches, records))
             finally:
                 summary.duration_s = time.perf_counter() - started
                 self.lock.release()

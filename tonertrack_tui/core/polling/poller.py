@@ -53,6 +53,7 @@ async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
             invert_receptacle_levels(result)
         evaluate(result, thresholds)
         result.reasons.extend(collected.notes)
+        result.retried = collected.retried
     except SnmpTimeout as exc:
         requests = getattr(exc, "requests", requests)
         result.reasons = [_no_reply_reason(settings)]
@@ -83,7 +84,9 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetC
     """v2c first; a device that never answers v2c is tried with SNMPv1.
 
     The v1 probe goes out when the first v2c try times out, so a dead host still costs
-    one timeout window, not two. Returns (collected, request PDUs sent).
+    one timeout window, not two. The first v2c reply cancels it (a slow printer that
+    answers v2c is never sent a v1 probe), and a poll that got any v2c reply never
+    concludes "v1 only", whatever times out later. Returns (collected, request PDUs sent).
     """
     settings = endpoint.settings
     if settings.version != "2c" or (cache is not None and cache.static):
@@ -91,6 +94,7 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetC
         return collected, collected.requests
     v1_endpoint = replace(endpoint, settings=replace(settings, version="1", retries=max(0, settings.retries - 1)))
     probe_sent = False
+    answered = False
 
     async def v1_probe():
         nonlocal probe_sent
@@ -99,10 +103,20 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetC
         return await client.request(v1_endpoint, ber.GETNEXT, [mib.SYS_UPTIME])
 
     probe = asyncio.ensure_future(v1_probe())
+
+    def v2c_answered() -> None:
+        nonlocal answered
+        answered = True
+        if not probe.done():
+            probe.cancel()
+
     try:
-        collected = await collect(client, endpoint, cache)
+        collected = await collect(client, endpoint, cache, on_reply=v2c_answered)
     except SnmpTimeout as exc:
         v2_requests = getattr(exc, "requests", 0)
+        if answered:  # it speaks v2c: silence now is the network's, not the version's
+            exc.requests = v2_requests + probe_sent  # type: ignore[attr-defined]
+            raise
         try:
             reply = await probe
         except SnmpError:
@@ -119,7 +133,7 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetC
             probe.cancel()
         elif not probe.cancelled():
             probe.exception()  # a probe that timed out after v2c answered: nothing to report
-    return collected, collected.requests
+    return collected, collected.requests + probe_sent
 
 
 async def poll_targets(client: SnmpClient, targets: Iterable[tuple[str, SnmpSettings]], *,

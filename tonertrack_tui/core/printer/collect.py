@@ -19,6 +19,7 @@ with GETNEXT.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,7 @@ class Collected:
     requests: int
     cold: bool
     notes: list[str] = field(default_factory=list)  # e.g. "supplies table cut at 2048 rows"
+    retried: int = 0  # requests answered only after a retry (their first try timed out)
 
 
 @dataclass(slots=True)
@@ -113,12 +115,15 @@ class TargetCache:
     vendor_cells: tuple[OID, ...] = ()  # the vendor's page counters found cold (issue 16), re-read steady
 
 
-async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> Collected:
+async def collect(client: SnmpClient, ep: Endpoint, cache: TargetCache | None, *,
+                  on_reply: Callable[[], None] | None = None) -> Collected:
     """Read everything decode.py needs from one printer; updates `cache` in place.
 
-    An SnmpError raised from here carries `.requests`: the PDUs this poll sent.
+    `on_reply` is called when the first reply arrives (the poller then knows the agent
+    speaks this version). An SnmpError raised from here carries `.requests`: the PDUs
+    this poll sent.
     """
-    walker = _Walker(client, ep, cache)
+    walker = _Walker(client, ep, cache, on_reply)
     try:
         return await _collect(walker, cache)
     except SnmpError as exc:
@@ -133,7 +138,7 @@ async def _collect(walker: _Walker, cache: TargetCache | None) -> Collected:
             merged = dict(cache.static)
             merged.update(values)
             _remember(cache, values, walker)
-            return Collected(merged, walker.requests, False, walker.notes)
+            return Collected(merged, walker.requests, False, walker.notes, walker.retried)
     values = await walker.run(COLD_RANGES)
     if cache is not None:
         cache.static = {_shared(k): _shared(v) for k, v in values.items()
@@ -142,7 +147,7 @@ async def _collect(walker: _Walker, cache: TargetCache | None) -> Collected:
         cache.vendor_cells = counters.dynamic_cells(_first_under(values, mib.SYS_OBJECT_ID), values)
         cache.loaded_at = time.monotonic()
         _remember(cache, values, walker)
-    return Collected(values, walker.requests, True, walker.notes)
+    return Collected(values, walker.requests, True, walker.notes, walker.retried)
 
 
 # Printers of one model answer with the same OIDs and mostly the same descriptions: a cache
@@ -221,8 +226,11 @@ def _predecessors(cells: tuple[OID, ...]) -> list[OID]:
 
 
 class _Walker:
-    def __init__(self, client: SnmpClient, ep: Endpoint, cache: TargetCache | None) -> None:
+    def __init__(self, client: SnmpClient, ep: Endpoint, cache: TargetCache | None,
+                 on_reply: Callable[[], None] | None = None) -> None:
         self.client = client
+        self.on_reply = on_reply
+        self.retried = 0
         self.ep = ep
         self.cache = cache
         self.requests = 0
@@ -235,7 +243,12 @@ class _Walker:
         if self.requests >= MAX_REQUESTS_PER_POLL:
             raise _Stop(f"stopped after {MAX_REQUESTS_PER_POLL} requests")
         self.requests += 1
-        return await self.client.request(self.ep, pdu, oids, non_repeaters, max_repetitions)
+        reply = await self.client.request(self.ep, pdu, oids, non_repeaters, max_repetitions)
+        self.retried += reply.tries - 1
+        if self.on_reply is not None:
+            on_reply, self.on_reply = self.on_reply, None
+            on_reply()
+        return reply
 
     async def run(self, ranges: tuple[Range, ...]) -> dict[OID, Any]:
         values: dict[OID, Any] = {}

@@ -189,6 +189,7 @@ class PollResult:
     alerts: list[Alert] = field(default_factory=list)
     is_printer: bool = True  # False: answers SNMP but has no printer rows
     timed_out: bool = False  # unreachable because nothing answered (not e.g. a DNS error)
+    retried: int = 0  # requests answered only after a retry; for the fleet's limit, not in JSON
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -257,3 +257,30 @@ def _decode_message(data: bytes) -> Response:
         append((name, _decode_value(tag, data[vpos:vpos + vlen])))
         pos = vpos + vlen
     return Response(version, community, pdu_tag, request_id, error_status, error_index, varbinds)
+
+
+# --- responses (the benchmark responder, benchmarks/netsim.py) ----------------------------
+
+def encode_tlv(tag: int, body: bytes) -> bytes:
+    return _tlv(tag, body)
+
+
+def encode_unsigned(tag: int, value: int) -> bytes:
+    """Counter32 (0x41), Gauge32 (0x42), TimeTicks (0x43), Counter64 (0x46)."""
+    return _tlv(tag, value.to_bytes(max(1, value.bit_length() // 8 + 1), "big"))
+
+
+def encode_integer(value: int) -> bytes:
+    return _int(value)
+
+
+def encode_varbind(oid: tuple[int, ...], encoded_value: bytes) -> bytes:
+    """One var-bind: `encoded_value` is a whole TLV (see encode_tlv / encode_unsigned)."""
+    return _tlv(0x30, encode_oid(oid) + encoded_value)
+
+
+def encode_response(version: int, community: bytes, request_id: int, error_status: int, error_index: int,
+                    varbinds: bytes) -> bytes:
+    """A whole RESPONSE message; `varbinds` is the concatenation of encode_varbind() results."""
+    pdu = _tlv(RESPONSE, _int(request_id) + _int(error_status) + _int(error_index) + _tlv(0x30, varbinds))
+    return _tlv(0x30, _int(version) + _tlv(0x04, community) + pdu)

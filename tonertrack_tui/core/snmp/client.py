@@ -46,6 +46,7 @@ class Reply:
     error_status: int
     error_index: int
     varbinds: list[Varbind]
+    tries: int = 1  # sends it took: > 1 when the answer came only after a retry
 
     @property
     def error_name(self) -> str:
@@ -97,6 +98,8 @@ class SnmpClient:
 
     def __init__(self) -> None:
         self._transports: dict[int, asyncio.DatagramTransport] = {}
+        self._opening: dict[int, asyncio.Future[asyncio.DatagramTransport]] = {}
+        self.sockets_opened = 0  # community sockets opened over the client's life
         self._pending: dict[int, _Pending] = {}
         self._next_id = random.randrange(1, 1 << 30)
         self._resolved: dict[str, tuple[float, str]] = {}
@@ -158,10 +161,28 @@ class SnmpClient:
         return await self._community_request(endpoint, version, pdu, encoded_oids, non_repeaters, max_repetitions)
 
     async def _transport(self, family: int) -> asyncio.DatagramTransport:
+        """The one socket of an address family, opened by the first request that needs it.
+
+        Requests that start together (a fleet poll's first wave) all wait for the same
+        opening: one socket per family, never one each (issue 14: 16 opened, 15 leaked)."""
         transport = self._transports.get(family)
-        if transport is None or transport.is_closing():
-            loop = asyncio.get_running_loop()
-            sock = socket.socket(family, socket.SOCK_DGRAM)
+        if transport is not None and not transport.is_closing():
+            return transport
+        opening = self._opening.get(family)
+        if opening is None:
+            opening = asyncio.ensure_future(self._open_transport(family))
+            self._opening[family] = opening
+
+            def forget(_: object, family: int = family) -> None:
+                self._opening.pop(family, None)
+
+            opening.add_done_callback(forget)
+        return await asyncio.shield(opening)
+
+    async def _open_transport(self, family: int) -> asyncio.DatagramTransport:
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
             sock.setblocking(False)
             try:  # a fleet's worth of replies may arrive at once
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -169,7 +190,11 @@ class SnmpClient:
                 pass
             sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))
             transport, _ = await loop.create_datagram_endpoint(lambda: _CommunityProtocol(self), sock=sock)
-            self._transports[family] = transport
+        except BaseException:
+            sock.close()
+            raise
+        self._transports[family] = transport
+        self.sockets_opened += 1
         return transport
 
     def _new_request_id(self) -> int:
@@ -196,7 +221,8 @@ class SnmpClient:
             self._pending.pop(rid, None)
         if response.pdu_tag != ber.RESPONSE:
             raise SnmpError(f"unexpected PDU type 0x{response.pdu_tag:02x} in reply")
-        return Reply(response.error_status, response.error_index, response.varbinds)
+        return Reply(response.error_status, response.error_index, response.varbinds,
+                     endpoint.settings.retries - pending.tries_left + 1)
 
     def _send(self, transport, rid: int, pending: _Pending) -> None:
         try:
@@ -236,6 +262,8 @@ class SnmpClient:
             if not pending.future.done():
                 pending.future.set_exception(SnmpError("client closed"))
         self._pending.clear()
+        for opening in list(self._opening.values()):
+            opening.cancel()
         for transport in self._transports.values():
             transport.close()
         self._transports.clear()
