@@ -209,6 +209,13 @@ def test_next_line_in_a_csv_name_is_one_row_not_two(tmp_path):
     assert errors == [f"  line 2: name {CONTROL}U+0085 (next line)"]
 
 
+def test_next_line_in_a_synced_queue_name_is_one_row_not_two(tmp_path):
+    """A Windows export read with str.splitlines() cut the row at U+0085: sync then named U+000A
+    (line feed), not the character the form, the CLI and import name."""
+    problems = sync_problems(tmp_path, "next\x85line")
+    assert problems == [f"dc3: queue next\x85line: name {CONTROL}U+0085 (next line) (the name is not taken)"]
+
+
 def test_community_may_be_blank_only_with_a_default():
     assert validate.check_community("", default="public") is None
     assert validate.check_community("", default="") == "community must not be empty (there is no default in the config)"
