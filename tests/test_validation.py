@@ -209,6 +209,13 @@ def test_next_line_in_a_csv_name_is_one_row_not_two(tmp_path):
     assert errors == [f"  line 2: name {CONTROL}U+0085 (next line)"]
 
 
+def test_next_line_in_a_synced_queue_name_is_one_row_not_two(tmp_path):
+    """A Windows export read with str.splitlines() cut the row at U+0085: sync then named U+000A
+    (line feed), not the character the form, the CLI and import name."""
+    problems = sync_problems(tmp_path, "next\x85line")
+    assert problems == [f"dc3: queue next\x85line: name {CONTROL}U+0085 (next line) (the name is not taken)"]
+
+
 def test_community_may_be_blank_only_with_a_default():
     assert validate.check_community("", default="public") is None
     assert validate.check_community("", default="") == "community must not be empty (there is no default in the config)"
@@ -289,6 +296,26 @@ async def test_form_warns_when_localhost_is_a_printer_already_there(tmp_path):
         assert str(warning.content) == ("Warning: localhost:50623 resolves to 127.0.0.1, like 127.0.0.1:50623 (Sim) "
                                         "already in the inventory: it may be the same printer")
         assert form.query_one("#address-error", Static).has_class("-shown") is False, "a warning, not an error"
+
+
+async def test_form_warns_when_saved_without_leaving_the_address(tmp_path):
+    """A fast typist saves straight from the address field (no blur, so no check ran): the warning
+    still comes, as a notification, and the printer is saved (a warning, not a refusal)."""
+    Store(tmp_path / "data").add(Printer.new("127.0.0.1:50623", name="Sim"))
+    app = create_app(config_path=str(tmp_path / "config.toml"), data_dir=str(tmp_path / "data"),
+                     auto_poll=False, watch_store=False, check_tty=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"localhost:50623", "ctrl+s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, PrinterFormScreen)
+        shown = [n.message for n in app._notifications]
+        assert ("localhost:50623 resolves to 127.0.0.1, like 127.0.0.1:50623 (Sim) already in the inventory: "
+                "it may be the same printer") in shown, shown
+    assert sorted(p.address for p in Store(tmp_path / "data").load()) == ["127.0.0.1:50623", "localhost:50623"]
 
 
 def test_import_warns_about_a_row_that_is_a_printer_already_there(tmp_path, capsys):

@@ -8,6 +8,7 @@ the device once with what is on the form, without saving anything.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from ..core.inventory import validate
 from ..core.inventory.printer import Printer, PrinterThresholds
 from ..core.inventory.store import DuplicatePrinter, StoreError
 from ..core.printer.model import PollResult
+from ..core.printer.status import Thresholds
 from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
 from ..core.util.textsafe import safe_text
 from ..core.views.fleet import supply_view
@@ -179,9 +181,10 @@ class PrinterFormScreen(ModalScreen[str | None]):
             self.seq = seq
 
     class Saved(Message):
-        def __init__(self, printer_id: str) -> None:
+        def __init__(self, printer_id: str, warnings: list[str] | None = None) -> None:
             super().__init__()
             self.printer_id = printer_id
+            self.warnings = warnings or []  # the same-printer check run at save: the form never showed them
 
     class AddressResolved(Message):
         def __init__(self, address: str, warnings: list[str]) -> None:
@@ -200,6 +203,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         self.printer_id = printer_id
         self.record: dict[str, Any] = {}
         self._touched: set[str] = set()
+        self._resolved: dict[str, list[str]] = {}  # address -> what the same-printer check found
         self._save_attempted = False
         self._saving = False
         self._test_seq = 0
@@ -506,6 +510,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
 
     @on(AddressResolved)
     def _address_resolved(self, message: AddressResolved) -> None:
+        self._resolved[message.address] = message.warnings
         try:
             current = str(parse_address(self._value("address")))
         except AddressError:
@@ -624,7 +629,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         box.add_class("-shown")
         self.call_after_refresh(box.scroll_visible, animate=False)
 
-    async def _run_test(self, address: str, settings: SnmpSettings, thresholds, seq: int,
+    async def _run_test(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None, seq: int,
                         inverted: bool = False) -> None:
         result = await self.app.test_connection(address, settings, thresholds, invert_receptacles=inverted)
         self.post_message(self.TestFinished(result, seq))
@@ -693,8 +698,22 @@ class PrinterFormScreen(ModalScreen[str | None]):
     def _inverted(self) -> bool:
         return self.query_one("#invert-receptacles", Checkbox).value
 
+    async def _unseen_same_printer_warnings(self) -> list[str]:
+        """The same-printer check for an address typed and saved without leaving the field (a fast typist
+        never blurs it): run now, in a thread, bounded like the check on blur."""
+        try:
+            address = str(parse_address(self._value("address")))
+        except AddressError:
+            return []
+        if address in self._resolved or address == self.record.get("address"):
+            return []
+        printers = list(self.app.fleet.printers.values())
+        return await asyncio.to_thread(validate.same_printer_warnings, address, printers,
+                                       exclude_id=self.printer_id)
+
     async def _save(self) -> None:
         try:
+            warnings = await self._unseen_same_printer_warnings()
             if self.printer_id is None:
                 printer = Printer.new(self._value("address"), name=self._value("name").strip(),
                                       location=self._value("location").strip(), snmp=self._snmp_from_form(),
@@ -720,11 +739,13 @@ class PrinterFormScreen(ModalScreen[str | None]):
         except (TypeError, ValueError, OSError) as exc:
             self.post_message(self.SaveFailed(f"Not saved: {type(exc).__name__}: {exc}"))
         else:
-            self.post_message(self.Saved(saved_id))
+            self.post_message(self.Saved(saved_id, warnings))
 
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         self.notify("Printer saved." if self.editing else "Printer added.")
+        for warning in message.warnings:
+            self.app.notify(warning, title="The same printer twice?", severity="warning", timeout=15, markup=False)
         self.dismiss(message.printer_id)
 
     @on(SaveFailed)
@@ -756,7 +777,10 @@ class PrinterFormScreen(ModalScreen[str | None]):
         self.action_back()
 
     def action_back(self) -> None:
-        leave_or_ask(self, self._initial, lambda: self.dismiss(None),
+        def leave() -> None:
+            self.dismiss(None)
+
+        leave_or_ask(self, self._initial, leave,
                      "this new printer" if not self.editing else "your changes to this printer")
 
 

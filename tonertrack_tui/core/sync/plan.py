@@ -205,9 +205,12 @@ def address_from_uri(uri: str) -> tuple[str | None, str]:
 # ---------------------------------------------------------------- windows-export
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the CSV importer's rule (core/inventory/importers.py)
+
+
 def _csv_rows(text: str, source: SyncSource, what: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
     """Export-Csv text → [(line number, {lower-case column: value})]; `#TYPE` line skipped."""
-    lines = text.splitlines()
+    lines = _LINE_BREAK.split(text.removesuffix("\n"))  # not splitlines(): U+0085 in a queue name is data
     start = 0
     while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
         start += 1  # "#TYPE Microsoft.Management.Infrastructure.CimInstance#..." (PowerShell 5.1)
