@@ -15,9 +15,8 @@ from ..core.util.textsafe import safe_text
 from ..core.util.timeutil import age_text
 from ..core.views.fleet import FleetProblem, problems
 from ..keys import bindings
-from ..widgets.status_badge import STATUS_STYLE
+from ..widgets.status_badge import STATUS_STYLE, mono_safe
 from ..widgets.status_badge import WIDTH as STATUS_WIDTH
-from ..widgets.supply_list import mono_safe
 
 TICK_S = 10.0
 # Poll-all lands results every 0.25 s; over 1,000 printers problems() costs ~60 ms, so it runs

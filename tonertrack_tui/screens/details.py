@@ -28,8 +28,8 @@ from ..core.util.timeutil import ago_text, parse_time
 from ..core.views.fleet import PrinterRow, supply_view
 from ..keys import bindings
 from ..widgets.sparkline import sparkline_text
-from ..widgets.status_badge import STATUS_STYLE, status_text
-from ..widgets.supply_list import SupplyList, mono_safe
+from ..widgets.status_badge import STATUS_STYLE, mono_safe, status_text
+from ..widgets.supply_list import SupplyList
 
 TREND_DAYS = 30
 TICK_S = 10.0  # "3m ago" moves on with the clock

@@ -18,8 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..keys import bindings
-from ..widgets.status_badge import STATUS_STYLE
-from ..widgets.supply_list import mono_safe
+from ..widgets.status_badge import STATUS_STYLE, mono_safe
 
 # (title, "module:Class") — screens that are missing from this build are skipped.
 SECTIONS = [
