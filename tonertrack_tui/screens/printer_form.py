@@ -27,6 +27,7 @@ from ..core.inventory import validate
 from ..core.inventory.printer import Printer, PrinterThresholds
 from ..core.inventory.store import DuplicatePrinter, StoreError
 from ..core.printer.model import PollResult
+from ..core.printer.status import Thresholds
 from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
 from ..core.util.textsafe import safe_text
 from ..core.views.fleet import supply_view
@@ -624,7 +625,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         box.add_class("-shown")
         self.call_after_refresh(box.scroll_visible, animate=False)
 
-    async def _run_test(self, address: str, settings: SnmpSettings, thresholds, seq: int,
+    async def _run_test(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None, seq: int,
                         inverted: bool = False) -> None:
         result = await self.app.test_connection(address, settings, thresholds, invert_receptacles=inverted)
         self.post_message(self.TestFinished(result, seq))
