@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from tonertrack_tui.demo.simulator import Agent, Recording, SimFleet, V3User, free_udp_ports
 
@@ -70,7 +70,19 @@ class DemoPrinter:
         )
 
 
-_V3 = dict(
+class _V3Settings(TypedDict):
+    """The SNMPv3 fields of the v3-only demo printer (DemoPrinter keywords)."""
+
+    snmp_version: str
+    community: str
+    v3_user: str
+    v3_auth_proto: str
+    v3_auth_key: str
+    v3_priv_proto: str
+    v3_priv_key: str
+
+
+_V3 = _V3Settings(
     snmp_version="3", community="", v3_user="demo-v3",
     v3_auth_proto="SHA", v3_auth_key="demo-auth-key",
     v3_priv_proto="AES", v3_priv_key="demo-priv-key",
@@ -118,7 +130,7 @@ class DemoFleet:
     would die as soon as that thread ends.
     """
 
-    def __init__(self, printers: tuple[DemoPrinter, ...] = DEMO_PRINTERS, **fleet_options) -> None:
+    def __init__(self, printers: tuple[DemoPrinter, ...] = DEMO_PRINTERS, **fleet_options: Any) -> None:
         self.printers = printers
         self.addresses: dict[str, str] = {}
         self._live = [p for p in printers if not p.offline]

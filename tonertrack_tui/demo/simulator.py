@@ -110,7 +110,7 @@ import sys
 import tempfile
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,7 +319,7 @@ class SimFleet:
         self._procs: list[subprocess.Popen[bytes]] = []
         self._workdir: Path | None = None
         self._variation_dir: Path | None = None
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[[list[subprocess.Popen[bytes]], Path], SimFleet] | None = None
 
     # -- public API ---------------------------------------------------------
 
@@ -594,7 +594,7 @@ def _unbound(pid: int, wanted: set[tuple[str, int]], community: str) -> set[tupl
         time.sleep(0.05)
 
 
-def _child_setup(endpoints: int, die_with_parent: bool):
+def _child_setup(endpoints: int, die_with_parent: bool) -> Callable[[], None] | None:
     """preexec_fn: enough file descriptors for every socket; optional PDEATHSIG."""
     import resource  # POSIX only, like snmpsim's privilege handling
 
@@ -707,7 +707,7 @@ def probe_many(
     """The endpoints that did *not* answer a GET of sysUpTime.0 within
     ``timeout``: asked from one socket, ``window`` at a time, each asked again
     after 0.5 s without an answer."""
-    waiting = [tuple(ep) for ep in endpoints]
+    waiting = [(host, port) for host, port in endpoints]
     request_ids = {ep: random.randrange(1, 2**31 - 1) for ep in waiting}
     in_flight: dict[tuple[str, int], float] = {}  # endpoint -> when last asked
     waiting.reverse()  # pop() from the end keeps the caller's order

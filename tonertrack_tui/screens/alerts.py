@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from rich.text import Text
 from textual import getters
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from ..app import TonerTrackApp
@@ -15,9 +17,8 @@ from ..core.util.textsafe import safe_text
 from ..core.util.timeutil import age_text
 from ..core.views.fleet import FleetProblem, problems
 from ..keys import bindings
-from ..widgets.status_badge import STATUS_STYLE
+from ..widgets.status_badge import STATUS_STYLE, mono_safe
 from ..widgets.status_badge import WIDTH as STATUS_WIDTH
-from ..widgets.supply_list import mono_safe
 
 TICK_S = 10.0
 # Poll-all lands results every 0.25 s; over 1,000 printers problems() costs ~60 ms, so it runs
@@ -45,7 +46,7 @@ def _key(item: FleetProblem, seen: dict[str, int]) -> str:
     return base if seen[base] == 1 else f"{base}\x1f{seen[base]}"
 
 
-class AlertsScreen(Screen):
+class AlertsScreen(Screen[None]):
     DEFAULT_CSS = """
     AlertsScreen #alerts-summary {
         height: 1;
@@ -81,7 +82,7 @@ class AlertsScreen(Screen):
         self._columns: tuple[str, ...] = ()
         self._problem_width = 0
         self._latest: list[FleetProblem] = []
-        self._pending = None
+        self._pending: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="alerts-summary", markup=False)
@@ -96,12 +97,12 @@ class AlertsScreen(Screen):
         self.table.focus()
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#alerts-table", DataTable)
 
     # -- rendering ----------------------------------------------------------------------------------
 
-    def _on_fleet_changed(self, _changed) -> None:
+    def _on_fleet_changed(self, _changed: set[str] | None) -> None:
         self._refresh_soon()
 
     def on_resize(self) -> None:
@@ -149,7 +150,7 @@ class AlertsScreen(Screen):
         self._order, self._cells = [], {}
         return True
 
-    def _cells_for(self, item: FleetProblem, now) -> dict[str, Text]:
+    def _cells_for(self, item: FleetProblem, now: datetime) -> dict[str, Text]:
         symbol, style = STATUS_STYLE.get(item.severity, ("?", "dim"))
         style = mono_safe(style, bool(getattr(self.app, "no_color", False)))
         return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from rich.table import Table
 from rich.text import Text
@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..app import TonerTrackApp
-from ..core.analysis.forecast import forecast_supplies
+from ..core.analysis.forecast import Forecast, forecast_supplies
 from ..core.analysis.trends import daily_pages, known, level_series
 from ..core.inventory.history import History
 from ..core.inventory.printer import Printer
@@ -28,10 +28,12 @@ from ..core.util.timeutil import ago_text, parse_time
 from ..core.views.fleet import PrinterRow, supply_view
 from ..keys import bindings
 from ..widgets.sparkline import sparkline_text
-from ..widgets.status_badge import STATUS_STYLE, status_text
-from ..widgets.supply_list import SupplyList, mono_safe
+from ..widgets.status_badge import STATUS_STYLE, mono_safe, status_text
+from ..widgets.supply_list import SupplyList
 
 TREND_DAYS = 30
+# (pages per day, the worst supply's label, its level per day): the page-count sparklines
+Trends: TypeAlias = tuple[list[int | None], str, list[int | None]]
 TICK_S = 10.0  # "3m ago" moves on with the clock
 ALERT_STYLE = {"critical": ("✖", "bold red"), "warning": ("▲", "yellow"),
                "warning_binary": ("▲", "yellow"), "other": ("·", "dim")}
@@ -62,7 +64,7 @@ def cell(value: Any, style: str = "") -> Text:
                 no_wrap=True, overflow="ellipsis")
 
 
-class DetailsScreen(Screen):
+class DetailsScreen(Screen[None]):
     DEFAULT_CSS = """
     DetailsScreen #details-body {
         padding: 0 1;
@@ -100,7 +102,7 @@ class DetailsScreen(Screen):
         self._gone = False
         self._left = False
         self._trend_key: Any = object()
-        self._trends: tuple | None = None
+        self._trends: Trends | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="det-head", markup=False)
@@ -302,7 +304,7 @@ class DetailsScreen(Screen):
             text.append(f" ({safe_text(flag, limit=40)})", style="dim")
         return text
 
-    def _update_pages(self, result: PollResult | None, trends: tuple | None) -> None:
+    def _update_pages(self, result: PollResult | None, trends: Trends | None) -> None:
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(style="dim", no_wrap=True, width=13)
         grid.add_column(no_wrap=True, width=TREND_DAYS)
@@ -331,16 +333,17 @@ class DetailsScreen(Screen):
 
     async def _load_trends(self, result: PollResult | None, now: datetime) -> None:
         history = self._history()
-        worst = worst_supply(result.supplies) if result else None
+        supplies = result.supplies if result else []
+        worst = worst_supply(supplies) if result else None
         today = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC).date()
 
-        def compute() -> tuple:
+        def compute() -> Trends:
             if history is None:
                 return [], "", []
             daily = daily_pages(history, self.printer_id, TREND_DAYS, today)
             if worst is None:
                 return daily, "", []
-            label = supply_view(worst, result.supplies).label
+            label = supply_view(worst, supplies).label
             suffix = ", % full" if worst.is_receptacle else ""
             levels = level_series(history, self.printer_id, worst.index, TREND_DAYS, today,
                                   receptacle=worst.is_receptacle)
@@ -352,9 +355,10 @@ class DetailsScreen(Screen):
 
     async def _load_forecasts(self, result: PollResult | None, now: datetime) -> None:
         """'~N days left' per supply with a level, from its history (core/forecast.py), off the UI thread."""
-        supplies = [s for s in (result.supplies if result else []) if s.remaining_pct is not None]
+        all_supplies = result.supplies if result else []
+        supplies = [s for s in all_supplies if s.remaining_pct is not None]
         history = self._history()
-        forecasts = {}
+        forecasts: dict[str, Forecast] = {}
         if supplies and history is not None:
             forecasts = await asyncio.to_thread(forecast_supplies, history, self.printer_id, supplies, now=now)
         if not self.is_attached or self._gone:
@@ -364,15 +368,15 @@ class DetailsScreen(Screen):
         if not supplies:
             return
         text = Text("Forecast ", style="dim")
-        known_ones = sorted((f.days_left, supply_view(s, result.supplies).label, f)
-                            for s in supplies if (f := forecasts.get(s.index)) is not None and f.known)
+        known_ones = sorted((days, supply_view(s, all_supplies).label, f) for s in supplies
+                            if (f := forecasts.get(s.index)) is not None and (days := f.days_left) is not None)
         horizon = self.app.config.export.forecast_horizon_days if self.app.config else 30
         for i, (days, label, forecast) in enumerate(known_ones):
             if i:
                 text.append(" · ", style="dim")
             text.append(f"{safe_text(label, limit=40)} ")
             text.append(forecast.short(), style=self.tone("bold yellow" if days <= horizon else ""))
-        unknown = [(safe_text(supply_view(s, result.supplies).label, limit=40),
+        unknown = [(safe_text(supply_view(s, all_supplies).label, limit=40),
                     (f.reason if (f := forecasts.get(s.index)) is not None else None) or "no level history")
                    for s in supplies if not (forecasts.get(s.index) and forecasts[s.index].known)]
         if unknown:

@@ -7,6 +7,7 @@ Printers already in the inventory are listed but cannot be checked.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from rich.text import Text
 from textual import getters, on
@@ -23,7 +24,7 @@ from ..core.util.textsafe import safe_text
 from ..keys import bindings
 
 
-class DiscoverScreen(Screen):
+class DiscoverScreen(Screen[None]):
     DEFAULT_CSS = """
     DiscoverScreen #discover-form { height: 3; }
     DiscoverScreen #discover-range { width: 2fr; }
@@ -121,7 +122,7 @@ class DiscoverScreen(Screen):
         self.run_worker(self._add(chosen, {"community": community} if community else {}), group="discover-add",
                         exclusive=True, exit_on_error=False)
 
-    async def _add(self, chosen, snmp) -> None:
+    async def _add(self, chosen: list[Found], snmp: dict[str, Any]) -> None:
         try:
             added = await self.app.add_found(chosen, snmp)
         except Exception as exc:

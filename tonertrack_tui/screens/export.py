@@ -9,6 +9,7 @@ shows where the file went (the absolute path), or what went wrong.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +205,7 @@ class ExportScreen(ModalScreen[None]):
     def report_kind(self) -> str:
         return str(self.query_one("#report", Select).value)
 
-    def _today(self):
+    def _today(self) -> date:
         return self.app.now().astimezone().date()
 
     def _default_destination(self) -> str:
@@ -289,7 +290,8 @@ class ExportScreen(ModalScreen[None]):
         # the dated default keeps an earlier export of the same day (name-2.csv); a name typed is replaced
         dated = typed == self._auto_destination
         printers = self.app.fleet.snapshot()
-        printer = self.query_one("#printer", Select).value if kind == "usage" else None
+        chosen = self.query_one("#printer", Select).value if kind == "usage" else None
+        printer = chosen if isinstance(chosen, str) else None  # _problem() makes sure one is chosen
         start, end = (self._month("start"), self._month("end")) if kind in PERIOD_REPORTS else (None, None)
         history = self._history()
         now = self.app.now()

@@ -18,8 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..keys import bindings
-from ..widgets.status_badge import STATUS_STYLE
-from ..widgets.supply_list import mono_safe
+from ..widgets.status_badge import STATUS_STYLE, mono_safe
 
 # (title, "module:Class") — screens that are missing from this build are skipped.
 SECTIONS = [
@@ -65,9 +64,10 @@ KEY_WIDTH = 16
 def _load(path: str) -> type | None:
     module, _, name = path.partition(":")
     try:
-        return getattr(importlib.import_module(module), name)
+        found = getattr(importlib.import_module(module), name)
     except Exception:  # a screen another part of the app has not shipped yet
         return None
+    return found if isinstance(found, type) else None
 
 
 def own_bindings(cls: type) -> list[Binding]:
@@ -75,7 +75,7 @@ def own_bindings(cls: type) -> list[Binding]:
     return list(Binding.make_bindings(cls.__dict__.get("BINDINGS", [])))
 
 
-class HelpScreen(Screen):
+class HelpScreen(Screen[None]):
     DEFAULT_CSS = """
     HelpScreen #help-body {
         padding: 0 1;
@@ -162,7 +162,7 @@ class HelpScreen(Screen):
         extras.append((["tab", "shift+tab"], "Move between fields and panes", ""))
         return extras
 
-    def _keys_table(self, classes: list[type], extra: list | None = None) -> Table:
+    def _keys_table(self, classes: list[type], extra: list[tuple[list[str], str, str]] | None = None) -> Table:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(no_wrap=True, width=KEY_WIDTH)
         # ids line up across sections: the description column has one width for all

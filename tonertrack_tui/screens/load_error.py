@@ -11,16 +11,18 @@ from pathlib import Path
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from ..app import TonerTrackApp
 from ..core.util.textsafe import safe_text
 from ..keys import bindings
 
 
-class LoadErrorScreen(ModalScreen):
+class LoadErrorScreen(ModalScreen[None]):
     """Modal, so that none of the app's keys (poll all, alerts, settings …) work without an inventory."""
 
     DEFAULT_CSS = """
@@ -51,6 +53,7 @@ class LoadErrorScreen(ModalScreen):
     """
 
     BINDINGS = bindings("load_error")
+    app = getters.app(TonerTrackApp)
 
     def __init__(self, message: str, file: str | Path | None) -> None:
         super().__init__()
@@ -139,8 +142,12 @@ class LoadErrorScreen(ModalScreen):
 
     def action_confirm(self) -> None:
         self._set_confirming(False)
+        store = self.app.store
+        if store is None:  # no inventory file to move aside (not shown that way; but say so, not crash)
+            self.notify("There is no inventory file to move.", title="Not moved", severity="error", timeout=15)
+            return
         try:
-            moved = self.app.store.quarantine()
+            moved = store.quarantine()
         except OSError as exc:
             self.notify(f"Could not move it: {exc.strerror or exc}", title="Not moved", severity="error",
                         markup=False, timeout=15)

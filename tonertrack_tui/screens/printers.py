@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -17,7 +17,7 @@ from ..widgets.printer_table import PrinterTable
 from ..widgets.status_badge import STATUS_STYLE, mono_safe
 
 
-class PrintersScreen(Screen):
+class PrintersScreen(Screen[None]):
     BINDINGS = bindings("printers")
     app = getters.app(TonerTrackApp)
 
@@ -91,7 +91,7 @@ class PrintersScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._update_why()
 
-    def _on_fleet_changed(self, changed) -> None:
+    def _on_fleet_changed(self, changed: set[str] | None) -> None:
         self.refresh_table()
 
     def _tick(self) -> None:
@@ -191,7 +191,7 @@ class PrintersScreen(Screen):
                 event.input.remove_class("-visible")
             self.table.focus()
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         box = self.query_one("#filter", Input)
         if event.key == "escape" and box.has_focus:
             event.stop()

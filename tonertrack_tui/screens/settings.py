@@ -356,7 +356,8 @@ class SettingsScreen(Screen[None]):
         try:
             return int(self._text(key).strip())
         except ValueError:
-            return current_value(self.config, key)
+            current = current_value(self.config, key)
+            return current if isinstance(current, int) else None
 
     def changes(self) -> dict[str, Any]:
         """{dotted key: new value} for every visible field that differs from the loaded config."""

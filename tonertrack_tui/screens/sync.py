@@ -21,7 +21,7 @@ from ..keys import bindings
 from .confirm import ConfirmScreen
 
 
-class SyncScreen(Screen):
+class SyncScreen(Screen[None]):
     DEFAULT_CSS = """
     SyncScreen #sync-summary { height: auto; max-height: 4; padding: 0 1; background: $boost; }
     SyncScreen #sync-table { height: 1fr; }
@@ -74,7 +74,7 @@ class SyncScreen(Screen):
         self.plan, self.listings = plan, listings
         self._show(plan, [safe_text(str(e), limit=200) for e in errors])
 
-    def _show(self, plan, errors: list[str]) -> None:
+    def _show(self, plan: SyncPlan, errors: list[str]) -> None:
         counts = plan.counts()
         line = "  ".join(f"{k} {counts[k]}" for k in (*CHANGE_KINDS, "unchanged", "problems"))
         lines = [line]

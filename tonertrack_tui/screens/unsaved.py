@@ -18,7 +18,7 @@ def field_values(screen: Screen[Any]) -> dict[str, object]:
     return values
 
 
-def leave_or_ask(screen: Screen[Any], initial: dict[str, object] | None, leave: Callable[[], None],
+def leave_or_ask(screen: Screen[Any], initial: dict[str, object] | None, leave: Callable[[], object],
                  what: str = "your changes") -> None:
     """Call `leave` when nothing changed since `initial`; otherwise ask whether to discard."""
     if initial is None or field_values(screen) == initial:

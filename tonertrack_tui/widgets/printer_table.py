@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, TypeAlias
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
+from textual._types import SegmentLines
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from ..core.util.timeutil import age_changes_at, age_text
-from ..core.views.fleet import PrinterRow
+from ..core.views.fleet import PrinterRow, SupplyView
 from ..keys import bindings
 from .status_badge import WIDTH as STATUS_WIDTH
 from .status_badge import status_text
@@ -23,7 +26,8 @@ from .supply_gauge import gauge_text
 
 # Layouts by terminal width: narrow terminals drop columns, never rows.
 # (minimum table width, ((column key, label, width), ...))
-LAYOUTS = [
+Layout: TypeAlias = tuple[int, tuple[tuple[str, str, int], ...]]
+LAYOUTS: list[Layout] = [
     (150, (("status", "Status", STATUS_WIDTH + 1), ("name", "Name", 22), ("address", "Address", 17),
            ("location", "Location", 16), ("model", "Model", 24), ("supply", "Most urgent supply", 34),
            ("pages", "Pages", 9), ("age", "Polled", 6))),
@@ -45,20 +49,25 @@ RENDERED_LINES = 200  # and its lines (cached Strips also hold their crops: keep
 # the most urgent supply's label and gauge widths, by layout (its minimum width)
 GAUGE = {150: (18, 6), 118: (15, 6), 96: (10, 6), 0: (15, 2)}
 
+# our caches' keys: what decides a drawing (row/column keys, styles, sizes, cursor, theme ...)
+CacheKey: TypeAlias = tuple[object, ...]
+# a line's segments without their mouse metadata: (text, style, control, column, out of bounds)
+LinePart: TypeAlias = tuple[str, Style | None, Any, int | None, bool]
 
-def _looks(cell: object) -> tuple | None:
+
+def _looks(cell: object) -> tuple[object, ...] | None:
     """What decides how a Text cell is drawn (None: not a Text, draw it)."""
     if not isinstance(cell, Text):
         return None
     return (cell.plain, tuple(cell.spans), cell.style, cell.justify, cell.overflow, cell.no_wrap, cell.end)
 
 
-class PrinterTable(DataTable):
+class PrinterTable(DataTable[Text]):
     """Call `show(rows, now)`; it works out the smallest change to the screen."""
 
     BINDINGS = bindings("table")
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         # DataTable's own caches are keyed on its update counter, which moves at every change;
         # ours (below) sit in front of them. Big ones only make full garbage collections slower.
@@ -67,16 +76,18 @@ class PrinterTable(DataTable):
         self._line_cache = LRUCache(100)
         self._order: list[str] = []
         self._positions: dict[str, int] = {}
-        self._cells: dict[str, dict[str, object]] = {}
-        self._rendered_cells: LRUCache = LRUCache(RENDERED_CELLS)
+        self._cells: dict[str, dict[str, Text]] = {}
+        self._rendered_cells: LRUCache[CacheKey, tuple[Text, int, SegmentLines]] = LRUCache(RENDERED_CELLS)
         self._values: dict[str, dict[str, object]] = {}
         self._row_objects: dict[str, PrinterRow] = {}  # the row each printer's cells were made from
         self._age_due: dict[str, datetime] = {}  # when each row's age text changes next
         self._row_keys: dict[str, RowKey] = {}
         self._column_keys: dict[str, ColumnKey] = {}
-        self._rendered_lines: LRUCache = LRUCache(RENDERED_LINES)
+        # (the cells shown, row index, line, its parts)
+        self._rendered_lines: LRUCache[CacheKey, tuple[tuple[Text, ...], int, Strip, list[LinePart]]] = \
+            LRUCache(RENDERED_LINES)
         self._meta_styles: dict[tuple[int, int, bool], Style] = {}
-        self._rendered_looks: LRUCache = LRUCache(RENDERED_CELLS)
+        self._rendered_looks: LRUCache[CacheKey, SegmentLines] = LRUCache(RENDERED_CELLS)
         self._frame_style: Style | None = None
         self._columns_shown: tuple[str, ...] = ()
         self._rows: list[PrinterRow] = []
@@ -88,7 +99,7 @@ class PrinterTable(DataTable):
 
     # -- columns ----------------------------------------------------------------------------
 
-    def _layout_for_width(self, width: int):
+    def _layout_for_width(self, width: int) -> Layout:
         # each cell has one column of padding on either side; keep 2 for the scrollbar
         for minimum, columns in LAYOUTS:
             if sum(w + 2 for _, _, w in columns) + 2 <= width:
@@ -162,12 +173,13 @@ class PrinterTable(DataTable):
             "age": age_text(row.last_answer_at, now),
         }
 
-    def _render(self, key: str, value: object):
-        if key == "status":
-            status, stale = value  # type: ignore[misc]
+    def _cell(self, key: str, value: object) -> Text:
+        """The cell that shows `value` (from `_values_for`) in column `key`."""
+        if key == "status" and isinstance(value, tuple):
+            status, stale = value
             return status_text(status, stale=stale, mono=self.app.no_color)
-        if key == "supply":
-            return gauge_text(value, width=self._gauge_width, label_width=self._label_width,  # type: ignore[arg-type]
+        if key == "supply" and (value is None or isinstance(value, SupplyView)):
+            return gauge_text(value, width=self._gauge_width, label_width=self._label_width,
                               mono=self.app.no_color)
         if key == "pages":
             return Text("—" if value is None else f"{value:,}", justify="right")
@@ -225,12 +237,12 @@ class PrinterTable(DataTable):
                 if index != self.cursor_row:
                     self.move_cursor(row=index, animate=False)
 
-    def _refresh_cells(self, row: PrinterRow, now: datetime) -> dict[str, object]:
+    def _refresh_cells(self, row: PrinterRow, now: datetime) -> dict[str, Text]:
         """Bring the row's cells up to date; returns the ones that changed.
 
         Cells are kept for rows a filter hides too, so that they come back as the same
         objects (and so from the render cache) when the filter is cleared."""
-        changed = {}
+        changed: dict[str, Text] = {}
         if self._row_objects.get(row.id) is row:
             # the same row object (the app makes a new one when the printer changes): only its
             # age can have moved on — 1,000 unchanged rows cost a refresh next to nothing
@@ -242,14 +254,14 @@ class PrinterTable(DataTable):
                 if values["age"] != age:
                     values["age"] = age
                     if "age" in self._columns_shown:
-                        self._cells[row.id]["age"] = changed["age"] = self._render("age", age)
+                        self._cells[row.id]["age"] = changed["age"] = self._cell("age", age)
             return changed
         values = self._values_for(row, now)
         old = self._values.get(row.id)
         cells = self._cells.setdefault(row.id, {})
         for key in self._columns_shown:
             if old is None or old.get(key) != values[key] or key not in cells:
-                cells[key] = changed[key] = self._render(key, values[key])
+                cells[key] = changed[key] = self._cell(key, values[key])
         self._values[row.id] = values
         self._row_objects[row.id] = row
         self._age_due[row.id] = age_changes_at(row.last_answer_at, now)
@@ -268,9 +280,9 @@ class PrinterTable(DataTable):
         gone = [key for key in self._order if key not in keep]
         if gone:
             for key in gone:
-                row_key = self._row_key(key)
-                self.rows.pop(row_key, None)
-                self._data.pop(row_key, None)
+                gone_key = self._row_key(key)
+                self.rows.pop(gone_key, None)
+                self._data.pop(gone_key, None)
             remaining = [key for key in self._order if key in keep]
             self._row_locations = TwoWayDict({self._row_key(key): i for i, key in enumerate(remaining)})
         shown = self._columns_shown
@@ -298,8 +310,8 @@ class PrinterTable(DataTable):
             self.refresh()
         self.check_idle()
 
-    def _render_cell(self, row_index: int, column_index: int, base_style, width: int,
-                     cursor: bool = False, hover: bool = False):
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> SegmentLines:
         """DataTable renders every visible cell again whenever any cell changes or a row moves
         (its caches are keyed on an update counter and the row index): with a poll-all or a
         filter on 1,000 printers that is 40-70 ms a refresh. Keep a cell's rendering for as
@@ -309,8 +321,10 @@ class PrinterTable(DataTable):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         cell = self._data[row_key][column_key]
-        key = (row_key, column_key, base_style, width, cursor, hover, self._show_hover_cursor,
+        key: CacheKey = (row_key, column_key, base_style, width, cursor, hover, self._show_hover_cursor,
                self._pseudo_class_state, self.app.theme)
         cached = self._rendered_cells.get(key)
         if cached is not None and cached[0] is cell:
@@ -320,7 +334,7 @@ class PrinterTable(DataTable):
         else:
             # Many cells read the same in many rows (a status, an age, a model, a location):
             # a cell that reads like one already drawn in this column is that drawing, re-tagged.
-            looks = (_looks(cell), column_index, base_style, width, cursor, hover, self._show_hover_cursor,
+            looks: CacheKey = (_looks(cell), column_index, base_style, width, cursor, hover, self._show_hover_cursor,
                      self._pseudo_class_state, self.app.theme)
             same = self._rendered_looks.get(looks) if looks[0] is not None else None
             if same is not None:
@@ -332,13 +346,13 @@ class PrinterTable(DataTable):
         self._rendered_cells[key] = (cell, row_index, lines)
         return lines
 
-    def _retag(self, lines, row_index: int, column_index: int):
+    def _retag(self, lines: SegmentLines, row_index: int, column_index: int) -> SegmentLines:
         """A cell's drawing with the mouse metadata of another row (Style addition merges meta)."""
         meta = self._meta_style(row_index, column_index, False)
         return [[Segment(text, style + meta if style else meta, control) for text, style, control in line]
                 for line in lines]
 
-    def render_lines(self, crop):
+    def render_lines(self, crop: Region) -> list[Strip]:
         # the widget's style is the same for every line of a frame: DataTable works it out
         # (walking the DOM for backgrounds) once per line
         self._frame_style = self.rich_style
@@ -355,7 +369,7 @@ class PrinterTable(DataTable):
             y += scroll_y
         return self._render_line(y, scroll_x, scroll_x + self.size.width, self._frame_style)
 
-    def _render_line(self, y: int, x1: int, x2: int, base_style) -> Strip:
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """DataTable keys its line cache on an update counter that any cell change moves on,
         so during a poll every visible line was built again at every refresh (~1 ms a line),
         and again whenever a row moved up or down. A row's line is the same while the row
@@ -369,7 +383,7 @@ class PrinterTable(DataTable):
         cells = self._data.get(row_key)
         if row_index is None or cells is None or self.cursor_type != "row":
             return super()._render_line(y, x1, x2, base_style)
-        key = (row_key, line_in_row, x1, x2, self.size.width, base_style,
+        key: CacheKey = (row_key, line_in_row, x1, x2, self.size.width, base_style,
                self.show_cursor and self.cursor_coordinate.row == row_index,
                self._show_hover_cursor and self.hover_coordinate.row == row_index,
                self._pseudo_class_state, self.app.theme, self._columns_shown)
@@ -378,17 +392,18 @@ class PrinterTable(DataTable):
         if (cached is None or len(cached[0]) != len(shown)
                 or not all(a is b for a, b in zip(cached[0], shown, strict=True))):
             strip = super()._render_line(y, x1, x2, base_style)
-            parts = []
+            parts: list[LinePart] = []
             for text, style, control in strip:
                 meta = style.meta if style is not None else {}
-                plain = style.clear_meta_and_links() if meta else style
+                plain = style.clear_meta_and_links() if style is not None and meta else style
                 parts.append((text, plain, control, meta.get("column"), bool(meta.get("out_of_bounds"))))
             self._rendered_lines[key] = (shown, row_index, strip, parts)
             return strip
         if cached[1] == row_index:
             return cached[2]
         meta_style = self._meta_style
-        segments = [Segment(text, plain + meta_style(row_index, column, oob) if column is not None else plain, control)
+        segments = [Segment(text, plain + meta_style(row_index, column, oob)
+                            if column is not None and plain is not None else plain, control)
                     for text, plain, control, column, oob in cached[3]]
         strip = Strip(segments, cached[2].cell_length)
         self._rendered_lines[key] = (shown, row_index, strip, cached[3])
@@ -406,7 +421,7 @@ class PrinterTable(DataTable):
             style = self._meta_styles[key] = Style.from_meta(meta)
         return style
 
-    def _update_dimensions(self, new_rows) -> None:
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Only size the table: every column has a fixed width and every row is one line, so
         DataTable's measuring of each new cell (~30 µs a cell, 0.3 s for 1,000 rows) changes nothing."""
         if any(column.auto_width for column in self.columns.values()) or self._labelled_row_exists:

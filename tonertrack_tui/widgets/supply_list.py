@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 from ..core.printer.model import Supply, Tray
 from ..core.printer.words import note_text
 from ..core.util.textsafe import safe_text
 from ..core.views.fleet import supply_view
-from .status_badge import SEVERITY_STYLE, mono_safe  # noqa: F401  (screens import mono_safe from here too)
+from .status_badge import SEVERITY_STYLE, mono_safe
 from .supply_gauge import bar_text
 
 # Read without colour too (NO_COLOR, 16 colours)
@@ -111,7 +112,7 @@ class SupplyList(Widget):
         self._supplies, self._trays = [], list(trays)
         self.refresh(layout=True)
 
-    def get_content_height(self, container, viewport, width: int) -> int:
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return max(1, len(self._supplies) + len(self._trays))
 
     def render(self) -> Text:
