@@ -106,3 +106,30 @@ def test_sigkill_during_writes_loses_no_acknowledged_change(tmp_path):
     # a leftover temp file of a killed writer is ignored, and removed by the next save
     store.add(Printer.new("192.0.2.2"))
     assert [p for p in store.data_dir.iterdir() if fsutil.TEMP_MARK in p.name] == []
+
+
+STOPPER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from tonertrack_tui.core.util.fsutil import atomic_write_bytes
+    atomic_write_bytes(Path(sys.argv[1]) / "other.json", b"other")
+    atomic_write_bytes(Path(sys.argv[1]) / "printers.json", b"new")
+    print("DONE", flush=True)
+""")
+
+
+def test_the_drills_stop_hook_stops_only_the_named_write_and_goes_on_when_stdin_closes(tmp_path):
+    # fsutil's test-only hook (TONERTRACK_TEST_STOP_AT), used by tests/adversarial/test_drills.py
+    (tmp_path / "printers.json").write_bytes(b"old")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), fsutil.TEST_STOP_ENV: "printers.json:before-rename"}
+    proc = subprocess.Popen([sys.executable, "-c", STOPPER, str(tmp_path)], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()
+    assert line == f"{fsutil.TEST_STOPPED} printers.json:before-rename {proc.pid}\n"
+    assert (tmp_path / "other.json").read_bytes() == b"other"  # another file: not stopped
+    assert (tmp_path / "printers.json").read_bytes() == b"old"
+    assert len([p for p in tmp_path.iterdir() if fsutil.TEMP_MARK in p.name]) == 1  # written, not renamed
+    out, _ = proc.communicate(timeout=60)  # closes stdin: it carries on
+    assert proc.returncode == 0 and out == "DONE\n"
+    assert (tmp_path / "printers.json").read_bytes() == b"new"
+    assert [p for p in tmp_path.iterdir() if fsutil.TEMP_MARK in p.name] == []
