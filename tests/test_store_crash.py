@@ -25,8 +25,8 @@ WRITER = textwrap.dedent("""
     print("READY", flush=True)
     added = []
     seq = 0
-    for i in range(1, 250):
-        address = f"10.{wid // 250}.{wid % 250}.{i}"
+    for i in range(1, 60_000):  # never reached: it is always killed long before
+        address = f"10.{wid}.{i // 250}.{i % 250 + 1}"
         store.add(Printer.new(address))
         print(f"ACK add {address}", flush=True)
         added.append(address)
@@ -35,6 +35,7 @@ WRITER = textwrap.dedent("""
             target = added[-2]
             store.update(target, name=f"w{wid}-e{seq}", user_overridden=True)
             print(f"ACK edit {target} {seq}", flush=True)
+    sys.stdin.read()  # alive until killed, however fast this machine is (EOF if the test died)
 """)
 
 
@@ -51,7 +52,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_change(tmp_path):
         for k in range(2):
             wid = rnd * 2 + k + 1
             p = subprocess.Popen([sys.executable, "-c", WRITER, str(store.data_dir), str(wid)],
-                                 env=env, stdout=subprocess.PIPE, text=True)
+                                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             procs.append(p)
         for p in procs:
             assert p.stdout.readline().strip() == "READY"
