@@ -180,7 +180,7 @@ def test_transitions_dedupe_and_restart(ink_fleet, tmp_path, recorder, hook):
         assert [(e.type, e.status) for e in events] == [("status", "Warning"), ("supply_low", "Warning")]
         assert events[0].old_status == "OK"
         assert events[1].supply["label"] == "Magenta ink" and events[1].supply["remaining_pct"] == 18
-        assert notifier.wait_idle(10)
+        assert notifier.wait_idle(60)
         texts = [b["text"] for b in recorder.bodies]
         # the device's "Magenta ink low" alert is the same problem and says nothing more (core/printer/problems.py)
         assert texts == [f"EPSON3A7F21 ({ink_fleet.address(0)}) is now Warning: Magenta ink 18 %",
@@ -213,7 +213,7 @@ def test_transitions_dedupe_and_restart(ink_fleet, tmp_path, recorder, hook):
         events = notifier.process(fleet.poll())
         assert [(e.type, e.status, e.old_status) for e in events] == [("status", "OK", "Offline")]
         assert "back to OK" in events[0].text
-        assert notifier.wait_idle(10)
+        assert notifier.wait_idle(60)
         assert len(recorder.bodies) == 6 and len(hook_calls(out)) == 6
     finally:
         notifier.close()
@@ -238,7 +238,7 @@ def test_webhook_500_is_retried_and_logged_with_token_masked(ink_fleet, tmp_path
                                                             events=("warning",)))
     try:
         assert len(notifier.process(fleet.poll())) == 1
-        assert notifier.wait_idle(10)
+        assert notifier.wait_idle(60)
     finally:
         notifier.close()
     assert len(recorder.paths) == 3  # two 500s, then delivered
@@ -290,7 +290,7 @@ def test_template_json_escapes_device_strings(ink_fleet, tmp_path, recorder):
                                                             events=("warning",)))
     try:
         notifier.process(fleet.poll())
-        assert notifier.wait_idle(10)
+        assert notifier.wait_idle(60)
     finally:
         notifier.close()
     [body] = recorder.bodies
@@ -340,7 +340,7 @@ def test_rate_limit_holds_events_and_never_loses_them(tmp_path, recorder):
     again = Notifier(data, notify_config(webhooks=(Webhook(url=recorder.url()),), max_per_hour=100))
     try:
         assert again.process(store.load()) == []
-        assert again.wait_idle(10)
+        assert again.wait_idle(60)
     finally:
         again.close()
     assert len(recorder.bodies) == 5 and not (data / PENDING_FILE).exists()
@@ -354,7 +354,7 @@ def test_digest_sends_one_message_per_round(tmp_path, recorder):
     notifier = Notifier(data, notify_config(webhooks=(Webhook(url=recorder.url()),), digest=True))
     try:
         notifier.process(store.load())
-        assert notifier.wait_idle(10)
+        assert notifier.wait_idle(60)
     finally:
         notifier.close()
     [body] = recorder.bodies
@@ -419,7 +419,7 @@ def test_email_sent_and_login_refused(tmp_path, smtp_server, caplog, monkeypatch
     notifier = Notifier(data, config)
     try:
         notifier.process(store.load())
-        assert notifier.wait_idle(10)
+        assert notifier.wait_idle(60)
     finally:
         notifier.close()
     [envelope] = handler.messages
