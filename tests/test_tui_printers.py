@@ -287,9 +287,8 @@ async def test_keys_typed_in_a_burst_after_slash_land_in_the_filter(data, key_bu
         await pilot.pause()
         app.poll_printer = polled.append  # what `p` would do on the list
         key_burst(app, "/lab")
-        for _ in range(5):
-            await pilot.pause()
-        assert app.screen.query_one("#filter", Input).value == "lab"
+        await until(pilot, lambda: app.screen.query_one("#filter", Input).value == "lab", "the filter")
+        await pilot.pause()
         assert polled == [] and shown(app) == [ids["lab"]]
 
 
@@ -303,8 +302,8 @@ async def test_an_address_typed_in_a_burst_after_a_lands_in_the_add_form(data, k
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         key_burst(app, "a10.1.1.1")
-        for _ in range(10):
-            await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, PrinterFormScreen)
+                    and app.screen.query_one("#address", Input).value == "10.1.1.1", "the add form")
         assert isinstance(app.screen, PrinterFormScreen)
         assert app.screen.query_one("#address", Input).value == "10.1.1.1"
         app.screen.dismiss(None)
