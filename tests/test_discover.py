@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,14 @@ def lan():
 # generous for the agents that answer (snmpsim on a loaded machine); the silent addresses cost one window
 FAST = SnmpSettings(timeout=1.0, retries=1)
 WINDOW = FAST.timeout * (FAST.retries + 1)  # how long a silent address is waited for
+
+
+async def until(pilot, condition, what: str, timeout: float = 60.0) -> None:
+    """Wait for a real condition (a generous bound: no speed is tested here)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what} after {timeout} s"
+        await pilot.pause(0.05)
 
 
 def test_ranges():
@@ -132,16 +141,16 @@ async def test_discover_screen_checklist_adds_the_checked(lan, tmp_path):
         screen.query_one("#discover-port").value = str(port)
         screen.query_one("#discover-range").focus()
         await pilot.press("enter")
-        await pilot.pause()
+        listing = screen.query_one(SelectionList)
+        await until(pilot, lambda: listing.option_count >= 3, "the scan's checklist")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        listing = screen.query_one(SelectionList)
         assert listing.option_count == 3
         listing.focus()
         await pilot.press("space")  # uncheck the first (all new ones start checked)
         await pilot.press("a")
-        await pilot.pause()
+        store = Store(Path(os.environ["TONERTRACK_DATA_DIR"]))
+        await until(pilot, lambda: len(store.load()) >= 2, "the checked printers to be added")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        store = Store(Path(os.environ["TONERTRACK_DATA_DIR"]))
         assert len(store.load()) == 2
