@@ -54,9 +54,17 @@ def data(tmp_path: Path, sim_fleet):
 
 
 async def until(pilot, condition, what: str, timeout: float = 60.0) -> None:
-    """Wait for a real condition (a generous bound: no speed is tested here)."""
+    """Wait for a real condition (a generous bound: no speed is tested here); a widget not yet
+    mounted (NoMatches) is "not yet"."""
+    from textual.css.query import NoMatches
+
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        try:
+            if condition():
+                return
+        except NoMatches:
+            pass
         assert time.monotonic() < deadline, f"still waiting for {what} after {timeout} s"
         await pilot.pause(0.05)
 
