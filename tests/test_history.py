@@ -3,7 +3,6 @@
 import json
 import os
 import stat
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -214,7 +213,8 @@ def test_history_files_are_private(hist):
     assert stat.S_IMODE(hist.index_path.stat().st_mode) == 0o600
 
 
-def test_monthly_report_over_1000_printers_and_a_year_is_fast(tmp_path):
+def test_monthly_report_over_1000_printers_and_a_year(tmp_path):
+    # how fast: benchmarks/suite_figures.py (a figure, not a wall-clock assert here)
     hist = History(tmp_path / "data")
     ids = [f"{i:032x}" for i in range(1000)]
     for month in range(1, 13):
@@ -222,9 +222,6 @@ def test_monthly_report_over_1000_printers_and_a_year_is_fast(tmp_path):
             when = t(f"2025-{month:02d}-{day:02d}T12:00:00")
             hist.append([Sample(pid, when, 1000 * month + day + i) for i, pid in enumerate(ids)],
                         today=date(2025, month, day))
-    started = time.perf_counter()
     report = hist.monthly_pages_all()
-    elapsed = time.perf_counter() - started
     assert len(report) == 1000 and all(len(rows) == 12 for rows in report.values())
     assert report[ids[7]][1] == MonthlyPages("2025-02", 1000, 1015 + 7, 2015 + 7, None)
-    assert elapsed < 2.0

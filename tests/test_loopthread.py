@@ -37,19 +37,21 @@ async def test_exceptions_come_back_to_the_caller(thread):
 
 
 async def test_the_caller_loop_keeps_running_while_work_blocks_the_other_loop(thread):
+    # counted, not timed: the work blocks its own loop until our loop has ticked 10 times
     ticks = 0
+    ticked = threading.Event()
 
     async def ticker() -> None:
         nonlocal ticks
         while True:
             await asyncio.sleep(0.01)
             ticks += 1
+            if ticks >= 10:
+                ticked.set()
 
     async def busy() -> str:
-        import time
-
-        time.sleep(0.3)  # blocks its own loop, not ours
-        return "done"
+        # blocks its own loop, not ours (bounded: a blocked caller loop would never tick)
+        return "done" if ticked.wait(60) else "the caller's loop did not run"
 
     task = asyncio.ensure_future(ticker())
     try:

@@ -131,9 +131,9 @@ def test_fleet_answers_every_endpoint(sim_fleet):
     assert len({port for _, port in sim_fleet.endpoints}) == 4
     assert sim_fleet.address(2) == f"127.0.0.1:{sim_fleet.endpoints[2][1]}"
     for host, port in sim_fleet.endpoints:
-        assert probe(host, port, "colour_mfp")
+        assert probe(host, port, "colour_mfp", timeout=5)  # generous: snmpsim on a loaded machine
     dead = free_udp_ports(["127.0.0.1"])
-    assert probe_many(sim_fleet.endpoints + dead, "mono_laser", timeout=0.5) == set(dead)
+    assert probe_many(sim_fleet.endpoints + dead, "mono_laser", timeout=3) == set(dead)
     # An unknown community gets no answer at all, like a real agent.
     assert not probe(*sim_fleet.endpoints[0], "no-such-community", timeout=0.3)
 
@@ -262,16 +262,16 @@ async def test_a_dead_port_does_not_answer():
     error, _, varbinds = await snmp_get(
         (host, port), CommunityData("public"), SYS_NAME, timeout=0.5, retries=0)
     assert error is not None and varbinds == []
-    assert time.monotonic() - began < 2.0
+    assert time.monotonic() - began < 30  # gives up by itself (1 s of timeouts): a hang guard, no speed test
 
 
 def test_other_loopback_addresses_and_errors():
     with SimFleet([Recording("public", "1.3.6.1.2.1.1.3.0|67|1\n")], endpoints=2,
                   host=["127.0.0.2", "127.0.0.3"]) as fleet:
         assert [host for host, _ in fleet.endpoints] == ["127.0.0.2", "127.0.0.3"]
-        assert all(probe(host, port) for host, port in fleet.endpoints)
+        assert all(probe(host, port, timeout=5) for host, port in fleet.endpoints)
     broken = SimFleet([Recording("public", "1.3.6.1.2.1.1.3.0|67|1\n")],
-                      extra_args=["--no-such-option"], startup_timeout=10)
+                      extra_args=["--no-such-option"], startup_timeout=60)
     with pytest.raises(SimFleetError, match="no-such-option"):
         broken.start()
     assert not broken.running
@@ -280,7 +280,7 @@ def test_other_loopback_addresses_and_errors():
         squatter.bind(("127.0.0.1", 0))
         taken = SimFleet([Recording("public", "1.3.6.1.2.1.1.3.0|67|1\n")], endpoints=2,
                          host=["127.0.0.4", "127.0.0.1"], port=squatter.getsockname()[1],
-                         startup_timeout=10)
+                         startup_timeout=60)
         with pytest.raises(SimFleetError, match="already in use"):
             taken.start()
 

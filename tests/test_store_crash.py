@@ -25,8 +25,8 @@ WRITER = textwrap.dedent("""
     print("READY", flush=True)
     added = []
     seq = 0
-    for i in range(1, 250):
-        address = f"10.{wid // 250}.{wid % 250}.{i}"
+    for i in range(1, 60_000):  # never reached: it is always killed long before
+        address = f"10.{wid}.{i // 250}.{i % 250 + 1}"
         store.add(Printer.new(address))
         print(f"ACK add {address}", flush=True)
         added.append(address)
@@ -35,6 +35,7 @@ WRITER = textwrap.dedent("""
             target = added[-2]
             store.update(target, name=f"w{wid}-e{seq}", user_overridden=True)
             print(f"ACK edit {target} {seq}", flush=True)
+    sys.stdin.read()  # alive until killed, however fast this machine is (EOF if the test died)
 """)
 
 
@@ -51,7 +52,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_change(tmp_path):
         for k in range(2):
             wid = rnd * 2 + k + 1
             p = subprocess.Popen([sys.executable, "-c", WRITER, str(store.data_dir), str(wid)],
-                                 env=env, stdout=subprocess.PIPE, text=True)
+                                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             procs.append(p)
         for p in procs:
             assert p.stdout.readline().strip() == "READY"
@@ -106,3 +107,30 @@ def test_sigkill_during_writes_loses_no_acknowledged_change(tmp_path):
     # a leftover temp file of a killed writer is ignored, and removed by the next save
     store.add(Printer.new("192.0.2.2"))
     assert [p for p in store.data_dir.iterdir() if fsutil.TEMP_MARK in p.name] == []
+
+
+STOPPER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from tonertrack_tui.core.util.fsutil import atomic_write_bytes
+    atomic_write_bytes(Path(sys.argv[1]) / "other.json", b"other")
+    atomic_write_bytes(Path(sys.argv[1]) / "printers.json", b"new")
+    print("DONE", flush=True)
+""")
+
+
+def test_the_drills_stop_hook_stops_only_the_named_write_and_goes_on_when_stdin_closes(tmp_path):
+    # fsutil's test-only hook (TONERTRACK_TEST_STOP_AT), used by tests/adversarial/test_drills.py
+    (tmp_path / "printers.json").write_bytes(b"old")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), fsutil.TEST_STOP_ENV: "printers.json:before-rename"}
+    proc = subprocess.Popen([sys.executable, "-c", STOPPER, str(tmp_path)], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()
+    assert line == f"{fsutil.TEST_STOPPED} printers.json:before-rename {proc.pid}\n"
+    assert (tmp_path / "other.json").read_bytes() == b"other"  # another file: not stopped
+    assert (tmp_path / "printers.json").read_bytes() == b"old"
+    assert len([p for p in tmp_path.iterdir() if fsutil.TEMP_MARK in p.name]) == 1  # written, not renamed
+    out, _ = proc.communicate(timeout=60)  # closes stdin: it carries on
+    assert proc.returncode == 0 and out == "DONE\n"
+    assert (tmp_path / "printers.json").read_bytes() == b"new"
+    assert [p for p in tmp_path.iterdir() if fsutil.TEMP_MARK in p.name] == []

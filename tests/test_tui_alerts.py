@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,7 +136,10 @@ async def test_live_refresh_keeps_the_cursor_on_the_same_problem(store, tmp_path
         # another process fixes the basement printer
         Store(tmp_path / "data").record_poll([(ids["bad"], result("10.0.0.4", "Basement", 80))])
         await app.reload()
-        await pilot.pause(0.8)  # the screen redraws at most twice a second
+        # the screen redraws at most twice a second, in a worker: wait for it (bounded), not a fixed time
+        deadline = time.monotonic() + 60
+        while [r[1] for r in rows(screen)] != ["Lab", "Warehouse", "Accounting"] and time.monotonic() < deadline:
+            await pilot.pause(0.05)
         await app.workers.wait_for_complete()
         await pilot.pause()
         shown = rows(screen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def snapshot(address: str, name: str, pct: int, model: str = "Model X") -> PollR
 def data(tmp_path: Path, sim_fleet):
     config = tmp_path / "config" / "config.toml"
     config.parent.mkdir(parents=True)
-    config.write_text("[polling]\ninterval_s = 3600\ntimeout_s = 0.3\nretries = 0\n")
+    # generous for the live printer (snmpsim on a loaded machine); the made-up ones cost one window
+    config.write_text("[polling]\ninterval_s = 3600\ntimeout_s = 1\nretries = 1\n")
     store = Store(tmp_path / "data")
     ids = {}
     for key, address, name, location, pct in (
@@ -49,6 +51,22 @@ def data(tmp_path: Path, sim_fleet):
     live = store.add(Printer.new(sim_fleet.address(0), location="B3", snmp={"community": "inkjet"}))
     ids["live"] = live.id
     return tmp_path, store, ids
+
+
+async def until(pilot, condition, what: str, timeout: float = 60.0) -> None:
+    """Wait for a real condition (a generous bound: no speed is tested here); a widget not yet
+    mounted (NoMatches) is "not yet"."""
+    from textual.css.query import NoMatches
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except NoMatches:
+            pass
+        assert time.monotonic() < deadline, f"still waiting for {what} after {timeout} s"
+        await pilot.pause(0.05)
 
 
 def make_app(tmp_path: Path):
@@ -114,14 +132,10 @@ async def test_enter_opens_details_and_p_polls_the_selected(data):
         table = app.screen.query_one(PrinterTable)
         table.select_id(ids["live"])
         await pilot.press("p")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if app.row(ids["live"]).status != "Unknown":
-                break
+        await until(pilot, lambda: app.row(ids["live"]).status != "Unknown", "the poll")
         assert app.row(ids["live"]).status == "Warning"
         assert store.get(ids["live"]).name == "EPSON3A7F21"  # saved, sysName taken
-        await pilot.pause(0.3)
-        assert "EPSON3A7F21" in str(app.screen.query_one("#why").render())
+        await until(pilot, lambda: "EPSON3A7F21" in str(app.screen.query_one("#why").render()), "the new name")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen)
@@ -136,10 +150,7 @@ async def test_poll_all_shows_progress_and_updates_rows(data):
         app.poll_state_changed.subscribe(app.screen, lambda _: progress_seen.append(
             (app.poll_state.running, app.poll_state.total)))
         await pilot.press("P")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if not app.poll_state.running and app.poll_state.last_finished:
-                break
+        await until(pilot, lambda: not app.poll_state.running and app.poll_state.last_finished, "the poll-all")
         assert progress_seen[0] == (True, 4)
         assert app.poll_state.last_finished is not None
         # the three made-up addresses do not answer: still their last good state, marked stale
@@ -284,9 +295,8 @@ async def test_keys_typed_in_a_burst_after_slash_land_in_the_filter(data, key_bu
         await pilot.pause()
         app.poll_printer = polled.append  # what `p` would do on the list
         key_burst(app, "/lab")
-        for _ in range(5):
-            await pilot.pause()
-        assert app.screen.query_one("#filter", Input).value == "lab"
+        await until(pilot, lambda: app.screen.query_one("#filter", Input).value == "lab", "the filter")
+        await pilot.pause()
         assert polled == [] and shown(app) == [ids["lab"]]
 
 
@@ -300,8 +310,8 @@ async def test_an_address_typed_in_a_burst_after_a_lands_in_the_add_form(data, k
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         key_burst(app, "a10.1.1.1")
-        for _ in range(10):
-            await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, PrinterFormScreen)
+                    and app.screen.query_one("#address", Input).value == "10.1.1.1", "the add form")
         assert isinstance(app.screen, PrinterFormScreen)
         assert app.screen.query_one("#address", Input).value == "10.1.1.1"
         app.screen.dismiss(None)

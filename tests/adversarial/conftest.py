@@ -35,7 +35,13 @@ def slow_agent(hostile_fleet: SimFleet) -> Iterator[SlowAgent]:
 
 
 def _tally_dir(config: pytest.Config) -> Path:
-    return Path(config.cache.mkdir(TALLY_DIR_NAME)) if config.cache else Path(".pytest_cache") / TALLY_DIR_NAME
+    """Where the workers leave their tallies for the controller: pytest's cache directory, or
+    build/ under the rootdir when the cache plugin is off (`-p no:cacheprovider`: then
+    `config.cache` does not exist at all)."""
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir(TALLY_DIR_NAME))
+    return Path(config.rootpath) / "build" / TALLY_DIR_NAME
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -19,22 +20,82 @@ import pytest
 from tonertrack_tui.app import create_app
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.inventory.printer import Printer
-from tonertrack_tui.core.inventory.store import Store, StoreWriteError
+from tonertrack_tui.core.inventory.store import PRINTERS_FILE, Store, StoreWriteError, find_printer
 from tonertrack_tui.core.util import fsutil
 from tonertrack_tui.screens.load_error import LoadErrorScreen
 
 from .hostile import tally
 
 ROOT = Path(__file__).resolve().parents[2]
-POLL_ROUNDS = 11  # 3 poll --all killed per round, an edit beside them
-EDIT_ROUNDS = 14  # 4 edits and an import killed per round
+STOP_POINTS = fsutil.TEST_STOP_POINTS  # where a writer of printers.json is killed, by construction
+POLL_PASSES = 2  # x 3 stop points: 4 processes killed per round (a poll --all at the point, 2 waiting, an edit)
+EDIT_PASSES = 2  # x 3 stop points x (an edit or an import at the point): 4 killed per round
+STOP_WAIT_S = 120  # generous: reaching a stop point takes a second or two, even on a loaded machine
+
+# The kills do not depend on timing. One writer is stopped INSIDE its save of printers.json, at a
+# named point (fsutil's test-only TONERTRACK_TEST_STOP_AT hook): it says so on stderr and holds
+# the inventory lock there. Every other writer started then waits behind that lock, so it is
+# certainly alive, and certainly has written nothing, when it is killed. The stopped one is killed
+# last, exactly at its point; the writers left alive then run to the end: acknowledged changes.
 
 
-def cli(tmp_path: Path, *argv: str) -> subprocess.Popen:
+def cli(tmp_path: Path, *argv: str, stop_at: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TONERTRACK_CONFIG": str(tmp_path / "config" / "config.toml"),
            "TONERTRACK_DATA_DIR": str(tmp_path / "data")}
+    env.pop(fsutil.TEST_STOP_ENV, None)
+    if stop_at is not None:
+        env[fsutil.TEST_STOP_ENV] = f"{PRINTERS_FILE}:{stop_at}"
     return subprocess.Popen([sys.executable, "-m", "tonertrack_tui", *argv], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.PIPE if stop_at is not None else subprocess.DEVNULL)
+
+
+def wait_stopped(proc: subprocess.Popen, point: str) -> None:
+    """Block until `proc` says it stopped at `point` (it holds the inventory lock there)."""
+    marker = f"{fsutil.TEST_STOPPED} {PRINTERS_FILE}:{point} {proc.pid}".encode()
+    fd = proc.stderr.fileno()
+    seen = b""
+    deadline = time.monotonic() + STOP_WAIT_S
+    while marker not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.kill()
+            pytest.fail(f"never reached {point} within {STOP_WAIT_S} s: {seen[-2000:]!r}")
+        if select.select([fd], [], [], left)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                pytest.fail(f"exited ({proc.wait()}) before {point}: {seen[-2000:]!r}")
+            seen += chunk
+
+
+def kill_all(procs: list[subprocess.Popen]) -> int:
+    """SIGKILL each (in this order); each must have been alive. Returns how many were killed."""
+    for proc in procs:
+        proc.send_signal(signal.SIGKILL)
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == -signal.SIGKILL, (proc.args, proc.returncode, err[-2000:])
+    return len(procs)
+
+
+def temps_of(store: Store) -> list[Path]:
+    return [p for p in store.data_dir.iterdir() if fsutil.TEMP_MARK in p.name]
+
+
+def check_at_stop(store: Store, point: str, before: bytes, stopper: subprocess.Popen) -> bytes:
+    """The writer is stopped at `point`: the file is the old one, or (after the rename) wholly new."""
+    at_stop = store.path.read_bytes()
+    if point == "after-rename":
+        assert at_stop != before
+    else:
+        assert at_stop == before
+    temps = temps_of(store)
+    if point == "before-rename":  # its temp file, written in full, not yet renamed
+        assert [t for t in temps if f"{fsutil.TEMP_MARK}{stopper.pid}-" in t.name] == temps and len(temps) == 1
+    else:
+        assert temps == []
+    Store(store.data_dir).load()  # valid at this moment
+    return at_stop
 
 
 def test_sigkill_during_poll_all_and_edits(tmp_path, hostile_fleet):
@@ -53,23 +114,30 @@ def test_sigkill_during_poll_all_and_edits(tmp_path, hostile_fleet):
     rng = random.Random(8)
     kills = 0
     acked_edits: dict[str, str] = {}
-    for round_ in range(POLL_ROUNDS):
-        polls = [cli(tmp_path, "poll", "--all", "--concurrency", "8") for _ in range(3)]
-        # an edit beside the polls, acknowledged by its exit status
-        victim = rng.choice(list(expected))
+    # after-rename first: that save records which printers are dead, so the next polls put them in
+    # a lane of their own and reach their first save in ~2 s instead of ~8 s
+    points = sorted(STOP_POINTS, key=lambda point: point != "after-rename")
+    for round_, point in enumerate(points * POLL_PASSES):
+        before = store.path.read_bytes()
+        stopper = cli(tmp_path, "poll", "--all", "--concurrency", "8", stop_at=point)
+        wait_stopped(stopper, point)  # in its first save of poll results
+        check_at_stop(store, point, before, stopper)
+        # two more poll --all wait for the fleet-poll lock, an edit that will be killed and
+        # one that will not wait for the inventory lock
+        polls = [cli(tmp_path, "poll", "--all", "--concurrency", "8") for _ in range(2)]
+        victim, lost = rng.sample(list(expected), 2)
+        killed_edit = cli(tmp_path, "printers", "edit", lost, "--location", f"killed-{round_}")
         edit = cli(tmp_path, "printers", "edit", victim, "--location", f"loc-{round_}")
-        time.sleep(rng.uniform(0.4, 1.2))
-        for poll in polls:
-            poll.send_signal(signal.SIGKILL)
-        for poll in polls:
-            poll.communicate(timeout=30)
-            kills += poll.returncode == -signal.SIGKILL
-        edit.communicate(timeout=60)
-        if edit.returncode == 0:
-            acked_edits[victim] = f"loc-{round_}"
+        kills += kill_all([*polls, killed_edit, stopper])  # the stopped one last, at its point
+        _, err = edit.communicate(timeout=120)
+        assert edit.returncode == 0, err  # acknowledged
+        acked_edits[victim] = f"loc-{round_}"
         printers = {p.id: p for p in Store(store.data_dir).load()}  # valid after every kill
         assert set(printers) == set(expected)
-    assert kills >= POLL_ROUNDS * 2, kills
+        assert printers[victim].location == f"loc-{round_}"
+        assert not any(p.location.startswith("killed-") for p in printers.values())
+        assert temps_of(store) == []  # the edit's save removed the killed writer's temp file
+    assert kills == POLL_PASSES * len(STOP_POINTS) * 4, kills
     printers = {p.id: p for p in Store(store.data_dir).load()}
     for pid, location in acked_edits.items():
         assert printers[pid].location == location
@@ -83,50 +151,59 @@ def test_sigkill_during_poll_all_and_edits(tmp_path, hostile_fleet):
     for path in history.rglob("*.jsonl") if history.exists() else []:
         for line in path.read_text().splitlines()[:-1]:
             json.loads(line)  # only the last line may be cut by a kill
-    # the next save cleans the killed writers' temp files
-    store.update(next(iter(expected)), notes="after the drill")
-    assert [p for p in store.data_dir.iterdir() if fsutil.TEMP_MARK in p.name] == []
     tally("sigkill poll --all", kills)
 
 
-IMPORT_CSV = "address,name,location\n" + "\n".join(f"10.77.{i // 250}.{i % 250 + 1},imp-{i},B{i % 3}"
-                                                    for i in range(400)) + "\n"
+def _import_csv(tmp_path: Path, tag: str, n: int) -> Path:
+    """400 printers named `<tag>-<i>` on addresses of their own (block `n`)."""
+    path = tmp_path / f"{tag}.csv"
+    path.write_text("address,name,location\n" + "".join(f"10.{n}.{i // 250}.{i % 250 + 1},{tag}-{i},B{i % 3}\n"
+                                                       for i in range(400)))
+    return path
 
 
 def test_sigkill_during_imports_and_edits(tmp_path):
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.toml").write_text("")
-    src = tmp_path / "in.csv"
-    src.write_text(IMPORT_CSV)
     store = Store(tmp_path / "data")
     base = store.add(Printer.new("192.0.2.1", name="before"))
-    rng = random.Random(3)
     kills = 0
-    imported = False
-    for round_ in range(EDIT_ROUNDS):
-        procs = [cli(tmp_path, "printers", "edit", "192.0.2.1", "--notes", f"n{round_}-{k}") for k in range(4)]
-        if not imported:
-            procs.append(cli(tmp_path, "import", str(src), "--format", "csv"))
-        time.sleep(rng.uniform(0.3, 0.9))
-        for p in procs:
-            p.send_signal(signal.SIGKILL)
-        results = []
-        for p in procs:
-            p.communicate(timeout=30)
-            results.append(p.returncode)
-            kills += p.returncode == -signal.SIGKILL
-        if len(results) == 5 and results[4] == 0:
-            imported = True  # acknowledged: it must be there, whole
+    rounds = [(point, kind) for _ in range(EDIT_PASSES) for point in STOP_POINTS for kind in ("edit", "import")]
+    for r, (point, kind) in enumerate(rounds):
+        csvs = {tag: _import_csv(tmp_path, f"{tag}{r}", 3 * r + k) for k, tag in enumerate(("s", "k", "w"))}
+        before = store.path.read_bytes()
+        audit_before = store.audit_path.read_bytes()
+        argv = (["printers", "edit", "192.0.2.1", "--notes", f"s{r}"] if kind == "edit"
+                else ["import", str(csvs["s"]), "--format", "csv"])
+        stopper = cli(tmp_path, *argv, stop_at=point)
+        wait_stopped(stopper, point)
+        check_at_stop(store, point, before, stopper)
+        stopped = Store(store.data_dir).load()
+        if point == "after-rename":  # the whole change is in place; its audit lines are not yet
+            if kind == "edit":
+                assert find_printer(stopped, base.id).notes == f"s{r}"
+            else:
+                assert sum(p.name.startswith(f"s{r}-") for p in stopped) == 400
+            assert store.audit_path.read_bytes() == audit_before
+        # these wait for the lock the stopped writer holds
+        doomed = [cli(tmp_path, "printers", "edit", "192.0.2.1", "--notes", f"k{r}-{k}") for k in range(2)]
+        doomed.append(cli(tmp_path, "import", str(csvs["k"]), "--format", "csv"))
+        kept = [cli(tmp_path, "printers", "edit", "192.0.2.1", "--notes", f"w{r}-{k}") for k in range(2)]
+        kept.append(cli(tmp_path, "import", str(csvs["w"]), "--format", "csv"))
+        kills += kill_all([*doomed, stopper])  # the stopped one last, at its point
+        for p in kept:
+            _, err = p.communicate(timeout=120)
+            assert p.returncode == 0, (p.args, err[-2000:])  # acknowledged
         printers = Store(store.data_dir).load()
-        n_imported = sum(1 for p in printers if p.name.startswith("imp-"))
-        assert n_imported in (0, 400), "an import is all or nothing"
-        if imported:
-            assert n_imported == 400
-        notes = Store(store.data_dir).get(base.id).notes
-        acked = [f"n{round_}-{k}" for k in range(4) if results[k] == 0]
-        if acked:
-            assert notes.startswith(f"n{round_}-"), notes  # one of this round's edits, never an older one
-    assert kills >= EDIT_ROUNDS * 3, kills
+        imported = {tag: sum(p.name.startswith(f"{tag}{r}-") for p in printers) for tag in csvs}
+        # an import is all or nothing; an acknowledged one is all there
+        assert imported == {"s": 400 if (kind, point) == ("import", "after-rename") else 0, "k": 0, "w": 400}
+        notes = find_printer(printers, base.id).notes
+        assert notes in (f"w{r}-0", f"w{r}-1"), notes  # an acknowledged edit of this round, never an older one
+        assert temps_of(store) == []
+    assert kills == len(rounds) * 4, kills
+    for line in store.audit_path.read_text().splitlines():
+        json.loads(line)
     tally("sigkill import/edit", kills)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -78,15 +77,13 @@ def test_check_plugin_is_one_line_with_valid_perfdata(hostile_fleet, capsys, com
 
 
 def test_slow_agent_costs_its_own_timeout_only(hostile_fleet, slow_agent, capsys):
-    # 2 s agent, 1 s timeout, no retry: no reply; the fast printer beside it is not held up
-    began = time.monotonic()
+    # 2 s agent, 1 s timeout, no retry: no reply; the fast printer beside it answers. (That it is
+    # not held up is shown without a clock by test_poll_integration::test_failures_do_not_delay_the_others.)
     code, out, err = run(capsys, "poll", slow_agent.address, hostile_fleet.address(0), "--community", "adv_text",
                          "--json", "--timeout", "1", "--retries", "0")
-    elapsed = time.monotonic() - began
     slow, fast = json.loads(out)
     assert slow["reachable"] is False and fast["reachable"] is True
-    assert fast["duration_ms"] < 1500
-    assert elapsed < 5
+    assert "no reply within 1 s" in slow["reasons"][0]
     # a timeout above the delay gets the answer
     code, out, err = run(capsys, "poll", slow_agent.address, "--community", "adv_count_hi", "--json",
                          "--timeout", "4", "--retries", "0")

@@ -16,6 +16,9 @@ from pathlib import Path
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 TEMP_MARK = ".tmp-"
+TEST_STOP_ENV = "TONERTRACK_TEST_STOP_AT"  # test-only: see _test_stop
+TEST_STOP_POINTS = ("before-write", "before-rename", "after-rename")
+TEST_STOPPED = "TONERTRACK_TEST_STOPPED"
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -68,6 +71,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> Non
     On any error the old file is untouched, the temp file removed and the OSError raised.
     """
     path = Path(path)
+    _test_stop(path, "before-write")
     tmp = temp_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
@@ -82,6 +86,7 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> Non
             os.fsync(fd)
         finally:
             os.close(fd)
+        _test_stop(path, "before-rename")
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -90,6 +95,27 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> Non
             pass
         raise
     fsync_dir(path.parent)
+    _test_stop(path, "after-rename")
+
+
+def _test_stop(path: Path, point: str) -> None:
+    """TEST-ONLY hook of the kill -9 drills (tests/adversarial/test_drills.py); inert unless the
+    environment sets TONERTRACK_TEST_STOP_AT, which nothing but those tests does.
+
+    With TONERTRACK_TEST_STOP_AT="<file name>:<point>" (e.g. "printers.json:before-rename") a write
+    of that file stops at that point of `atomic_write_bytes` — before-write (nothing written yet),
+    before-rename (temp file written and fsynced), after-rename (the new file in place; a Store
+    has not appended its audit lines yet) — prints "TONERTRACK_TEST_STOPPED <file>:<point>" on
+    stderr and waits until its stdin is closed, so a test kills it exactly there."""
+    wanted = os.environ.get(TEST_STOP_ENV)
+    if not wanted or wanted != f"{path.name}:{point}":  # the usual case: one dict lookup
+        return
+    os.write(2, f"{TEST_STOPPED} {wanted} {os.getpid()}\n".encode())
+    try:
+        while os.read(0, 4096):  # b"" once stdin is closed (or is /dev/null): carry on
+            pass
+    except OSError:
+        pass
 
 
 def append_lines(path: Path, lines: list[bytes], *, fsync: bool = True, mode: int = PRIVATE_FILE) -> None:
