@@ -409,7 +409,7 @@ async def test_help_lists_every_binding_with_the_active_keymap(store, tmp_path):
     assert "ctrl+r" in poll_all and " P " not in poll_all
     for expected in ("Printer details", "Alerts", "Poll the printer now", "enter", "ctrl+p", "? F1",
                      "✔ OK", "▲ Warning", "✖ Error", "○ Offline", "? Unknown", "--no-mouse", "NO_COLOR",
-                     "95 % full", "some remaining"):
+                     "95 % full", "some left", "no limit", "level unknown", "~45 %"):
         assert expected in text, expected
 
 

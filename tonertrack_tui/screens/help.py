@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..core.printer.words import LEVEL_NOTE_WORDS
 from ..keys import bindings
 from ..widgets.status_badge import STATUS_STYLE, mono_safe
 
@@ -200,11 +201,11 @@ class HelpScreen(Screen[None]):
             ("*", "after a status: stale — the last poll failed, values are from the last good poll"),
             ("▕███▌    ▏ 45 %", "supply remaining (thresholds per printer and kind in the config)"),
             ("95 % full", "a receptacle (waste toner box): the bar fills as the box fills"),
-            ("~45 % (est.)", "an estimate: the printer gave no maximum, the unit says percent"),
-            ("some remaining", "a level state, never shown as a number: some left"),
-            ("unknown", "… the printer does not know the level"),
-            ("no restriction", "… the supply has no limit to track"),
-            ("capacity unknown", "… no maximum, so no percentage"),
+            ("~45 %", "an estimate: the printer gave no maximum, the unit says percent"),
+            (LEVEL_NOTE_WORDS["some_remaining"], "a level state, never a number: the printer says some is left"),
+            (LEVEL_NOTE_WORDS["unknown"], "… the printer does not know the level"),
+            (LEVEL_NOTE_WORDS["unrestricted"], "… the supply has no limit to track"),
+            (LEVEL_NOTE_WORDS["max_unknown"], "… no maximum, so no percentage"),
             ("▁▃▅▇ ·", "sparklines, one cell per day; · is a day without data"),
             ("3m  2h  4d", "age: time since the printer last answered (— never), or since a problem started"),
         ]
