@@ -334,7 +334,8 @@ class _V3Engine:
             self._targets[key] = target
         return target
 
-    async def request(self, ep: Endpoint, pdu: int, oids: list[tuple[int, ...]], non_repeaters: int, max_repetitions: int) -> Reply:
+    async def request(self, ep: Endpoint, pdu: int, oids: list[tuple[int, ...]], non_repeaters: int,
+                      max_repetitions: int) -> Reply:
         from pysnmp.proto.rfc1902 import ObjectName
         from pysnmp.smi.rfc1902 import ObjectIdentity, ObjectType
 
