@@ -25,7 +25,7 @@ from ..inventory.store import Store
 from ..printer import mib
 from ..printer.decode import decode_identity
 from ..snmp import ber
-from ..snmp.client import SnmpClient, SnmpError, SnmpTimeout
+from ..snmp.client import Endpoint, SnmpClient, SnmpError, SnmpTimeout
 from ..snmp.credentials import SnmpSettings
 
 OID = tuple[int, ...]
@@ -128,7 +128,7 @@ def _in(oid: OID, prefix: OID) -> bool:
     return len(oid) > len(prefix) and oid[: len(prefix)] == prefix
 
 
-async def _getnext(client: SnmpClient, endpoint, oids: list[OID]) -> dict[OID, Any]:
+async def _getnext(client: SnmpClient, endpoint: Endpoint, oids: list[OID]) -> dict[OID, Any]:
     """One GETNEXT; on SNMPv1 noSuchName (end of the MIB) the offending var-bind is dropped and retried."""
     values: dict[OID, Any] = {}
     oids = list(oids)
@@ -182,7 +182,7 @@ async def probe(client: SnmpClient, address: str, settings: SnmpSettings, port: 
                  serial=identity.serial, description=identity.description, why=why)
 
 
-async def _hr_rows(client: SnmpClient, endpoint, after: OID) -> dict[OID, Any]:
+async def _hr_rows(client: SnmpClient, endpoint: Endpoint, after: OID) -> dict[OID, Any]:
     """hrDeviceType and hrDeviceDescr of up to HR_ROWS rows after `after` (bounded)."""
     values: dict[OID, Any] = {}
     index = after[len(mib.HR_DEVICE_TYPE):]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..inventory.history import History, sample_from_poll
 from ..inventory.printer import Printer
 from ..printer.collect import TargetCache
@@ -223,9 +224,10 @@ class FleetLock:
 
     def holder(self) -> dict[str, Any]:
         try:
-            return json.loads(self.path.read_text("utf-8") or "{}")
+            holder = json.loads(self.path.read_text("utf-8") or "{}")
         except (OSError, ValueError):
             return {}
+        return holder if isinstance(holder, dict) else {}  # a lock file that is not ours: holder unknown
 
     def is_held_elsewhere(self) -> bool:
         if self._fd is not None:
@@ -269,7 +271,7 @@ class FleetPollSummary:
 class FleetPoller:
     """Owns the process's SNMP client and the per-printer caches. Use from one event loop."""
 
-    def __init__(self, store: Any, config: Any, history: History | None = None) -> None:
+    def __init__(self, store: Any, config: Config, history: History | None = None) -> None:
         self.store = store
         self.config = config
         self.history = history if history is not None else History.from_config(store.data_dir, config)
@@ -460,7 +462,7 @@ class FleetPoller:
         started = time.perf_counter()
         pending: list[tuple[str, PollResult]] = []
         last_flush = time.monotonic()
-        flushing: asyncio.Task | None = None
+        flushing: asyncio.Task[None] | None = None
         records: list[Printer] = []
         try:
             records = await asyncio.to_thread(self.store.load_for_polling)

@@ -61,20 +61,20 @@ class LoopThread:
         Cancelling the caller cancels `work` there and waits until it has finished (a fleet
         poll saves what it polled when cancelled) before re-raising."""
         caller = asyncio.get_running_loop()
-        outcome: asyncio.Future = caller.create_future()
-        started: list[asyncio.Future] = []
+        outcome: asyncio.Future[T] = caller.create_future()
+        started: list[asyncio.Future[T]] = []
 
-        def deliver(task: asyncio.Future) -> None:
+        def deliver(task: asyncio.Future[T]) -> None:
             if outcome.done():
                 return
             if task.cancelled():
                 outcome.cancel()
-            elif task.exception() is not None:
-                outcome.set_exception(task.exception())
+            elif (exc := task.exception()) is not None:
+                outcome.set_exception(exc)
             else:
                 outcome.set_result(task.result())
 
-        def finished(task: asyncio.Future) -> None:
+        def finished(task: asyncio.Future[T]) -> None:
             with contextlib.suppress(RuntimeError):  # the caller's loop is gone already
                 caller.call_soon_threadsafe(deliver, task)
 

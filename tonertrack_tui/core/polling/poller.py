@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from ..printer import mib
 from ..printer.collect import Collected, TargetCache, collect
@@ -19,10 +20,12 @@ from ..printer.decode import decode, invert_receptacle_levels
 from ..printer.model import PollResult
 from ..printer.status import UNKNOWN, Thresholds, evaluate
 from ..snmp import ber
-from ..snmp.client import SnmpClient, SnmpError, SnmpTimeout
+from ..snmp.client import Endpoint, Reply, SnmpClient, SnmpError, SnmpTimeout
 from ..snmp.credentials import SnmpSettings
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, target just finished)
+
+T = TypeVar("T")
 
 
 def utc_now_iso() -> str:
@@ -79,7 +82,7 @@ def _no_reply_reason(settings: SnmpSettings) -> str:
     return f"no reply within {window:g} s (check the host, port and community)"
 
 
-async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetCache | None
+async def _collect_with_v1_fallback(client: SnmpClient, endpoint: Endpoint, cache: TargetCache | None
                                     ) -> tuple[Collected, int]:
     """v2c first; a device that never answers v2c is tried with SNMPv1.
 
@@ -96,7 +99,7 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint, cache: TargetC
     probe_sent = False
     answered = False
 
-    async def v1_probe():
+    async def v1_probe() -> Reply:
         nonlocal probe_sent
         await asyncio.sleep(settings.timeout)
         probe_sent = True
@@ -166,7 +169,7 @@ async def poll_targets(client: SnmpClient, targets: Iterable[tuple[str, SnmpSett
     return [r for r in results if r is not None]
 
 
-async def run_with_client(fn: Callable[[SnmpClient], Awaitable]):
+async def run_with_client(fn: Callable[[SnmpClient], Awaitable[T]]) -> T:
     """Run `fn(client)` with a fresh client that is closed afterwards."""
     client = SnmpClient()
     try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..snmp import ber
-from ..snmp.client import Endpoint, SnmpClient, SnmpError, SnmpTimeout
+from ..snmp.client import Endpoint, Reply, SnmpClient, SnmpError, SnmpTimeout
 from . import counters, mib
 
 OID = tuple[int, ...]
@@ -215,13 +215,15 @@ def _counter_requests(values: dict[OID, Any], cells: dict[OID, OID], probes: dic
 
 def _predecessors(cells: tuple[OID, ...]) -> list[OID]:
     """For each cell, the OID whose GETNEXT is that cell when the rows are unchanged."""
-    asked = []
-    previous_column = None
-    previous = None
+    asked: list[OID] = []
+    previous: OID | None = None
     for cell in cells:
         column = cell[:_COLUMN_LEN]
-        asked.append(column if column != previous_column else previous)
-        previous_column, previous = column, cell
+        if previous is not None and previous[:_COLUMN_LEN] == column:
+            asked.append(previous)  # the next cell of a column follows the one before it
+        else:
+            asked.append(column)  # a column's first cell follows the column itself
+        previous = cell
     return asked
 
 
@@ -239,7 +241,8 @@ class _Walker:
         self.getnext_only = (cache.getnext_only if cache else False) or ep.settings.version == "1"
         self.timeout_retried = False
 
-    async def _send(self, pdu: int, oids: list[OID], non_repeaters: int = 0, max_repetitions: int = 0):
+    async def _send(self, pdu: int, oids: list[OID], non_repeaters: int = 0,
+                    max_repetitions: int = 0) -> Reply:
         if self.requests >= MAX_REQUESTS_PER_POLL:
             raise _Stop(f"stopped after {MAX_REQUESTS_PER_POLL} requests")
         self.requests += 1

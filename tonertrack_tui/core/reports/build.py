@@ -476,7 +476,8 @@ def supplies_report(printers: Iterable[Printer], history: Any, config: Any = Non
         horizon_days = config.export.forecast_horizon_days if config is not None else 30
     base = base_thresholds or (config.base_thresholds() if config is not None else Thresholds())
     report = Report("supplies", SUPPLIES_COLUMNS)
-    items: list[tuple[tuple, list[Any]]] = []
+    # (sort key: severity rank, days left, remaining %, name, supply index; the row)
+    items: list[tuple[tuple[int, float, int, str, str], list[Any]]] = []
     for printer in printers:
         result = printer.last_poll
         if result is None or not result.supplies:
@@ -487,7 +488,8 @@ def supplies_report(printers: Iterable[Printer], history: Any, config: Any = Non
         for supply in result.supplies:
             severity = supply_severity(supply, thresholds)
             fc: Forecast = forecasts[supply.index]
-            soon = fc.known and fc.whole_days <= horizon_days
+            days_left = fc.whole_days  # None exactly when the forecast is not known
+            soon = days_left is not None and days_left <= horizon_days
             if severity not in ("warning", "error") and not soon:
                 continue
             why = []
@@ -498,12 +500,11 @@ def supplies_report(printers: Iterable[Printer], history: Any, config: Any = Non
                 why.append(f"{what} below the {severity} threshold ({limit} %)")
             if soon:
                 why.append(f"forecast: {fc.short()}")
-            days_left = fc.whole_days
             forecast_text = fc.basis if fc.known else f"unknown: {fc.reason}"
             row = [name or address, address, location, model, supply_name(supply, result.supplies),
                    supply.kind, supply.color or "", supply.remaining_pct, level_text(supply), days_left,
                    part_number(supply.description) or "", "; ".join(why), forecast_text]
-            key = (_SEVERITY_RANK.get(severity, 2), fc.days_left if fc.known else float("inf"),
+            key = (_SEVERITY_RANK.get(severity, 2), fc.days_left if fc.days_left is not None else float("inf"),
                    supply.remaining_pct if supply.remaining_pct is not None else 101,
                    safe_text(name or address).casefold(), supply.index)
             items.append((key, row))

@@ -34,10 +34,10 @@ Metrics (label `printer` is the printer's address, the key people use; `id` is o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import CollectorRegistry
 
 from ..inventory.printer import Printer
@@ -59,7 +59,7 @@ def _timestamp(text: str | None) -> float | None:
     return when.timestamp() if when else None
 
 
-def fleet_families(printers: Iterable[Printer] | None) -> list:
+def fleet_families(printers: Iterable[Printer] | None) -> list[Metric]:
     """Metric families for these inventory printers (None: the inventory could not be read)."""
     readable = GaugeMetricFamily("tonertrack_inventory_readable",
                                  "1 when printers.json could be read, 0 when it is unreadable or corrupt")
@@ -151,14 +151,14 @@ class FleetCollector:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         try:
             printers = self.store.load()
         except Exception:  # a corrupt or unreadable printers.json: say so in a metric, do not 500
             printers = None
         yield from fleet_families(printers)
 
-    def describe(self):
+    def describe(self) -> list[Metric]:
         return []  # collected at scrape time; nothing to check at registration
 
 

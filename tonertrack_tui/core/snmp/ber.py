@@ -29,7 +29,7 @@ class BerError(ValueError):
     """A datagram that is not a well-formed SNMP message."""
 
 
-class ObjectId(tuple):
+class ObjectId(tuple[int, ...]):
     """An OBJECT IDENTIFIER value (as opposed to a varbind name)."""
 
     __slots__ = ()
@@ -63,6 +63,10 @@ NO_SUCH_OBJECT = _Exception("noSuchObject")
 NO_SUCH_INSTANCE = _Exception("noSuchInstance")
 END_OF_MIB_VIEW = _Exception("endOfMibView")
 SNMP_EXCEPTIONS = (NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW)
+
+# What `_decode_value` yields (see the module docstring); a var-bind is (name, value).
+Value = int | bytes | ObjectId | IpAddress | _Exception | None
+VarBind = tuple[tuple[int, ...], Value]
 
 
 # --- encoding ------------------------------------------------------------------------------
@@ -152,7 +156,7 @@ def _decode_oid(body: bytes) -> tuple[int, ...]:
     return head + tuple(arcs[1:])
 
 
-def _decode_value(tag: int, body: bytes):
+def _decode_value(tag: int, body: bytes) -> Value:
     if tag == 0x02:
         return int.from_bytes(body, "big", signed=True) if body else 0
     if tag == 0x04:
@@ -181,7 +185,8 @@ def _decode_value(tag: int, body: bytes):
 class Response:
     __slots__ = ("version", "community", "pdu_tag", "request_id", "error_status", "error_index", "varbinds")
 
-    def __init__(self, version, community, pdu_tag, request_id, error_status, error_index, varbinds):
+    def __init__(self, version: int, community: bytes, pdu_tag: int, request_id: int,
+                 error_status: int, error_index: int, varbinds: list[VarBind]) -> None:
         self.version = version
         self.community = community
         self.pdu_tag = pdu_tag
@@ -230,7 +235,7 @@ def _decode_message(data: bytes) -> Response:
     error_index, pos = _read_int(data, pos)
     vb_len, pos = _expect(data, pos, 0x30)
     end = pos + vb_len
-    varbinds = []
+    varbinds: list[VarBind] = []
     append = varbinds.append
     while pos < end:
         if data[pos] != 0x30:

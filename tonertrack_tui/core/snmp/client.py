@@ -70,20 +70,21 @@ class Endpoint:
 class _Pending:
     __slots__ = ("future", "addr", "data", "tries_left", "timeout", "timer")
 
-    def __init__(self, future, addr, data, tries_left, timeout):
+    def __init__(self, future: asyncio.Future[ber.Response], addr: tuple[str, int], data: bytes,
+                 tries_left: int, timeout: float) -> None:
         self.future = future
         self.addr = addr
         self.data = data
         self.tries_left = tries_left
         self.timeout = timeout
-        self.timer = None
+        self.timer: asyncio.TimerHandle | None = None
 
 
 class _CommunityProtocol(asyncio.DatagramProtocol):
     def __init__(self, client: SnmpClient) -> None:
         self.client = client
 
-    def datagram_received(self, data: bytes, addr) -> None:
+    def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
         self.client._on_datagram(data, addr)
 
     def error_received(self, exc: Exception) -> None:  # ICMP errors: ignored, the timeout decides
@@ -126,7 +127,7 @@ class SnmpClient:
                     raise SnmpResolveError(f"cannot resolve host name {host!r}: {reason}") from None
                 if not infos:
                     raise SnmpResolveError(f"cannot resolve host name {host!r}")
-                ip = infos[0][4][0]
+                ip = str(infos[0][4][0])  # the address of an AF_INET/AF_INET6 sockaddr is a str
                 self._resolved[host] = (now + _RESOLVE_TTL_S, ip)
         return Endpoint(host, ip, port, settings)
 
@@ -224,7 +225,7 @@ class SnmpClient:
         return Reply(response.error_status, response.error_index, response.varbinds,
                      endpoint.settings.retries - pending.tries_left + 1)
 
-    def _send(self, transport, rid: int, pending: _Pending) -> None:
+    def _send(self, transport: asyncio.DatagramTransport, rid: int, pending: _Pending) -> None:
         try:
             transport.sendto(pending.data, pending.addr)
         except OSError as exc:  # e.g. network unreachable: fail now, not after the timeout
@@ -233,7 +234,7 @@ class SnmpClient:
             return
         pending.timer = asyncio.get_running_loop().call_later(pending.timeout, self._expire, transport, rid)
 
-    def _expire(self, transport, rid: int) -> None:
+    def _expire(self, transport: asyncio.DatagramTransport, rid: int) -> None:
         pending = self._pending.get(rid)
         if pending is None or pending.future.done():
             return
@@ -243,7 +244,7 @@ class SnmpClient:
             return
         pending.future.set_exception(SnmpTimeout("no reply (timeout)"))
 
-    def _on_datagram(self, data: bytes, addr) -> None:
+    def _on_datagram(self, data: bytes, addr: tuple[Any, ...]) -> None:
         try:
             response = ber.decode_message(data)
         except ber.BerError:
@@ -278,7 +279,7 @@ class _NoMibCompiler:
     """Stops pysnmp from building a pysmi MIB compiler (0.15–0.35 s CPU) or fetching MIBs:
     we only use numeric OIDs, so there is never anything to compile."""
 
-    def compile(self, *names, **kwargs):
+    def compile(self, *names: object, **kwargs: object) -> dict[str, object]:
         return {}
 
 
@@ -294,11 +295,12 @@ class _V3Engine:
         mib_builder = builder.MibBuilder()
         mib_builder.set_mib_compiler(_NoMibCompiler(), mib_builder.get_mib_sources()[0].full_path())
         self.engine.cache["mibViewController"] = view.MibViewController(mib_builder)
-        self._targets: dict[tuple, Any] = {}
-        self._auth: dict[tuple, Any] = {}
+        # pysnmp is untyped (Any): its UsmUserData / transport targets, keyed by what builds them
+        self._targets: dict[tuple[str, int, float, int], Any] = {}
+        self._auth: dict[tuple[str, str, str, str, str], Any] = {}
         self._context = hl.ContextData()
 
-    def _auth_data(self, s: SnmpSettings):
+    def _auth_data(self, s: SnmpSettings) -> Any:
         key = (s.v3_user, s.v3_auth_proto, s.v3_auth_key, s.v3_priv_proto, s.v3_priv_key)
         auth = self._auth.get(key)
         if auth is None:
@@ -323,7 +325,7 @@ class _V3Engine:
             self._auth[key] = auth
         return auth
 
-    async def _target(self, ep: Endpoint):
+    async def _target(self, ep: Endpoint) -> Any:
         key = (ep.ip, ep.port, ep.settings.timeout, ep.settings.retries)
         target = self._targets.get(key)
         if target is None:
@@ -332,7 +334,8 @@ class _V3Engine:
             self._targets[key] = target
         return target
 
-    async def request(self, ep: Endpoint, pdu: int, oids, non_repeaters: int, max_repetitions: int) -> Reply:
+    async def request(self, ep: Endpoint, pdu: int, oids: list[tuple[int, ...]], non_repeaters: int,
+                      max_repetitions: int) -> Reply:
         from pysnmp.proto.rfc1902 import ObjectName
         from pysnmp.smi.rfc1902 import ObjectIdentity, ObjectType
 
@@ -367,7 +370,7 @@ class _V3Engine:
             pass
 
 
-def _plain(value) -> Any:
+def _plain(value: Any) -> ber.Value:
     """A pyasn1 value as the plain Python of core/ber.py."""
     from pyasn1.type import univ
     from pysnmp.proto import rfc1902, rfc1905

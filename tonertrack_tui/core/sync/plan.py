@@ -280,10 +280,14 @@ def read_windows_export(source: SyncSource) -> SourceListing:
             ports[row["name"].strip().lower()] = row
     if stripped.startswith(("{", "[")):
         return _read_export_json(source, stripped, ports)
-    queues, problems = [], []
+    queues: list[SourceQueue] = []
+    problems: list[str] = []
     for n, row in _csv_rows(text, source, f"export file {source.path}", ("Name", "PortName")):
         item = _queue_from_printer(row, ports, f"line {n}")
-        (problems if isinstance(item, str) else queues).append(item)
+        if isinstance(item, str):
+            problems.append(item)
+        else:
+            queues.append(item)
     return SourceListing(source, queues, problems)
 
 
@@ -315,7 +319,8 @@ def _read_export_json(source: SyncSource, text: str, extra_ports: dict[str, dict
     else:
         raise SyncSourceError(source.name, "export file: expected an object with 'servers' or a list of printers")
     several = len(servers) > 1
-    queues, problems = [], []
+    queues: list[SourceQueue] = []
+    problems: list[str] = []
     for server, printers, port_list in servers:
         ports = dict(extra_ports)
         for p in port_list:
@@ -333,7 +338,10 @@ def _read_export_json(source: SyncSource, text: str, extra_ports: dict[str, dict
                 problems.append(f"{origin}: no PortName")
                 continue
             item = _queue_from_printer(printer, ports, origin, prefix)
-            (problems if isinstance(item, str) else queues).append(item)
+            if isinstance(item, str):
+                problems.append(item)
+            else:
+                queues.append(item)
     return SourceListing(source, queues, problems)
 
 
@@ -462,10 +470,10 @@ def _auth_file(source: SyncSource) -> tuple[str | None, bool]:
     if source.credentials_file and source.password_env:
         raise SyncSourceError(source.name, "give credentials_file or password_env, not both")
     if source.credentials_file:
-        path = Path(source.credentials_file).expanduser()
-        if not path.is_file():
-            raise SyncSourceError(source.name, f"credentials file {path} does not exist")
-        return str(path), False
+        given = Path(source.credentials_file).expanduser()
+        if not given.is_file():
+            raise SyncSourceError(source.name, f"credentials file {given} does not exist")
+        return str(given), False
     if source.password_env:
         password = os.environ.get(source.password_env)
         if password is None:
@@ -569,9 +577,13 @@ class Change:
             parts.append(f"linked to queue {self.queue}")
         return "; ".join(parts)
 
-    def signature(self) -> tuple:
+    def signature(self) -> ChangeSignature:
         return (self.kinds, self.source, self.queue, self.address, self.printer_id,
                 json.dumps(self.fields, sort_keys=True, default=str))
+
+
+# what makes two changes the same: kinds, source, queue, address, printer id, fields as JSON
+ChangeSignature = tuple[tuple[str, ...], str, str, str, str | None, str]
 
 
 @dataclass(slots=True)
@@ -619,7 +631,7 @@ class SyncPlan:
     def empty(self) -> bool:
         return not self.changes
 
-    def signature(self) -> list[tuple]:
+    def signature(self) -> list[ChangeSignature]:
         return sorted(c.signature() for c in self.changes)
 
 

@@ -6,7 +6,7 @@ urgent, what a filter matches, how "3 min ago" is worded) live here and are unit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +20,8 @@ from ..util.timeutil import parse_time
 
 SORT_COLUMNS = ("status", "name", "address", "location", "model", "supply", "pages", "age")
 
+# how an address sorts: dotted IPv4 numerically (0, octets, port), anything else by its text (1, text, 0)
+AddressKey = tuple[int, tuple[int, ...] | str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +48,8 @@ class PrinterRow:
     last_poll_at: datetime | None
     reasons: tuple[str, ...]
     # sort keys, worked out once per row rather than at every re-sort of the whole fleet
-    address_key: tuple = field(compare=False)
-    name_key: tuple = field(compare=False)
+    address_key: AddressKey = field(compare=False)
+    name_key: tuple[str, AddressKey] = field(compare=False)
     text: str = field(compare=False)  # what a filter searches, casefolded
     # when it last answered a poll (None: never): the list's Age. An Offline printer's last poll is
     # "now" but its news is as old as its last answer; a never-answered printer has no age.
@@ -106,7 +108,7 @@ def matches(row: PrinterRow, query: str) -> bool:
     return words_match(row.text, query_words(query))
 
 
-def _address_key(address: str) -> tuple:
+def _address_key(address: str) -> AddressKey:
     host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
     parts = host.split(".")
     if all(p.isdigit() for p in parts) and len(parts) == 4:
@@ -114,8 +116,8 @@ def _address_key(address: str) -> tuple:
     return (1, address.casefold(), 0)
 
 
-def sort_key(column: str):
-    keys = {
+def sort_key(column: str) -> Callable[[PrinterRow], tuple[object, ...]]:
+    keys: dict[str, Callable[[PrinterRow], tuple[object, ...]]] = {
         "status": lambda r: (STATUS_RANK.get(r.status, 9), r.name_key),
         "name": lambda r: r.name_key,
         "address": lambda r: r.address_key,
