@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench clean screenshots
+.PHONY: demo test lint bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,14 @@ demo: $(STAMP)
 test: $(TEST_STAMP)
 	-@command -v cupsd >/dev/null 2>&1 || [ -x /usr/sbin/cupsd ] || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cups-daemon cups-client >/dev/null 2>&1; } || true
 	-@[ -x $(BIN)/promtool ] || command -v promtool >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && tmp=$$(mktemp -d) && (cd $$tmp && apt-get download -qq prometheus >/dev/null 2>&1 && dpkg -x prometheus_*.deb x) && cp $$tmp/x/usr/bin/promtool $(BIN)/promtool; rm -rf "$$tmp"; } || true
+	$(MAKE) --no-print-directory lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+## The guardrails alone: ruff, the import contracts (pyproject.toml), mypy (strict for core).
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/mypy
 
 ## Benchmarks (figures, not pass/fail).
 bench: $(TEST_STAMP)

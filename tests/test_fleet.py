@@ -171,3 +171,14 @@ def test_a_printer_whose_waste_box_counts_up_is_read_inverted(fleet_dir):
     assert (inverted.level, inverted.max, inverted.remaining_pct) == (12, 100, 88)  # raw stays raw
     assert inverted.severity == "ok"
     assert not any("Waste" in r and "full" in r for r in store.get(mfp.id).last_poll.reasons)
+
+
+def test_a_lock_file_that_is_not_an_object_says_someone(tmp_path):
+    """poll.lock is written by another process: valid JSON that is not an object must not crash the message."""
+    from tonertrack_tui.core.polling.fleet import FleetLock, describe_holder
+
+    lock = FleetLock(tmp_path)
+    lock.path.parent.mkdir(parents=True, exist_ok=True)
+    lock.path.write_text("[1, 2]")
+    assert lock.holder() == {}
+    assert "someone" in describe_holder(lock.holder())

@@ -29,6 +29,7 @@ import platformdirs
 import tomli_w
 
 from .keymap import DEFAULT_KEYS, describe_ids
+from .printer.mib import KINDS
 from .printer.status import Thresholds
 from .snmp.credentials import CredentialError, SnmpSettings, normalise_auth_proto, normalise_priv_proto
 from .util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir
@@ -42,7 +43,7 @@ CONFIG_ENV = "TONERTRACK_CONFIG"
 DATA_DIR_ENV = "TONERTRACK_DATA_DIR"
 SETTINGS_NAME = "settings.toml"
 
-SUPPLY_KINDS = ("toner", "ink", "drum", "developer", "fuser", "transfer", "waste", "staples", "other")
+SUPPLY_KINDS = KINDS  # the supply kinds decode gives (core/printer/mib.py)
 SYNC_KINDS = ("windows-export", "windows-rpc", "cups", "csv")
 
 # Binding id -> Textual key string (comma-separated alternatives). Users remap them in [ui.keys].

@@ -259,7 +259,6 @@ class FleetPollSummary:
     done: int = 0
     reachable: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
-    started_at: str = ""
     duration_s: float = 0.0
     cancelled: bool = False
     results: list[tuple[str, PollResult]] = field(default_factory=list)  # (printer id, result)
@@ -458,7 +457,7 @@ class FleetPoller:
             if not wait:
                 raise FleetPollBusy(self.lock.holder())
             await asyncio.sleep(0.5)
-        summary = FleetPollSummary(started_at=utc_now_iso())
+        summary = FleetPollSummary()
         started = time.perf_counter()
         pending: list[tuple[str, PollResult]] = []
         last_flush = time.monotonic()

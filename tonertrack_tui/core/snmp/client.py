@@ -105,7 +105,6 @@ class SnmpClient:
         self._next_id = random.randrange(1, 1 << 30)
         self._resolved: dict[str, tuple[float, str]] = {}
         self._v3: _V3Engine | None = None
-        self.requests_sent = 0  # request PDUs, retries not counted
 
     # -- name resolution ------------------------------------------------------------------
 
@@ -148,7 +147,6 @@ class SnmpClient:
         Raises SnmpTimeout after timeout × (retries + 1), SnmpError for other failures.
         `encoded_oids` lets callers reuse an encoded var-bind list between polls.
         """
-        self.requests_sent += 1
         settings = endpoint.settings
         if settings.version == "3":
             if self._v3 is None:

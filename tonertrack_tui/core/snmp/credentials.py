@@ -103,14 +103,6 @@ class SnmpSettings:
         return replace(self, version=version, timeout=timeout, retries=retries,
                        v3_auth_proto=auth, v3_priv_proto=priv)
 
-    @property
-    def security_level(self) -> str:
-        if self.version != "3":
-            return "community"
-        if self.v3_auth_proto == "none":
-            return "noAuthNoPriv"
-        return "authNoPriv" if self.v3_priv_proto == "none" else "authPriv"
-
     def to_json(self) -> dict[str, Any]:
         """Full settings, secrets included: only for printers.json (mode 0600)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
