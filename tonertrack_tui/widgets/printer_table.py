@@ -24,6 +24,25 @@ from .status_badge import WIDTH as STATUS_WIDTH
 from .status_badge import status_text
 from .supply_gauge import gauge_text
 
+# DataTable internals this widget relies on: its keyed-row diffing and the per-cell render cache
+# are built on them, and Textual does not promise them across releases (Textual is pinned to one
+# major in pyproject.toml). tests/test_datatable_guard.py checks every name and signature here, so
+# an upgrade that changes one fails there, by name, rather than somewhere in a screen.
+DATATABLE_PRIVATE_METHODS: dict[str, tuple[str, ...]] = {
+    # method: its parameters after self, as this widget calls or overrides it
+    "_render_line": ("y", "x1", "x2", "base_style"),
+    "_render_cell": ("row_index", "column_index", "base_style", "width", "cursor", "hover"),
+    "_update_dimensions": ("new_rows",),
+    "_get_offsets": ("y",),
+}
+DATATABLE_PRIVATE_ATTRIBUTES = (
+    "_data", "_row_locations", "_require_update_dimensions", "_column_locations", "_update_count", "_show_hover_cursor",
+    "_total_row_height", "_row_render_cache", "_cell_render_cache", "_line_cache",
+    "_row_label_column_width", "_labelled_row_exists", "_pseudo_class_state",
+)
+DATATABLE_PRIVATE_MODULES = ("textual._two_way_dict.TwoWayDict", "textual._types.SegmentLines")
+
+
 # Layouts by terminal width: narrow terminals drop columns, never rows.
 # (minimum table width, ((column key, label, width), ...))
 Layout: TypeAlias = tuple[int, tuple[tuple[str, str, int], ...]]
