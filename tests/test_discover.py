@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
+from pilot_wait import until
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.inventory.printer import Printer
@@ -36,21 +36,6 @@ def lan():
 FAST = SnmpSettings(timeout=1.0, retries=1)
 WINDOW = FAST.timeout * (FAST.retries + 1)  # how long a silent address is waited for
 
-
-async def until(pilot, condition, what: str, timeout: float = 60.0) -> None:
-    """Wait for a real condition (a generous bound: no speed is tested here); a widget not yet
-    mounted (NoMatches) is "not yet"."""
-    from textual.css.query import NoMatches
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if condition():
-                return
-        except NoMatches:
-            pass
-        assert time.monotonic() < deadline, f"still waiting for {what} after {timeout} s"
-        await pilot.pause(0.05)
 
 
 def test_ranges():

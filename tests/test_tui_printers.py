@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pilot_wait import until
 
 from tonertrack_tui.app import create_app
 from tonertrack_tui.core.inventory.printer import Printer
@@ -52,21 +52,6 @@ def data(tmp_path: Path, sim_fleet):
     ids["live"] = live.id
     return tmp_path, store, ids
 
-
-async def until(pilot, condition, what: str, timeout: float = 60.0) -> None:
-    """Wait for a real condition (a generous bound: no speed is tested here); a widget not yet
-    mounted (NoMatches) is "not yet"."""
-    from textual.css.query import NoMatches
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if condition():
-                return
-        except NoMatches:
-            pass
-        assert time.monotonic() < deadline, f"still waiting for {what} after {timeout} s"
-        await pilot.pause(0.05)
 
 
 def make_app(tmp_path: Path):

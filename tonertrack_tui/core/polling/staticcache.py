@@ -23,15 +23,13 @@ them between processes.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from ..printer.collect import TargetCache
 from ..snmp import ber
-from ..util.fsutil import ensure_private_dir
+from ..util.fsutil import atomic_write_bytes, ensure_private_dir
 
 CACHE_DIR = "cache"
 CACHE_FILE = "snmp-static.json"
@@ -209,19 +207,7 @@ def write_entries(path: Path, updates: dict[str, dict[str, Any] | None],
         data = json.dumps({"format": FORMAT, "printers": merged}, separators=(",", ":")).encode()
         if len(data) > MAX_FILE_BYTES:
             return False
-        fd, tmp = tempfile.mkstemp(prefix=".snmp-static.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:  # mkstemp: mode 0600
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write_bytes(path, data)  # mode 0600; on error the old file stays and the temp is removed
     except OSError:
         return False
     return True
