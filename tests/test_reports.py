@@ -680,3 +680,48 @@ def test_cli_export_into_the_demo_directory_says_it_vanishes(fleet, tmp_path, ca
     assert code == 0 and "removes its temporary directory when it quits" in err
     code, out, err = run(capsys, "export", "alerts", "-o", str(tmp_path / "kept.csv"))
     assert code == 0 and "temporary" not in err
+
+
+async def test_monthly_report_over_the_demo_fleet_adds_up(tmp_path):
+    """Issue 16: the demo fleet polled for real (snmpsim), a month of history from its counters:
+    printer rows add up to the totals, and mono + colour = pages wherever the printer splits them."""
+    from tonertrack_tui.core.polling.poller import poll_one
+    from tonertrack_tui.core.snmp.client import SnmpClient
+    from tonertrack_tui.demo import DemoFleet
+
+    store, history = Store(tmp_path / "data"), History(tmp_path / "data")
+    printers, samples = [], []
+    client = SnmpClient()
+    try:
+        with DemoFleet() as demo:
+            for n, (demo_printer, address) in enumerate(p for p in demo.entries() if not p[0].offline):
+                settings = demo_printer.snmp_settings().overridden({"timeout": 5.0, "retries": 2})
+                result = await poll_one(client, address, settings)
+                assert result.reachable, (demo_printer.key, result.reasons)
+                printer = Printer.new(address, name=demo_printer.name, location=demo_printer.location)
+                printers.append(printer)
+                c = result.counters
+                pages, mono, color = 100 * (n + 1), 70 * (n + 1), 30 * (n + 1)
+                split = c.mono is not None and c.color is not None
+                samples.append(Sample(printer.id, at("2026-03-01"), result.page_count - pages,
+                                      mono=c.mono - mono if split else None, color=c.color - color if split else None))
+                samples.append(Sample(printer.id, at("2026-03-20"), result.page_count,
+                                      mono=c.mono if split else None, color=c.color if split else None))
+    finally:
+        client.close()
+    store.transact(lambda existing: existing.extend(printers), audit=None)
+    history.append(samples)
+    rows = parse_csv(monthly_report(store.load(), history).csv_bytes())
+    col = {name: rows[0].index(name) for name in ("pages", "mono_pages", "color_pages")}
+    body = [r for r in rows[1:] if r[0] != "TOTAL"]
+    assert len(body) == len(printers) >= 12
+    split_rows = [r for r in body if r[col["mono_pages"]]]
+    assert 1 <= len(split_rows) < len(body)  # the demo has printers with and without the vendor split
+    for r in split_rows:
+        assert int(r[col["mono_pages"]]) + int(r[col["color_pages"]]) == int(r[col["pages"]])
+    fleet = next(r for r in rows if r[1] == "fleet total" and r[5] == "2026-03")
+    assert int(fleet[col["pages"]]) == sum(int(r[col["pages"]]) for r in body)
+    assert int(fleet[col["mono_pages"]]) == sum(int(r[col["mono_pages"]]) for r in split_rows)
+    for location in {r[2] for r in body}:
+        total = next(r for r in rows if r[1] == "location total" and r[2] == location and r[5] == "2026-03")
+        assert int(total[col["pages"]]) == sum(int(r[col["pages"]]) for r in body if r[2] == location)
