@@ -203,7 +203,7 @@ class TonerTrackApp(App[int]):
     # A key bound to one of these actions opens an input (the filter, a form whose first field
     # is a text box). Keys typed after it — fast over SSH, or pasted — are meant for that input,
     # but they reach the App before the input exists or has the focus: held until then.
-    OPENS_AN_INPUT = frozenset({"filter", "add", "edit", "settings", "discover"})
+    OPENS_AN_INPUT = frozenset({"filter", "add", "edit", "settings", "discover", "import_inventory"})
 
     def _opens_an_input(self, key: str) -> bool:
         if isinstance(self.focused, Input):
@@ -567,6 +567,10 @@ class TonerTrackApp(App[int]):
         if self.store is not None:
             self.open_screen("discover")
 
+    def action_import_inventory(self) -> None:
+        if self.store is not None:
+            self.open_screen("import")
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[Any]:
         from textual.app import SystemCommand
 
@@ -575,6 +579,8 @@ class TonerTrackApp(App[int]):
                             self.action_sync)
         yield SystemCommand("Discover printers", "Find SNMP printers on an address range and add them",
                             self.action_discover)
+        yield SystemCommand("Import printers", "From TonerTrack v2's printers.json, a CSV or a backup; preview first",
+                            self.action_import_inventory)
 
     def show_details(self, printer_id: str) -> None:
         self.open_screen("details", printer_id)
@@ -586,6 +592,7 @@ SCREEN_CLASSES = {
     "printers": "printers:PrintersScreen",
     "details": "details:DetailsScreen",
     "alerts": "alerts:AlertsScreen",
+    "import": "import_inventory:ImportScreen",
     "help": "help:HelpScreen",
     "export": "export:ExportScreen",
     "settings": "settings:SettingsScreen",

@@ -52,6 +52,7 @@ KEYMAP: tuple[KeyDef, ...] = (
     KeyDef("settings", "comma", "settings", "Settings", "app", key_display=","),
     KeyDef("sync", "Y", "sync", "Sync", "app", show=False),
     KeyDef("discover", "D", "discover", "Discover", "app", show=False),
+    KeyDef("import_inventory", "I", "import_inventory", "Import printers", "app", show=False),
     # the printer list
     KeyDef("filter", "slash", "filter", "Filter", "printers", key_display="/"),
     KeyDef("clear_filter", "escape", "clear_filter", "Clear filter", "printers", show=False),
@@ -101,6 +102,8 @@ KEYMAP: tuple[KeyDef, ...] = (
     KeyDef("back", "escape,q", "back", "Back", "sync"),
     KeyDef("discover_add", "a", "add_checked", "Add checked", "discover"),
     KeyDef("back", "escape,q", "back", "Back", "discover"),
+    KeyDef("import_run", "ctrl+s", "run_import", "Import", "import", priority=True),
+    KeyDef("back", "escape", "back", "Back", "import"),
     KeyDef("quit", "q", "quit", "Quit", "load_error"),
     KeyDef("move_aside", "m", "move_aside", "Move the file aside", "load_error"),
     KeyDef("confirm_yes", "y", "confirm", "Yes, move it", "load_error"),
