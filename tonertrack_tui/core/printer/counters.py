@@ -68,6 +68,14 @@ class VendorCounts:
     notes: list[str] = field(default_factory=list)
     objects: list[str] = field(default_factory=list)  # the objects the values came from
 
+    def put(self, what: str, count: int) -> bool:
+        """One vendor count: total, mono or colour (True), or a finer class kept in `detail` (False)."""
+        if what in ("total", "mono", "color"):
+            setattr(self, what, count)
+            return True
+        self.detail[what] = count
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -195,11 +203,8 @@ def _decode_lexmark(values: Mapping[OID, Any]) -> VendorCounts:
         count = _count(row.get(4))
         if what is None or count is None:
             continue
-        if what in ("total", "mono", "color"):
-            setattr(out, what, count)
+        if out.put(what, count):
             units.add(LEXMARK_UNITS.get(_count(row.get(3)) or 0))
-        else:
-            out.detail[what] = count
     if len(units) == 1:
         out.unit = units.pop()
     elif len(units) > 1:
@@ -234,10 +239,7 @@ def _decode_ricoh(values: Mapping[OID, Any]) -> VendorCounts:
         count = _count(row.get(9))
         if what is None or count is None:
             continue
-        if what in ("total", "mono", "color"):
-            setattr(out, what, count)
-        else:
-            out.detail[what] = count
+        out.put(what, count)
     if out.total is not None or out.mono is not None or out.color is not None or out.detail:
         out.objects.append("ricohEngCounterType/ricohEngCounterValue")
     if out.total is None and _count(values.get(RICOH_TOTAL)) is not None:
