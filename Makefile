@@ -26,7 +26,7 @@ demo: $(STAMP)
 
 ## Run the guardrails (ruff, import contracts) and the whole test suite (unit, integration, TUI pilot, snapshots).
 test: $(TEST_STAMP)
-	-@command -v cupsd >/dev/null 2>&1 || [ -x /usr/sbin/cupsd ] || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cups-daemon cups-client >/dev/null 2>&1; } || true
+	-@sh scripts/system-packages.sh
 	-@[ -x $(BIN)/promtool ] || command -v promtool >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && tmp=$$(mktemp -d) && (cd $$tmp && apt-get download -qq prometheus >/dev/null 2>&1 && dpkg -x prometheus_*.deb x) && cp $$tmp/x/usr/bin/promtool $(BIN)/promtool; rm -rf "$$tmp"; } || true
 	$(MAKE) --no-print-directory lint
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup -q
