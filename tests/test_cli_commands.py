@@ -96,7 +96,8 @@ def test_the_demo_extra_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     assert {d.split(">")[0] for d in extras["demo"]} == {"snmpsim", "pysmi"}
-    assert "tonertrack-tui[demo]" in extras["test"]
+    assert "tonertrack-tui[demo,web,postgresql]" in extras["test"]
+    assert not any(d.startswith(("textual-serve", "psycopg")) for d in project["dependencies"])  # extras only
     assert not any(d.startswith("snmpsim") for d in project["dependencies"])
     assert "-e '.[demo]'" in (ROOT / "Makefile").read_text()
 

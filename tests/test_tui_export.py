@@ -219,3 +219,52 @@ async def test_export_keys_hint_is_true_and_a_second_export_keeps_the_first(setu
     assert f"to {exports / 'monthly-2025-04-10.csv'}" in first
     assert f"to {exports / 'monthly-2025-04-10-2.csv'}" in second
     assert sorted(p.name for p in exports.iterdir()) == ["monthly-2025-04-10-2.csv", "monthly-2025-04-10.csv"]
+
+
+async def test_inventory_csv_and_backup_from_the_export_menu(setup):
+    """Issue 15: the inventory (CSV) and its JSON backup are exported from inside the TUI, as the CLI does."""
+    import json
+    import stat
+
+    _, ids, tmp_path = setup
+    store = Store(tmp_path / "data")
+    store.update(ids[0], snmp={"version": "2c", "community": "s3cret-community"})
+    app = create_app(config_path=str(tmp_path / "config" / "config.toml"), data_dir=str(tmp_path / "data"),
+                     clock=clock, auto_poll=False, watch_store=False, check_tty=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        await choose_report(pilot, ["down"] * 4)
+        assert screen.report_kind == "inventory"
+        destination = screen.query_one("#destination", Input)
+        assert destination.value.endswith("exports/inventory-2025-04-10.csv")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        first = str(screen.query_one("#export-status", Static).render())
+        await choose_report(pilot, ["down"])
+        assert screen.report_kind == "backup"
+        assert destination.value.endswith("exports/inventory-backup-2025-04-10.json")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        second = str(screen.query_one("#export-status", Static).render())
+    csv_path = tmp_path / "exports" / "inventory-2025-04-10.csv"
+    json_path = tmp_path / "exports" / "inventory-backup-2025-04-10.json"
+    assert "✔ Wrote 2 rows" in first and str(csv_path) in first
+    assert "✔ Wrote 2 printers (with SNMP secrets, mode 0600)" in second and str(json_path) in second
+    rows = list(csv.reader(io.StringIO(csv_path.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["address", "name", "location", "model", "serial", "status", "last_poll_at", "page_count"]
+    assert sorted((r[0], r[1], r[7]) for r in rows[1:]) == [("10.0.0.1", "Büro Nord", "3000"),
+                                                          ("10.0.0.2", "'=Lab", "3000")]
+    assert b"s3cret" not in csv_path.read_bytes()
+    for path in (csv_path, json_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    backup = json.loads(json_path.read_text())
+    assert "s3cret-community" in json.dumps(backup)  # a backup restores everything, secrets included
+    # the backup is what `tonertrack import` restores
+    from tonertrack_tui.core.inventory.importers import plan_import, read_import
+    restored = Store(tmp_path / "restored")
+    fmt, import_rows, warnings = read_import(json_path)
+    plan = plan_import(fmt, str(json_path), import_rows, restored.load(), warnings=warnings)
+    assert fmt == "json" and sorted(row.address for row, in [(r,) for r in plan.add]) == ["10.0.0.1", "10.0.0.2"]

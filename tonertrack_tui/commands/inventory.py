@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from pathlib import Path
 
 from ..core.inventory import validate
 from ..core.inventory.history import History
 from ..core.inventory.importers import FORMATS, ImportFileError, apply_import, backup_bytes, plan_import, read_import
-from ..core.inventory.printer import Printer
+from ..core.reports.build import inventory_report
 from ..core.util.fsutil import atomic_write_bytes
-from ..core.util.textsafe import csv_cell, safe_text
+from ..core.util.textsafe import safe_text
 from .common import handle_errors, open_inventory, write_stdout_bytes
 
 IMPORT_DESCRIPTION = """\
@@ -81,25 +79,11 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-INVENTORY_COLUMNS = ("address", "name", "location", "model", "serial", "status", "last_poll_at", "page_count")
-
-
-def inventory_csv(printers: list[Printer]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(INVENTORY_COLUMNS)
-    for p in printers:
-        page_count = p.last_poll.page_count if p.last_poll is not None else None
-        values = [p.address, p.name, p.location, p.model, p.serial, p.status, p.last_poll_at, page_count]
-        writer.writerow([csv_cell(safe_text(v, limit=None) if isinstance(v, str) else v) for v in values])
-    return buf.getvalue()
-
-
 @handle_errors
 def run_export_inventory(args: argparse.Namespace) -> int:
     _, store = open_inventory(args)
     printers = store.load()
-    data = backup_bytes(printers) if args.json else inventory_csv(printers).encode("utf-8")
+    data = backup_bytes(printers) if args.json else inventory_report(printers).csv_bytes(bom=False)
     if args.output and args.output != "-":
         path = Path(args.output).expanduser()
         try:
@@ -139,4 +123,4 @@ def add_export_parser(reports: argparse._SubParsersAction[argparse.ArgumentParse
     p.set_defaults(func=run_export_inventory)
 
 
-__all__ = ["register", "add_export_parser", "inventory_csv"]
+__all__ = ["register", "add_export_parser"]

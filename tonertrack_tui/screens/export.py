@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ..app import TonerTrackApp
 from ..core.config import display_path
 from ..core.inventory.history import History
+from ..core.inventory.importers import backup_bytes
 from ..core.inventory.store import UnknownPrinter
 from ..core.reports.build import (
     PERIOD_REPORTS,
@@ -34,6 +35,7 @@ from ..core.reports.build import (
     default_path,
     parse_month,
     vanishing_note,
+    write_file,
     write_report,
 )
 from ..core.util.textsafe import safe_text
@@ -44,12 +46,16 @@ REPORT_OPTIONS = [
     ("Usage of one printer", "usage"),
     ("Supplies to order", "supplies"),
     ("Active alerts", "alerts"),
+    ("Inventory (CSV)", "inventory"),
+    ("Inventory backup (JSON)", "backup"),
 ]
 HINTS = {  # one line at 80 columns
     "monthly": "Pages per printer and month; totals per location and fleet.",
     "usage": "One printer's pages per month, and per day for the last 60 days.",
     "supplies": "Supplies low or running out soon (forecast), with part numbers.",
     "alerts": "Every active problem across the fleet, worst first.",
+    "inventory": "Address, name, location, model, serial, status, pages; no secrets.",
+    "backup": "Every setting and SNMP secret (file 0600); import restores it.",
 }
 # Enter on a list (Report, Printer) opens it, so it cannot also export: the hint says which Enter exports.
 KEYS_HINT = "^s export (Enter too, in a text box) · Tab next field · Esc close"
@@ -153,7 +159,7 @@ class ExportScreen(ModalScreen[None]):
         if printer_id not in {value for _, value in options}:
             printer_id = None
         with Vertical(id="export-dialog"):
-            yield Static(Text("Export a report (CSV)", style="bold"), id="export-title")
+            yield Static(Text("Export a report or the inventory", style="bold"), id="export-title")
             with Horizontal(classes="row"):
                 yield Label("Report", classes="field-label")
                 yield Select(REPORT_OPTIONS, value="monthly", allow_blank=False, compact=True, id="report")
@@ -216,7 +222,10 @@ class ExportScreen(ModalScreen[None]):
         if self.report_kind == "usage":
             printer = self.app.printer(str(self.query_one("#printer", Select).value))
             subject = printer.address if printer else ""
-        return display_path(default_path(config, self.report_kind, self._today(), subject))
+        kind = self.report_kind
+        if kind == "backup":
+            return display_path(default_path(config, "inventory-backup", self._today(), suffix=".json"))
+        return display_path(default_path(config, kind, self._today(), subject))
 
     def _refresh_destination(self) -> None:
         """Follow the report (and printer) with the dated default, unless the user typed a path."""
@@ -301,15 +310,20 @@ class ExportScreen(ModalScreen[None]):
 
         def work() -> None:
             try:
-                report = build_report(kind, printers, history, config, printer=printer, start=start, end=end,
-                                      now=now)
-                path = write_report(report, destination, create_dir=create_dir, keep_existing=dated)
+                if kind == "backup":
+                    path = write_file(backup_bytes(printers), destination, create_dir=create_dir, keep_existing=dated)
+                    rows = len(printers)
+                else:
+                    report = build_report(kind, printers, history, config, printer=printer, start=start, end=end,
+                                          now=now)
+                    path = write_report(report, destination, create_dir=create_dir, keep_existing=dated)
+                    rows = len(report.rows)
             except (ReportError, UnknownPrinter) as exc:
                 self.post_message(self.Finished(None, 0, str(exc)))
             except Exception as exc:  # a report must never take the app down
                 self.post_message(self.Finished(None, 0, f"{type(exc).__name__}: {exc}"))
             else:
-                self.post_message(self.Finished(path, len(report.rows), None))
+                self.post_message(self.Finished(path, rows, None))
 
         self.run_worker(work, thread=True, group="export", exit_on_error=False)
 
@@ -325,6 +339,8 @@ class ExportScreen(ModalScreen[None]):
             return
         rows = f"{message.rows:,} row{'s' if message.rows != 1 else ''}"
         note = vanishing_note(message.path) if message.path else ""
+        if self.report_kind == "backup":
+            rows = f"{message.rows:,} printer{'s' if message.rows != 1 else ''} (with SNMP secrets, mode 0600)"
         self._show(f"✔ Wrote {rows} to {message.path}" + (f"\n⚠ {note}" if note else ""))
 
     def _show(self, text: str, *, error: bool = False) -> None:

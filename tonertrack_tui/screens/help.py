@@ -39,7 +39,7 @@ DESCRIPTIONS = {
     "help": "This help",
     "poll_all": "Poll every printer now (in the background)",
     "alerts": "Alerts: every problem, worst first",
-    "export": "Export a report (CSV)",
+    "export": "Export a report or the inventory (CSV, backup)",
     "discover": "Discover printers on a network (SNMP)",
     "sync": "Sync printers from the print servers",
     "filter": "Filter (name, address, location, model …)",

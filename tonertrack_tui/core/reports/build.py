@@ -538,6 +538,18 @@ def alerts_report(printers: Iterable[Printer]) -> Report:
     return report
 
 
+INVENTORY_COLUMNS = ("address", "name", "location", "model", "serial", "status", "last_poll_at", "page_count")
+
+
+def inventory_report(printers: Iterable[Printer]) -> Report:
+    """The inventory as a table: no SNMP settings (the JSON backup holds those, mode 0600)."""
+    report = Report("inventory", INVENTORY_COLUMNS)
+    for p in printers:
+        page_count = p.last_poll.page_count if p.last_poll is not None else None
+        report.rows.append([p.address, p.name, p.location, p.model, p.serial, p.status, p.last_poll_at, page_count])
+    return report
+
+
 # ---------------------------------------------------------------- building and writing
 
 
@@ -557,18 +569,20 @@ def build_report(kind: str, printers: Iterable[Printer], history: Any, config: A
         return supplies_report(printers, history, config, now=now)
     if kind == "alerts":
         return alerts_report(printers)
+    if kind == "inventory":
+        return inventory_report(printers)
     raise ReportError(f"unknown report {kind!r} (one of {', '.join(REPORTS)})")
 
 
-def default_file_name(kind: str, day: date, subject: str = "") -> str:
+def default_file_name(kind: str, day: date, subject: str = "", suffix: str = ".csv") -> str:
     """'monthly-2026-11-26.csv'; 'usage-10.1.2.3-2026-11-26.csv' (the address made file-safe)."""
     tag = re.sub(r"[^A-Za-z0-9._-]+", "_", subject).strip("._") if subject else ""
-    return f"{kind}-{tag + '-' if tag else ''}{day.isoformat()}.csv"
+    return f"{kind}-{tag + '-' if tag else ''}{day.isoformat()}{suffix}"
 
 
-def default_path(config: Any, kind: str, day: date, subject: str = "") -> Path:
+def default_path(config: Any, kind: str, day: date, subject: str = "", suffix: str = ".csv") -> Path:
     """The configured export directory and the dated name."""
-    return Path(config.export_dir) / default_file_name(kind, day, subject)
+    return Path(config.export_dir) / default_file_name(kind, day, subject, suffix)
 
 
 def free_path(path: Path) -> Path:
@@ -596,8 +610,12 @@ def write_report(report: Report, path: Path | str, *, create_dir: bool = False, 
     for the dated default names. `bom`: the UTF-8 byte-order mark Excel needs (module notes);
     without it for `cut`, `awk` and scripts.
     """
+    return write_file(report.csv_bytes(bom=bom), path, create_dir=create_dir, keep_existing=keep_existing)
+
+
+def write_file(data: bytes, path: Path | str, *, create_dir: bool = False, keep_existing: bool = False) -> Path:
+    """Write `data` to `path` atomically, mode 0600 (write_report's rules); returns the absolute path written."""
     path = Path(path).expanduser().absolute()
-    data = report.csv_bytes(bom=bom)
     try:
         if create_dir:
             ensure_private_dir(path.parent)
