@@ -203,7 +203,7 @@ class TonerTrackApp(App[int]):
     # A key bound to one of these actions opens an input (the filter, a form whose first field
     # is a text box). Keys typed after it — fast over SSH, or pasted — are meant for that input,
     # but they reach the App before the input exists or has the focus: held until then.
-    OPENS_AN_INPUT = frozenset({"filter", "add", "edit", "settings", "discover", "import_inventory"})
+    OPENS_AN_INPUT = frozenset({"filter", "add", "edit", "new", "settings", "discover", "import_inventory"})
 
     def _opens_an_input(self, key: str) -> bool:
         if isinstance(self.focused, Input):

@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -492,6 +492,36 @@ def _validate_sources(value: Any, fail: _Fail, unknown: _Unknown) -> list[dict[s
             raise fail(f"sync.sources[{i}].name", f"duplicate source name {src['name']!r}")
         names.add(src["name"])
     return out
+
+
+def check_sync_source(table: Mapping[str, Any], others: Iterable[SyncSource] = ()) -> SyncSource:
+    """One [[sync.sources]] table checked as the config loader checks it (and its name unique among
+    `others`): the source, or ConfigError("key: problem") naming the first field that is wrong."""
+    for key in ("name", "kind"):
+        if not str(table.get(key, "")).strip():
+            raise ConfigError(f"{key}: is required")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _SOURCE_KEYS:
+            raise ConfigError(f"{key}: not a sync source setting")
+        try:
+            values[key] = _SOURCE_KEYS[key](value)
+        except _Invalid as exc:
+            raise ConfigError(f"{key}: {exc}") from None
+    if any(o.name == values["name"] for o in others):
+        raise ConfigError(f"name: another source is already called {values['name']!r}")
+    return SyncSource(**values)
+
+
+def sync_source_table(source: SyncSource) -> dict[str, Any]:
+    """What settings.toml keeps of a source: its name and kind, and every field not at its default."""
+    default = SyncSource(name="", kind="")
+    table: dict[str, Any] = {"name": source.name, "kind": source.kind}
+    for f in fields(SyncSource):
+        value = getattr(source, f.name)
+        if f.name not in table and value != getattr(default, f.name):
+            table[f.name] = value
+    return table
 
 
 def _str_list(*, nonempty: bool = False) -> Callable[[Any], tuple[str, ...]]:

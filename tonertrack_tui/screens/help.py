@@ -30,6 +30,8 @@ SECTIONS = [
     ("Add / edit printer", ["tonertrack_tui.screens.printer_form:PrinterFormScreen"]),
     ("Export", ["tonertrack_tui.screens.export:ExportScreen"]),
     ("Settings", ["tonertrack_tui.screens.settings:SettingsScreen"]),
+    ("Print-server sync", ["tonertrack_tui.screens.sync:SyncScreen"]),
+    ("Sync sources", ["tonertrack_tui.screens.sync_sources:SyncSourcesScreen"]),
     ("Help", ["tonertrack_tui.screens.help:HelpScreen"]),
 ]
 KEY_NAMES = {"⏎": "enter"}
@@ -56,6 +58,14 @@ DESCRIPTIONS = {
     "details": "Open the printer's details",
     "back": "Back to the previous screen",
     "close_help": "Close the help",
+    "sync_apply": "Apply the plan shown (asks first)",
+    "sync_refresh": "Read the sources again",
+    "sync_sources": "Set up the print-server sources",
+    "source_new": "Add a sync source",
+    "source_edit": "Edit the sync source",
+    "source_delete": "Remove the sync source (asks first)",
+    "source_toggle": "Turn the source on or off",
+    "source_test": "Read the source now (changes nothing)",
 }
 DESCRIPTIONS.update({f"filter_{s.lower()}": f"Show {s} printers (toggle; several combine)"
                      for s in ("OK", "Warning", "Error", "Offline", "Unknown")})

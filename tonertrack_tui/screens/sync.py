@@ -61,8 +61,16 @@ class SyncScreen(Screen[None]):
         app = self.app
         self.busy = True
         self._say("Reading the sync sources…")
+        configured = list(app.config.sync.sources) if app.config else []
+        if not any(s.enabled for s in configured):
+            self.plan, self.listings = None, []
+            self.query_one(DataTable).clear()
+            self.busy = False
+            self._say(("No print-server source is on." if configured else "No print-server source is set up yet.")
+                      + " Press o to set one up (a Windows export, a print server, CUPS or a CSV file).")
+            return
         try:
-            sources = select_sources(app.config.sync.sources if app.config else [])
+            sources = select_sources(configured)
             listings, errors = await asyncio.to_thread(read_sources, sources)
         except Exception as exc:  # a bad source must not end the app
             self._say(safe_text(str(exc), limit=300))
@@ -79,7 +87,8 @@ class SyncScreen(Screen[None]):
         line = "  ".join(f"{k} {counts[k]}" for k in (*CHANGE_KINDS, "unchanged", "problems"))
         lines = [line]
         lines += [f"FAILED {e}" for e in errors]
-        lines.append("y apply · r re-read · Esc back" if plan.changes else "Nothing to change.")
+        lines.append("y apply · r re-read · o sources · Esc back" if plan.changes else
+                     "Nothing to change. o sources · Esc back")
         self._say("\n".join(lines))
         table = self.query_one(DataTable)
         table.clear()
@@ -120,6 +129,12 @@ class SyncScreen(Screen[None]):
         self.notify(", ".join(f"{counts[k]} {k}" for k in CHANGE_KINDS if counts[k]) or "nothing",
                     title="Sync applied", markup=False)
         self.action_refresh()
+
+    def action_sources(self) -> None:
+        """Set up the sources; the plan is read again on return (they may have changed)."""
+        from .sync_sources import SyncSourcesScreen
+
+        self.app.push_screen(SyncSourcesScreen(), lambda _: self.action_refresh())
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -73,6 +73,21 @@ MAX_FILE_BYTES = 64 << 20  # an export bigger than this is not a print server's 
 MAX_OUTPUT_BYTES = 32 << 20
 EXPORT_FORMAT = "tonertrack-printers"
 
+# What each kind of source reads, and the field it cannot do without: the readers' errors and the
+# source form (screens/sync_sources.py) say the same words.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "windows-export": ("path", "ports_path", "location"),
+    "csv": ("path", "location"),
+    "cups": ("server", "location", "timeout_s"),
+    "windows-rpc": ("server", "username", "domain", "credentials_file", "password_env", "location", "timeout_s"),
+}
+KIND_NEEDS: dict[str, tuple[str, str]] = {
+    "windows-export": ("path", "the exported file"),
+    "csv": ("path", "the CSV file"),
+    "cups": ("server", "the CUPS server (host or host:port)"),
+    "windows-rpc": ("server", "the Windows print server"),
+}
+
 CHANGE_KINDS = ("add", "rename", "move", "relocate", "link", "flag")
 
 
@@ -269,8 +284,7 @@ def _queue_from_printer(printer: dict[str, Any], ports: dict[str, dict[str, Any]
 
 
 def read_windows_export(source: SyncSource) -> SourceListing:
-    if not source.path:
-        raise SyncSourceError(source.name, "kind windows-export needs path = the exported file")
+    _require(source)
     text = decode_text(_read_file(source, source.path, "export file"))
     stripped = text.lstrip()
     ports: dict[str, dict[str, Any]] = {}
@@ -349,8 +363,7 @@ def _read_export_json(source: SyncSource, text: str, extra_ports: dict[str, dict
 
 
 def read_csv_source(source: SyncSource) -> SourceListing:
-    if not source.path:
-        raise SyncSourceError(source.name, "kind csv needs path = the CSV file")
+    _require(source)
     data = decode_text(_read_file(source, source.path, "CSV file")).encode("utf-8")
     try:
         rows, _ = parse_csv(data, source.path, SnmpSettings())
@@ -413,8 +426,7 @@ def parse_lpstat_v(text: str) -> list[SourceQueue]:
 
 
 def read_cups(source: SyncSource) -> SourceListing:
-    if not source.server:
-        raise SyncSourceError(source.name, "kind cups needs server = the CUPS server (host or host:port)")
+    _require(source)
     try:
         lpstat = _program("lpstat")
     except FileNotFoundError:
@@ -466,9 +478,7 @@ def parse_rpcclient(printers_text: str, ports_text: str = "") -> tuple[list[Sour
 
 
 def _auth_file(source: SyncSource) -> tuple[str | None, bool]:
-    """(path for -A, is_temporary). The password never goes on a command line."""
-    if source.credentials_file and source.password_env:
-        raise SyncSourceError(source.name, "give credentials_file or password_env, not both")
+    """(path for -A, is_temporary). The password never goes on a command line (_require checked the fields)."""
     if source.credentials_file:
         given = Path(source.credentials_file).expanduser()
         if not given.is_file():
@@ -478,8 +488,6 @@ def _auth_file(source: SyncSource) -> tuple[str | None, bool]:
         password = os.environ.get(source.password_env)
         if password is None:
             raise SyncSourceError(source.name, f"environment variable {source.password_env} is not set")
-        if not source.username:
-            raise SyncSourceError(source.name, "password_env needs username")
         if any(c in password for c in "\r\n") or any(c in source.username + source.domain for c in "\r\n"):
             raise SyncSourceError(source.name, "user name, domain or password contains a line break")
         fd, path = tempfile.mkstemp(prefix="tonertrack-rpc-", suffix=".auth")  # created 0600
@@ -495,8 +503,7 @@ def _auth_file(source: SyncSource) -> tuple[str | None, bool]:
 
 
 def read_windows_rpc(source: SyncSource) -> SourceListing:
-    if not source.server:
-        raise SyncSourceError(source.name, "kind windows-rpc needs server = the Windows print server")
+    _require(source)
     try:
         rpcclient = _program("rpcclient")
     except FileNotFoundError:
@@ -809,6 +816,31 @@ def apply_plan(plan: SyncPlan, listings: list[SourceListing], store: Store) -> S
     return applied
 
 
+def missing_field(source: SyncSource) -> tuple[str, str] | None:
+    """(field, "kind K needs FIELD = what it is") when the field the kind reads is empty, else None."""
+    field_name, what = KIND_NEEDS.get(source.kind, ("", ""))
+    if field_name and not str(getattr(source, field_name)).strip():
+        return field_name, f"kind {source.kind} needs {field_name} = {what}"
+    return None
+
+
+def credential_problem(source: SyncSource) -> tuple[str, str] | None:
+    """(field, problem) for windows-rpc credentials given in a way that cannot work, else None."""
+    if source.kind != "windows-rpc":
+        return None
+    if source.credentials_file and source.password_env:
+        return "password_env", "give credentials_file or password_env, not both"
+    if source.password_env and not source.username:
+        return "username", "password_env needs username"
+    return None
+
+
+def _require(source: SyncSource) -> None:
+    problem = missing_field(source) or credential_problem(source)
+    if problem:
+        raise SyncSourceError(source.name, problem[1])
+
+
 def read_sources(sources: Iterable[SyncSource]) -> tuple[list[SourceListing], list[SyncSourceError]]:
     """Read every source; a failing one is returned as its error (its printers stay as they are)."""
     listings, errors = [], []
@@ -837,7 +869,8 @@ def select_sources(all_sources: Iterable[SyncSource], name: str | None = None) -
 
 
 __all__ = [
-    "Change", "PlanChanged", "SourceListing", "SourceQueue", "SyncError", "SyncPlan", "SyncSourceError",
-    "address_from_port", "address_from_uri", "apply_plan", "decode_text", "is_local_port", "parse_lpstat_v",
-    "parse_rpcclient", "plan_sync", "read_source", "read_sources", "select_sources",
+    "KIND_FIELDS", "KIND_NEEDS", "Change", "PlanChanged", "SourceListing", "SourceQueue", "SyncError", "SyncPlan",
+    "SyncSourceError", "address_from_port", "address_from_uri", "apply_plan", "credential_problem", "decode_text",
+    "is_local_port", "missing_field", "parse_lpstat_v", "parse_rpcclient", "plan_sync", "read_source",
+    "read_sources", "select_sources",
 ]
