@@ -150,6 +150,66 @@ def test_no_v1_probe_to_a_slow_printer_that_answers_v2c():
     assert [requests[p] for p in sim.live_ports] == [r.requests for r in results]
 
 
+class _AnswerFirstOnly(asyncio.DatagramProtocol):
+    """A relay in front of one netsim printer: the first request is answered, every later one is lost
+    (a printer that answered v2c, then a network that drops everything)."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.seen = 0
+        self.v1 = 0  # requests with version 0 (SNMPv1), read from the message header
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        self.seen += 1
+        at = 2 + (data[1] & 0x7F if data[1] & 0x80 else 0)  # SEQUENCE header, then INTEGER version
+        self.v1 += data[at:at + 3] == b"\x02\x01\x00"
+        if self.seen > 1:
+            return
+        relay = self
+
+        class Back(asyncio.DatagramProtocol):
+            def datagram_received(self, reply: bytes, _addr) -> None:
+                assert relay.transport is not None
+                relay.transport.sendto(reply, addr)
+
+        asyncio.get_running_loop().create_task(asyncio.get_running_loop().create_datagram_endpoint(
+            Back, remote_addr=("127.0.0.1", self.upstream_port))).add_done_callback(
+            lambda t: t.result()[0].sendto(data))
+
+
+def test_a_v2c_reply_then_silence_is_never_concluded_v1_only():
+    """The first v2c request is answered, the rest of the walk is lost: the poll times out as a
+    network problem. It must not send the v1 probe, nor say 'answers SNMPv1 only'."""
+    with NetSim(live=1) as sim:
+        async def go():
+            loop = asyncio.get_running_loop()
+            transport, relay = await loop.create_datagram_endpoint(
+                lambda: _AnswerFirstOnly(sim.live_ports[0]), local_addr=("127.0.0.1", 0))
+            port = transport.get_extra_info("sockname")[1]
+            client = SnmpClient()
+            try:
+                return await poll_one(client, f"127.0.0.1:{port}", SnmpSettings(timeout=0.5, retries=1),
+                                      cache=TargetCache()), relay
+            finally:
+                client.close()
+                transport.close()
+
+        result, relay = asyncio.run(go())
+        requests, v1 = sim.counts()
+    seen = relay.seen
+    assert requests[sim.live_ports[0]] == 1  # the printer did answer v2c once
+    assert not result.reachable and result.timed_out
+    assert result.reasons == ["no reply within 1 s (check the host, port and community)"]
+    assert relay.v1 == 0 and sum(v1.values()) == 0 and not any("SNMPv1" in r for r in result.reasons)
+    # the answered request, then requests that went unanswered, each sent twice (retries=1); `requests`
+    # counts requests, not their resends
+    assert result.requests >= 2 and seen == 1 + 2 * (result.requests - 1)
+
+
 # --- one socket ---------------------------------------------------------------------------------
 
 
