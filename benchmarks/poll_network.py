@@ -55,6 +55,7 @@ def make_data_dir(tmp: Path, live: list[int], dead: list[int]) -> tuple[Path, Pa
     from tonertrack_tui.core.inventory.printer import Printer
     from tonertrack_tui.core.inventory.store import Store
 
+    (tmp / "config.toml").write_text("# the defaults: timeout 1 s, 1 retry\n")  # a named config must exist
     paths = resolve_paths(tmp / "config.toml", tmp / "data")
     load_config(paths)
     store = Store(paths.data_dir)

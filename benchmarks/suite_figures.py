@@ -48,6 +48,7 @@ def monthly_report(tmp: Path) -> float:
 
 def discover_slash_24(tmp: Path) -> float:
     port = free_udp_ports(list(HOSTS))[0][1]
+    (tmp / "config.toml").write_text("")  # a config named on the command line must exist
     agents = [Agent([Recording("public", (DATA / f"{name}.snmprec").read_bytes())]) for name in HOSTS.values()]
     with SimFleet(agents=agents, host=list(HOSTS), port=port):
         argv = ["--config", str(tmp / "config.toml"), "--data-dir", str(tmp / "d"), "discover", "127.0.0.0/24",

@@ -128,6 +128,28 @@ def test_dead_printers_after_an_import_get_one_try_and_no_retry_pass(tmp_path):
     assert all(requests[p] <= tries for p in sim.dead_ports), requests
 
 
+def test_a_printer_that_never_answered_gets_one_timeout_not_a_window_of_retries(tmp_path):
+    """The second poll of an address that has never answered: one v2c try and the v1 probe beside it
+    (it still finds a printer that speaks v1 only), no resend; a printer that answered before keeps
+    its retries."""
+    with NetSim(live=3, dead=3) as sim:
+        paths, store = _fleet(tmp_path, sim.live_ports + sim.dead_ports, timeout_s=0.3, retries=2)
+        _poll_all(paths, store)
+        sim.reset()
+        summary = _poll_all(paths, store)
+        requests, _ = sim.counts()
+    assert summary.reachable == 3 and summary.done == 6
+    if getattr(summary, "limit_cuts", 0) == 0:  # (a pass that saw overload tries silent printers again)
+        assert [requests[p] for p in sim.dead_ports] == [2, 2, 2]  # not 1 + 2 resends + a probe
+        assert sorted(r.requests for _, r in summary.results if not r.reachable) == [2, 2, 2]
+    assert [requests[p] for p in sim.live_ports] == [1, 1, 1]
+    by_address = {r.address: r for r in store.load()}
+    dead = [by_address[f"127.0.0.1:{p}"] for p in sim.dead_ports]
+    assert all(r.consecutive_failures == 2 for r in dead)
+    assert [r.reasons for _, r in summary.results if not r.reachable] == [
+        ["no reply within 0.3 s (check the host, port and community)"]] * 3  # the window it was given
+
+
 def test_no_v1_probe_to_a_slow_printer_that_answers_v2c():
     """Replies 0.6 s late: the cold walk (2 requests) outlasts the 1 s after which the v1 probe
     would go out; the first v2c reply cancels it."""

@@ -311,7 +311,8 @@ class FleetPoller:
         cache = self.caches.setdefault(printer.id, TargetCache())
         return await poll_one(self.client, printer.address, printer.snmp_settings(self._defaults()),
                               cache=cache, thresholds=printer.thresholds_over(base),
-                              invert_receptacles=printer.invert_receptacles)
+                              invert_receptacles=printer.invert_receptacles,
+                              never_answered=printer.consecutive_failures > 0 and not printer.last_good_poll_at)
 
     def _save(self, batch: list[tuple[str, PollResult]]) -> None:
         if not batch:

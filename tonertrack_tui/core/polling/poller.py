@@ -42,14 +42,22 @@ def split_target(target: str, default_port: int = 161) -> tuple[str, int]:
 
 async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
                    cache: TargetCache | None = None, thresholds: Thresholds | None = None,
-                   default_port: int = 161, invert_receptacles: bool = False) -> PollResult:
+                   default_port: int = 161, invert_receptacles: bool = False,
+                   never_answered: bool = False) -> PollResult:
+    """One printer, once. `never_answered`: it has not answered any poll yet and its last poll
+    failed (an address from an import that is gone). It gets one window of one timeout: one v2c
+    try with the v1 probe sent beside it, instead of the retries and the delayed probe a printer
+    gets on its first poll. If it comes back, its first reply makes it a printer like any other."""
     started = time.perf_counter()
     result = PollResult(target=target, polled_at=utc_now_iso())
     requests = 0
     try:
         host, port = split_target(target, default_port)
+        if never_answered:
+            settings = replace(settings, retries=0)
         endpoint = await client.resolve(host, port, settings)
-        collected, requests = await _collect_with_v1_fallback(client, endpoint, cache)
+        collected, requests = await _collect_with_v1_fallback(client, endpoint, cache,
+                                                              probe_after=0.0 if never_answered else None)
         result = decode(target, collected.values)
         result.polled_at = utc_now_iso()
         if invert_receptacles:
@@ -82,14 +90,14 @@ def _no_reply_reason(settings: SnmpSettings) -> str:
     return f"no reply within {window:g} s (check the host, port and community)"
 
 
-async def _collect_with_v1_fallback(client: SnmpClient, endpoint: Endpoint, cache: TargetCache | None
-                                    ) -> tuple[Collected, int]:
+async def _collect_with_v1_fallback(client: SnmpClient, endpoint: Endpoint, cache: TargetCache | None,
+                                    probe_after: float | None = None) -> tuple[Collected, int]:
     """v2c first; a device that never answers v2c is tried with SNMPv1.
 
-    The v1 probe goes out when the first v2c try times out, so a dead host still costs
-    one timeout window, not two. The first v2c reply cancels it (a slow printer that
-    answers v2c is never sent a v1 probe), and a poll that got any v2c reply never
-    concludes "v1 only", whatever times out later. Returns (collected, request PDUs sent).
+    The v1 probe goes out when the first v2c try times out (or `probe_after` seconds after
+    it was sent), so a dead host still costs one timeout window, not two. The first v2c
+    reply cancels it (a slow printer that answers v2c is never sent a v1 probe), and a poll
+    that got any v2c reply never concludes "v1 only", whatever times out later. Returns (collected, request PDUs sent).
     """
     settings = endpoint.settings
     if settings.version != "2c" or (cache is not None and cache.static):
@@ -101,7 +109,7 @@ async def _collect_with_v1_fallback(client: SnmpClient, endpoint: Endpoint, cach
 
     async def v1_probe() -> Reply:
         nonlocal probe_sent
-        await asyncio.sleep(settings.timeout)
+        await asyncio.sleep(settings.timeout if probe_after is None else probe_after)
         probe_sent = True
         return await client.request(v1_endpoint, ber.GETNEXT, [mib.SYS_UPTIME])
 

