@@ -396,3 +396,35 @@ def test_daemon_once_from_cron_repeats_with_one_request_a_printer(tmp_path):
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert all(cold[p] >= 2 for p in sim.live_ports)
     assert [steady[p] for p in sim.live_ports] == [1, 1, 1]
+
+
+async def test_the_tuis_poll_rounds_behave_like_the_daemons(tmp_path):
+    """Issue 14 through the TUI path: P in the App polls through the same FleetPoller: a live printer
+    costs 2 requests cold and 1 on the next round, a dead one one window with no retry pass, and
+    the table shows the live ones up and the dead ones down."""
+    from tonertrack_tui.app import create_app
+
+    with NetSim(live=8, dead=4) as sim:
+        paths, store = _fleet(tmp_path, sim.live_ports + sim.dead_ports, timeout_s=0.3, retries=1)
+        app = create_app(config_path=str(paths.config_file), data_dir=str(paths.data_dir), auto_poll=False,
+                         watch_store=False, check_tty=False)
+        rounds = []
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(2):
+                sim.reset()
+                await pilot.press("P")
+                for _ in range(600):  # until the round has finished (bounded: 60 s)
+                    await pilot.pause(0.1)
+                    if not app.poll_state.running and app.poll_state.last_finished is not None:
+                        break
+                app.poll_state.last_finished = None
+                rounds.append((sim.counts()[0], app.poller.last_summary.limit_cuts))
+                up = {r.address for r in app.all_rows() if r.status == "OK"}
+        assert up == {f"127.0.0.1:{p}" for p in sim.live_ports}
+        (first, first_cuts), (second, second_cuts) = rounds
+        assert [first[p] for p in sim.live_ports] == [2] * 8  # a cold walk of this recording
+        assert [second[p] for p in sim.live_ports] == [1] * 8  # the static columns cached
+        # 2 v2c tries + the v1 probe, no retry pass (unless overload was seen: then silence may be ours)
+        assert all(first[p] <= (3 if first_cuts == 0 else 6) for p in sim.dead_ports)
+        # never answered: one try + the probe beside it
+        assert all(second[p] == (2 if second_cuts == 0 else 4) for p in sim.dead_ports)

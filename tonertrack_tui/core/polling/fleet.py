@@ -279,6 +279,7 @@ class FleetPoller:
         self._static_text: dict[str, tuple[dict[Any, Any], str]] = {}  # id → (cache.static, its JSON)
         self._client: SnmpClient | None = None
         self.lock = FleetLock(store.data_dir)
+        self.last_summary: FleetPollSummary | None = None  # of the last poll_all that ran (its counts)
 
     @property
     def client(self) -> SnmpClient:
@@ -458,7 +459,7 @@ class FleetPoller:
             if not wait:
                 raise FleetPollBusy(self.lock.holder())
             await asyncio.sleep(0.5)
-        summary = FleetPollSummary()
+        summary = self.last_summary = FleetPollSummary()
         started = time.perf_counter()
         pending: list[tuple[str, PollResult]] = []
         last_flush = time.monotonic()
