@@ -788,9 +788,10 @@ def test_colour_mfp_to_json():
     assert result.error_state == ["lowToner"]
     doc = json.loads(json.dumps(result.to_json()))
     assert doc["identity"]["model"] == "ACME ColorMFP 5500"
+    assert doc["protocol"] == "snmp"
     assert set(doc) == {"target", "reachable", "status", "reasons", "polled_at", "duration_ms", "requests",
                         "identity", "device_status", "printer_status", "error_state", "page_count", "counters",
-                        "supplies", "trays", "alerts"}
+                        "supplies", "trays", "alerts", "protocol"}
     # a colour printer whose vendor publishes no split: mono and colour unknown (null), never 0
     assert (doc["counters"]["total"], doc["counters"]["mono"], doc["counters"]["color"]) == (48213, None, None)
     assert doc["counters"]["source"] == "Printer-MIB prtMarkerLifeCount (the device publishes no vendor total)"

@@ -51,7 +51,7 @@ def test_colour_mfp_json_fields(sim_fleet, capsys):
     [r] = json.loads(out)
     assert set(r) == {"target", "reachable", "status", "reasons", "polled_at", "duration_ms", "requests",
                       "identity", "device_status", "printer_status", "error_state", "page_count",
-                      "counters", "supplies", "trays", "alerts"}
+                      "counters", "supplies", "trays", "alerts", "protocol"}
     assert r["reachable"] is True and r["status"] == "Error"
     # one physical problem, one reason: the jam bit and the critical jam alert are one jam
     assert r["reasons"][:2] == ["Magenta toner 8 %",

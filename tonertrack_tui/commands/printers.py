@@ -10,7 +10,7 @@ from typing import Any
 from ..core.address import AddressError, parse_address
 from ..core.config import Config
 from ..core.inventory import validate
-from ..core.inventory.printer import Printer, masked_snmp
+from ..core.inventory.printer import PROTOCOLS, Printer, masked_snmp
 from ..core.inventory.store import Store, UnknownPrinter
 from ..core.printer.model import PollResult
 from ..core.printer.status import STATUSES
@@ -143,6 +143,7 @@ def format_details(printer: Printer) -> str:
         ("Model", printer.model or "-"),
         ("Serial", printer.serial or "-"),
         ("Page count", pages_text(poll.page_count, poll.counters) if poll.page_count is not None else "-"),
+        ("Protocol", printer.protocol_text()),
         ("SNMP", ", ".join(f"{k}={v}" for k, v in snmp.items()) or "defaults from the config"),
         ("Last poll", _short_time(printer.last_poll_at)),
         ("Last good poll", _short_time(printer.last_good_poll_at)),
@@ -204,7 +205,8 @@ def run_add(args: argparse.Namespace) -> int:
     notes = _text_arg(args.notes, "notes") or ""
     own = _checked_snmp(snmp_overrides(args), config)
     address = _address_arg(args.address, args.port, store.load())
-    printer = Printer.new(address, name=name, location=location, snmp=own, notes=notes)
+    printer = Printer.new(address, name=name, location=location, snmp=own, notes=notes,
+                          protocol=args.protocol or "snmp")
     if args.invert_receptacles:
         printer.invert_receptacles = True
     store.add(printer)
@@ -238,6 +240,10 @@ def run_edit(args: argparse.Namespace) -> int:
         fields["address"] = _address_arg(args.new_address, args.port, store.load(), exclude_id=current.id)
     if args.invert_receptacles is not None:
         fields["invert_receptacles"] = args.invert_receptacles
+    if args.protocol is not None:
+        fields["protocol"] = args.protocol
+    if args.clear_ipp_pin:
+        fields["ipp_pin"] = None
     overrides = snmp_overrides(args)
     if args.reset_snmp or overrides:
         own = {} if args.reset_snmp else dict(current.snmp)
@@ -247,7 +253,7 @@ def run_edit(args: argparse.Namespace) -> int:
         if name is not None:  # the name it already has
             print(f"{current.address}: nothing changed")
             return 0
-        raise UsageError("nothing to change: give --name, --location, --address, --notes, "
+        raise UsageError("nothing to change: give --name, --location, --address, --notes, --protocol, "
                          "--[no-]invert-receptacles or SNMP options")
     updated = store.update(current.id, **fields)
     changed = sorted(k for k in fields if getattr(current, k) != getattr(updated, k))
@@ -308,8 +314,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                            description="Add a printer. Without --name it takes its sysName at the first "
                                        "good poll. SNMP options not given follow the config's [snmp] defaults. "
                                        "It is not polled unless --poll is given.")
-    p.add_argument("address", metavar="ADDRESS", help="IP or host name, with :port when not 161")
+    p.add_argument("address", metavar="ADDRESS",
+                   help="IP or host name, with :port when not 161; or an ipp:// / ipps:// URI")
     p.add_argument("--name", metavar="N", help="a name of your choice (kept over sysName and print-server sync)")
+    p.add_argument("--protocol", choices=PROTOCOLS,
+                   help="snmp (default), ipp (port 631 of the host), or auto: SNMP, and IPP when SNMP gets no answer")
     p.add_argument("--location", metavar="L", help="location / group (kept over print-server sync)")
     p.add_argument("--notes", metavar="TEXT", help="free text")
     p.add_argument("--poll", action="store_true", help="poll it once right away")
@@ -328,6 +337,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--address", dest="new_address", metavar="NEW", help="new address (e.g. the queue moved)")
     p.add_argument("--notes", metavar="TEXT", help="free text (\"\" clears it)")
     p.add_argument("--reset-snmp", action="store_true", help="drop the printer's own SNMP settings: use the config's")
+    p.add_argument("--protocol", choices=PROTOCOLS, help="snmp, ipp or auto (SNMP, then IPP when SNMP gets no answer)")
+    p.add_argument("--clear-ipp-pin", action="store_true",
+                   help="forget the pinned ipps certificate (after the printer's certificate was replaced)")
     _add_invert_option(p)
     add_snmp_options(p)
     p.set_defaults(func=run_edit)

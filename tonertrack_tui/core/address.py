@@ -4,6 +4,10 @@
 (inventory key, JSON output, `poll` targets): "10.1.2.3", "printer-3.example.org",
 "10.1.2.3:1161", "[::1]" and "[::1]:1161". Host names are lower-cased and lose a
 trailing dot; IPv6 is written compressed and always in brackets.
+
+An IPP printer's address is its URI (issue 17): "ipp://host[:port]/path" or "ipps://…",
+port 631 and path /ipp/print by default, written without the default port:
+"ipp://10.1.2.3/ipp/print", "ipps://printer.example.org:8631/ipp/print".
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import re
 from dataclasses import dataclass
 
 DEFAULT_PORT = 161
+IPP_PORT = 631
+IPP_PATH = "/ipp/print"
+IPP_SCHEMES = ("ipp", "ipps")
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
@@ -26,14 +33,57 @@ class AddressError(ValueError):
 class Address:
     host: str
     port: int = DEFAULT_PORT
+    scheme: str = ""  # "" (SNMP over UDP), or ipp / ipps
+    path: str = ""  # the IPP resource path
 
     @property
     def is_ipv6(self) -> bool:
         return ":" in self.host
 
+    @property
+    def is_ipp(self) -> bool:
+        return self.scheme in IPP_SCHEMES
+
     def __str__(self) -> str:
         host = f"[{self.host}]" if self.is_ipv6 else self.host
+        if self.is_ipp:
+            return f"{self.scheme}://{host}{'' if self.port == IPP_PORT else f':{self.port}'}{self.path}"
         return host if self.port == DEFAULT_PORT else f"{host}:{self.port}"
+
+
+def ipp_uri_for(address: str) -> str:
+    """The IPP URI of a printer known by its SNMP address (protocol ipp or auto): its host, port 631."""
+    parsed = parse_address(address)
+    if parsed.is_ipp:
+        return str(parsed)
+    return str(Address(parsed.host, IPP_PORT, "ipp", IPP_PATH))
+
+
+def _parse_ipp_uri(original: str) -> Address:
+    scheme, _, rest = original.partition("://")
+    scheme = scheme.lower()
+    authority, slash, path = rest.partition("/")
+    path = slash + path if slash else IPP_PATH
+    if any(c in authority for c in "@?#") or any(c in path for c in "?#"):
+        raise AddressError(f"{original!r}: expected {scheme}://host[:port]/path")
+    if not all(c.isalnum() or c in "-._~/%" for c in path):
+        raise AddressError(f"{original!r}: unexpected characters in the path")
+    host, port = authority, IPP_PORT
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0:
+            raise AddressError(f"{original!r}: missing ']' after the IPv6 address")
+        host, tail = authority[1:end], authority[end + 1:]
+        if tail:
+            if not tail.startswith(":"):
+                raise AddressError(f"{original!r}: expected ':port' after ']'")
+            port = _parse_port(tail[1:])
+        if ":" not in host:
+            raise AddressError(f"{original!r}: brackets are only for IPv6 addresses")
+    elif ":" in authority:
+        host, port_text = authority.rsplit(":", 1)
+        port = _parse_port(port_text)
+    return Address(_parse_host(host, original), port, scheme, path)
 
 
 def _parse_port(text: str) -> int:
@@ -79,6 +129,10 @@ def parse_address(text: str, default_port: int = DEFAULT_PORT) -> Address:
     original = text.strip()
     if not original:
         raise AddressError("address must not be empty")
+    if original.lower().startswith(("ipp://", "ipps://")):
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in original):
+            raise AddressError(f"{original!r} is not a valid IPP address")
+        return _parse_ipp_uri(original)
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c in "/@?#" for c in original):
         raise AddressError(f"{original!r} is not a valid IP address or host name")
     host, port = original, default_port

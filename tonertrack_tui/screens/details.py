@@ -264,8 +264,11 @@ class DetailsScreen(Screen[None]):
         grid.add_row("Uptime", cell(uptime_text(ident.uptime_s) if ident and ident.uptime_s is not None else None),
                      "Device", cell(device))
         if ident and (ident.contact or ident.description):
-            grid.add_row("Contact", cell(ident.contact), "sysDescr", cell(ident.description))
+            grid.add_row("Contact", cell(ident.contact), "Device ID" if result and result.protocol == "ipp"
+                         else "sysDescr", cell(ident.description))
         printer = self.printer
+        if printer is not None and printer.protocol_text() != "SNMP":  # said only when it is not the usual
+            grid.add_row("Protocol", cell(printer.protocol_text()))
         if printer is not None and printer.notes:
             grid.add_row("Notes", cell(printer.notes))
         return grid

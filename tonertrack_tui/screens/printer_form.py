@@ -37,6 +37,8 @@ from ..widgets.status_badge import status_text
 from .unsaved import field_values, leave_or_ask
 
 VERSION_OPTIONS = [("SNMPv1", "1"), ("SNMPv2c", "2c"), ("SNMPv3", "3")]
+# an ipp:// address is IPP whatever is chosen here
+PROTOCOL_OPTIONS = [("SNMP", "snmp"), ("IPP (port 631)", "ipp"), ("Auto: SNMP, else IPP", "auto")]
 MIN_KEY_LENGTH = validate.MIN_KEY_LENGTH
 SECRET_INPUTS = ("community", "v3_auth_key", "v3_priv_key")
 V3_INPUTS = ("v3_user", "v3_auth_key", "v3_priv_key")
@@ -100,6 +102,9 @@ class PrinterFormScreen(ModalScreen[str | None]):
     }
     PrinterFormScreen .row Checkbox {
         margin-left: 2;
+    }
+    PrinterFormScreen .row #protocol {
+        width: 26;
     }
     PrinterFormScreen #warning_pct, PrinterFormScreen #error_pct, PrinterFormScreen #timeout,
     PrinterFormScreen #retries {
@@ -266,8 +271,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
             with VerticalScroll(id="fields", can_focus=False):
                 with Horizontal(classes="row"):
                     yield Label("Address", classes="field-label")
-                    yield text_input("address", record.get("address", ""), "IP or host name, :port if not 161",
-                                     check=self._check_address)
+                    yield text_input("address", record.get("address", ""),
+                                     "IP or host name (:port if not 161), or an ipp:// URI", check=self._check_address)
                 yield error("address")
                 yield Static("", id="address-warning", markup=False)
                 with Horizontal(classes="row"):
@@ -286,6 +291,10 @@ class PrinterFormScreen(ModalScreen[str | None]):
                                      "to the cabinet is at reception", check=validate.check_notes)
                 yield error("notes")
 
+                with Horizontal(classes="row"):
+                    yield Label("Protocol", classes="field-label")
+                    yield Select(PROTOCOL_OPTIONS, value=record.get("protocol") or "snmp", allow_blank=False,
+                                 compact=True, id="protocol")
                 yield Static("SNMP", classes="section")
                 with Horizontal(classes="row"):
                     yield Label("Version", classes="field-label")
@@ -693,6 +702,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
             changes["thresholds"] = PrinterThresholds.from_json(thresholds)
         if self._inverted() != bool(record.get("invert_receptacles")):
             changes["invert_receptacles"] = self._inverted()
+        if self._select("protocol") != (record.get("protocol") or "snmp"):
+            changes["protocol"] = self._select("protocol")
         return changes
 
     def _inverted(self) -> bool:
@@ -718,7 +729,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
                 printer = Printer.new(self._value("address"), name=self._value("name").strip(),
                                       location=self._value("location").strip(), snmp=self._snmp_from_form(),
                                       thresholds=PrinterThresholds.from_json(self._thresholds_from_form()),
-                                      invert_receptacles=self._inverted(), notes=self._value("notes").strip())
+                                      invert_receptacles=self._inverted(), notes=self._value("notes").strip(),
+                                      protocol=self._select("protocol"))
                 saved_id = (await self.app.add_printer(printer)).id
             else:
                 changes = self._changes()

@@ -126,6 +126,8 @@ class Printer:
     source: SourceRef | None = None
     not_on_server: bool = False
     notes: str = ""
+    protocol: str = "snmp"  # snmp | ipp | auto (SNMP first, IPP when SNMP gets no answer); ipp:// addresses are IPP
+    ipp_pin: str | None = None  # ipps: SHA-256 of the certificate pinned on first use (hex)
     added_at: str = ""
     last_poll: PollResult | None = None
     status: str = UNKNOWN
@@ -176,6 +178,8 @@ class Printer:
             "source": self.source.to_json() if self.source else None,
             "not_on_server": self.not_on_server,
             "notes": self.notes,
+            "protocol": self.protocol,
+            "ipp_pin": self.ipp_pin,
             "added_at": self.added_at,
             "status": self.status,
             "consecutive_failures": self.consecutive_failures,
@@ -217,6 +221,8 @@ class Printer:
             source=SourceRef.from_json(d.get("source")),
             not_on_server=bool(d.get("not_on_server")),
             notes=_str(d.get("notes")),
+            protocol=d["protocol"] if d.get("protocol") in PROTOCOLS else "snmp",
+            ipp_pin=_str_or_none(d.get("ipp_pin")),
             added_at=_str(d.get("added_at")),
             last_poll=last_poll,
             status=status if status in STATUSES else UNKNOWN,
@@ -248,6 +254,24 @@ class Printer:
         return view
 
     # ------------------------------------------------------------------ what it means
+
+    @property
+    def speaks_ipp(self) -> bool:
+        """Polled over IPP: an ipp:// address, or protocol ipp."""
+        return self.protocol == "ipp" or self.address.startswith(("ipp://", "ipps://"))
+
+    def protocol_text(self) -> str:
+        """How it is polled, in words every surface uses: "SNMP", "IPP", "auto (IPP answered last)"."""
+        if self.speaks_ipp:
+            text = "IPP"
+        elif self.protocol == "auto":
+            answered = self.last_poll.protocol.upper() if self.last_poll is not None else None
+            text = f"auto: SNMP, else IPP ({answered} answered last)" if answered else "auto: SNMP, else IPP"
+        else:
+            text = "SNMP"
+        if self.ipp_pin:
+            text += f"; TLS certificate pinned (SHA-256 {self.ipp_pin[:16]}…)"
+        return text
 
     @property
     def display_name(self) -> str:
@@ -298,6 +322,8 @@ class Printer:
                 self.model = ident.model
             if ident.serial:
                 self.serial = ident.serial
+            if result.tls_fingerprint and not self.ipp_pin:
+                self.ipp_pin = result.tls_fingerprint  # trust on first use; a different one is refused later
             self.problems_since = {key: self.problems_since.get(key, polled_at) for key in problem_keys(result)}
             return
         self.consecutive_failures += 1
@@ -311,6 +337,7 @@ class Printer:
         # else: the last good status stays until the offline threshold (marked stale)
 
 
+PROTOCOLS = ("snmp", "ipp", "auto")
 _FIELD_NAMES = frozenset(f.name for f in fields(Printer)) - {"id", "extra"}
 _JSON_KEYS = _FIELD_NAMES | {"id"}
 EDITABLE_FIELDS = _FIELD_NAMES - VOLATILE_FIELDS

@@ -34,8 +34,9 @@ from ..printer.status import Thresholds
 from ..snmp.client import SnmpClient
 from ..snmp.credentials import SnmpSettings
 from ..util.fsutil import ensure_private_dir, os_user
+from ..util.timeutil import utc_now_iso
 from . import staticcache
-from .poller import poll_one, utc_now_iso
+from .poller import poll_any
 
 POLL_LOCK_FILE = "poll.lock"
 SUSPECT_LANE = 256  # ceiling of the lane of printers with no answer yet (see poll_all)
@@ -305,13 +306,15 @@ class FleetPoller:
                     invert_receptacles: bool = False) -> PollResult:
         """One poll of a device that need not be in the inventory (the form's Test): no cache
         kept, nothing saved."""
-        return await poll_one(self.client, address, settings, cache=TargetCache(), thresholds=thresholds,
+        return await poll_any(self.client, address, settings, cache=TargetCache(), thresholds=thresholds,
                               invert_receptacles=invert_receptacles)
 
     async def _poll(self, printer: Printer, base: Thresholds) -> PollResult:
         cache = self.caches.setdefault(printer.id, TargetCache())
-        return await poll_one(self.client, printer.address, printer.snmp_settings(self._defaults()),
-                              cache=cache, thresholds=printer.thresholds_over(base),
+        last = printer.last_poll
+        return await poll_any(self.client, printer.address, printer.snmp_settings(self._defaults()),
+                              protocol=printer.protocol, prefer_ipp=last is not None and last.protocol == "ipp",
+                              pinned=printer.ipp_pin, cache=cache, thresholds=printer.thresholds_over(base),
                               invert_receptacles=printer.invert_receptacles,
                               never_answered=printer.consecutive_failures > 0 and not printer.last_good_poll_at)
 

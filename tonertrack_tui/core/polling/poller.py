@@ -11,9 +11,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TypeVar
 
+from ..address import AddressError, ipp_uri_for, parse_address
+from ..ipp.poll import poll_ipp
 from ..printer import mib
 from ..printer.collect import Collected, TargetCache, collect
 from ..printer.decode import decode, invert_receptacle_levels
@@ -22,14 +23,11 @@ from ..printer.status import UNKNOWN, Thresholds, evaluate
 from ..snmp import ber
 from ..snmp.client import Endpoint, Reply, SnmpClient, SnmpError, SnmpTimeout
 from ..snmp.credentials import SnmpSettings
+from ..util.timeutil import utc_now_iso
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, target just finished)
 
 T = TypeVar("T")
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def split_target(target: str, default_port: int = 161) -> tuple[str, int]:
@@ -80,6 +78,50 @@ async def poll_one(client: SnmpClient, target: str, settings: SnmpSettings, *,
         result.status = UNKNOWN
     result.requests = requests
     result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+async def poll_any(client: SnmpClient, target: str, settings: SnmpSettings, *, protocol: str = "snmp",
+                   prefer_ipp: bool = False, pinned: str | None = None, cache: TargetCache | None = None,
+                   thresholds: Thresholds | None = None, default_port: int = 161, invert_receptacles: bool = False,
+                   never_answered: bool = False) -> PollResult:
+    """One printer over the protocol it speaks (issue 17). An ipp:// or ipps:// address, or
+    protocol "ipp", is polled over IPP (port 631 of its host); "auto" asks SNMP first and IPP
+    when SNMP gets no answer, or IPP first when IPP is what answered last (`prefer_ipp`), so a
+    printer with SNMP switched off costs one SNMP window once, not every poll. The timeout and
+    retries are the printer's SNMP ones: one setting for "how long to wait for this printer"."""
+    try:
+        address = parse_address(target, default_port=default_port)
+    except AddressError as exc:
+        return PollResult(target=target, polled_at=utc_now_iso(), reasons=[str(exc)])
+    retries = 0 if never_answered else settings.retries
+
+    async def over_ipp() -> PollResult:
+        result = await poll_ipp(str(address) if address.is_ipp else ipp_uri_for(target), timeout=settings.timeout,
+                                retries=retries, thresholds=thresholds, pinned=pinned,
+                                invert_receptacles=invert_receptacles)
+        result.target = target
+        return result
+
+    async def over_snmp() -> PollResult:
+        return await poll_one(client, target, settings, cache=cache, thresholds=thresholds, default_port=default_port,
+                              invert_receptacles=invert_receptacles, never_answered=never_answered)
+
+    if address.is_ipp or protocol == "ipp":
+        return await over_ipp()
+    if protocol != "auto":
+        return await over_snmp()
+    first, second = (over_ipp, over_snmp) if prefer_ipp else (over_snmp, over_ipp)
+    result = await first()
+    if result.reachable:
+        return result
+    other = await second()
+    other.requests += result.requests
+    if other.reachable:
+        return other
+    result.requests = other.requests
+    result.reasons = result.reasons + [r for r in other.reasons if r not in result.reasons]
+    result.timed_out = result.timed_out and other.timed_out
     return result
 
 
@@ -167,7 +209,7 @@ async def poll_targets(client: SnmpClient, targets: Iterable[tuple[str, SnmpSett
             if caches is not None:
                 cache = caches.setdefault(target, TargetCache())
             th = thresholds_for(target) if thresholds_for else thresholds
-            results[i] = await poll_one(client, target, settings, cache=cache, thresholds=th,
+            results[i] = await poll_any(client, target, settings, cache=cache, thresholds=th,
                                         default_port=default_port)
         done += 1
         if progress is not None:

@@ -190,6 +190,8 @@ class PollResult:
     is_printer: bool = True  # False: answers SNMP but has no printer rows
     timed_out: bool = False  # unreachable because nothing answered (not e.g. a DNS error)
     retried: int = 0  # requests answered only after a retry; for the fleet's limit, not in JSON
+    protocol: str = "snmp"  # snmp | ipp: what answered (or was asked)
+    tls_fingerprint: str | None = None  # ipps: SHA-256 of the certificate seen, for pinning; not in JSON
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,6 +211,7 @@ class PollResult:
             "supplies": [s.to_json() for s in self.supplies],
             "trays": [t.to_json() for t in self.trays],
             "alerts": [a.to_json() for a in self.alerts],
+            "protocol": self.protocol,
         }
 
     @classmethod
@@ -231,4 +234,5 @@ class PollResult:
             supplies=[Supply.from_json(s) for s in d.get("supplies") or []],
             trays=[Tray.from_json(t) for t in d.get("trays") or []],
             alerts=[Alert.from_json(a) for a in d.get("alerts") or []],
+            protocol="ipp" if d.get("protocol") == "ipp" else "snmp",
         )
