@@ -76,8 +76,6 @@ class IppServices:
         self.env = dict(os.environ)
 
     def start(self) -> IppServices:
-        if subprocess.run(["pgrep", "-x", "avahi-daemon"], capture_output=True).returncode == 0:
-            return self  # the machine's own avahi on the machine's own bus
         bus = self.dir / "bus"
         (self.dir / "dbus.conf").write_text(DBUS_CONF.format(socket=bus))
         self.procs.append(subprocess.Popen([DBUS, f"--config-file={self.dir / 'dbus.conf'}", "--nofork"],
@@ -85,12 +83,15 @@ class IppServices:
         _wait_for(bus.exists, 20, "dbus-daemon")
         self.env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={bus}"
         Path("/run/avahi-daemon").mkdir(parents=True, exist_ok=True)
-        stale = Path("/run/avahi-daemon/pid")
-        if stale.exists():
-            stale.unlink()
         log = open(self.dir / "avahi.log", "wb")  # noqa: SIM115 - closed with the process
-        self.procs.append(subprocess.Popen([AVAHI, "--no-drop-root", "--no-chroot", "--no-rlimits"], env=self.env,
-                                           stdout=log, stderr=subprocess.STDOUT))
+        avahi = [AVAHI, "--no-drop-root", "--no-chroot", "--no-rlimits"]
+        unshare = shutil.which("unshare")
+        if unshare:  # its pid file is fixed (/run/avahi-daemon/pid): a private mount lets it run beside another
+            argv = [unshare, "--mount", "--propagation", "private", "sh", "-c",
+                    'mount -t tmpfs tmpfs /run/avahi-daemon && exec "$@"', "sh", *avahi]
+        else:
+            argv = avahi
+        self.procs.append(subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT))
         _wait_for(lambda: b"Server startup complete" in (self.dir / "avahi.log").read_bytes()
                   or self.procs[-1].poll() is not None, 30, "avahi-daemon")
         if self.procs[-1].poll() is not None:

@@ -125,6 +125,8 @@ def test_cli_poll_and_add_take_ipp_addresses(printer, capsys, tmp_path, monkeypa
     assert main(["poll", printer.uri, "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc[0]["protocol"] == "ipp" and doc[0]["target"] == printer.uri and doc[0]["status"] == "OK"
+    assert main(["check", printer.uri]) == 0  # the monitoring-plugin check, over IPP
+    assert capsys.readouterr().out.startswith("TONERTRACK OK - TonerTrack Test (ipp:")
     assert main(["printers", "add", printer.uri.replace("ipp://", "IPP://"), "--poll"]) == 0  # scheme any case
     assert main(["printers", "show", printer.uri]) == 0
     out = capsys.readouterr().out
