@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .core.config import Config, ConfigError, Paths, load_config, resolve_paths
+from .core.inventory.backend import open_store
 from .core.inventory.printer import Printer
 from .core.inventory.store import Store, StoreError
 from .core.polling.fleet import FleetPoller
@@ -45,7 +46,12 @@ def build_services(config_path: str | None = None, data_dir: str | None = None, 
         services.load_error = str(exc)
         services.load_error_file = str(paths.config_file)
         return services
-    store = Store(paths.data_dir)
+    try:
+        store = open_store(services.config, paths.data_dir)
+    except StoreError as exc:
+        services.load_error = str(exc)
+        services.load_error_file = str(paths.config_file)
+        return services
     services.store = store
     try:
         services.printers = store.load()

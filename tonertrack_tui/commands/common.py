@@ -17,7 +17,8 @@ from typing import Any
 from ..core.address import AddressError
 from ..core.config import Config, ConfigError, Paths, load_config, resolve_paths
 from ..core.inventory import validate
-from ..core.inventory.store import DuplicatePrinter, Store, StoreCorrupt, StoreWriteError, UnknownPrinter
+from ..core.inventory.backend import open_store
+from ..core.inventory.store import DuplicatePrinter, Store, StoreCorrupt, StoreError, StoreWriteError, UnknownPrinter
 from ..core.snmp.credentials import AUTH_PROTOCOLS, PRIV_PROTOCOLS, CredentialError, SnmpSettings
 
 
@@ -46,7 +47,7 @@ def open_inventory(args: argparse.Namespace, *, warn: bool = True) -> tuple[Conf
     if warn:
         for warning in config.warnings:
             print(f"tonertrack: warning: {warning}", file=sys.stderr)
-    return config, Store(paths.data_dir)
+    return config, open_store(config, paths.data_dir)
 
 
 def handle_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -66,6 +67,9 @@ def handle_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argpar
             raise UsageError(str(exc)) from None
         except validate.FieldError as exc:
             raise UsageError(exc.message) from None
+        except StoreError as exc:  # e.g. the postgresql backend cannot reach its database
+            print(f"tonertrack: error: {exc}", file=sys.stderr)
+            return 1
 
     return run
 
@@ -202,8 +206,8 @@ def target_settings(args: argparse.Namespace, targets: list[str], default_port: 
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
     try:
-        printers = Store(paths_from_args(args).data_dir).load()
-    except StoreCorrupt as exc:
+        printers = open_store(config, paths_from_args(args).data_dir).load()
+    except StoreError as exc:
         print(f"tonertrack: warning: {exc}; polling with the config's SNMP settings", file=sys.stderr)
         printers = []
     overrides = snmp_overrides(args)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.config import Config, ConfigError, Paths
+from ..core.inventory.backend import open_store
 from ..core.inventory.store import Store, StoreError
 from ..core.polling.fleet import FleetPollBusy, FleetPoller
 from .common import config_from_args
@@ -98,8 +99,8 @@ def _run(args: argparse.Namespace, paths: Paths, config: Config) -> int:
     if args.interval is not None and args.interval <= 0:
         log.error("--interval must be above 0")
         return 2
-    store = Store(paths.data_dir)
     try:
+        store = open_store(config, paths.data_dir)
         store.load()
     except StoreError as exc:
         log.error("%s", exc)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..core.address import AddressError, parse_address
 from ..core.config import Config, ConfigError
+from ..core.inventory.backend import open_store
 from ..core.inventory.store import Store
 from ..core.reports.metrics import exposition, fleet_registry
 from ..core.util.fsutil import atomic_write_bytes
@@ -47,7 +48,7 @@ def _open(args: argparse.Namespace) -> tuple[Config, Store]:
         paths, config = config_from_args(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    return config, Store(paths.data_dir)
+    return config, open_store(config, paths.data_dir)
 
 
 def write_textfile(path: Path | str, data: bytes) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -232,6 +233,14 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageConfig:
+    """Where the inventory lives (issue 19): "json" (printers.json in the data dir) or "postgresql"."""
+    backend: str = "json"
+    dsn: str = ""  # postgresql://USER@HOST:PORT/DB, no password in it
+    password_file: str = ""  # 0600; else TONERTRACK_DB_PASSWORD
+
+
+@dataclass(frozen=True, slots=True)
 class MetricsConfig:
     listen: str = "127.0.0.1:9469"
     textfile: str = ""  # the daemon rewrites it after every poll when set
@@ -249,6 +258,7 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
     paths: Paths | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -353,6 +363,19 @@ def _proto(normalise: Callable[[str], str]) -> Callable[[Any], str]:
 
 _PCT = _int(0, 100)
 
+def _dsn(v: Any) -> str:
+    """A PostgreSQL URI without a password (the password comes from the environment or a 0600 file)."""
+    text = _string()(v)
+    if not text:
+        return text
+    parts = urlsplit(text)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise _Invalid("must be a postgresql://USER@HOST:PORT/DB URI")
+    if parts.password is not None or "password=" in parts.query:
+        raise _Invalid("must not hold the password: put it in TONERTRACK_DB_PASSWORD or storage.password_file")
+    return text
+
+
 # Fixed keys: "section.key" -> checker. Dynamic keys (kinds, key bindings, sync sources) apart.
 SCHEMA: dict[str, Callable[[Any], Any]] = {
     "polling.interval_s": _int(10, 7 * 86400),
@@ -387,8 +410,12 @@ SCHEMA.update({
     "daemon.log_level": _string(choices=("debug", "info", "warning", "error")),
     "metrics.listen": _string(nonempty=True),
     "metrics.textfile": _string(),
+    "storage.backend": _string(choices=("json", "postgresql")),
+    "storage.dsn": _dsn,
+    "storage.password_file": _string(),
 })
-SECTIONS = ("polling", "snmp", "thresholds", "export", "ui", "history", "sync", "notify", "daemon", "metrics")
+SECTIONS = ("polling", "snmp", "thresholds", "export", "ui", "history", "sync", "notify", "daemon", "metrics",
+            "storage")
 _BINDING_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SOURCE_KEYS: dict[str, Callable[[Any], Any]] = {
     "name": _string(nonempty=True),
@@ -631,7 +658,7 @@ def _validate_tables(dotted: str, value: Any, keys: Mapping[str, Callable[[Any],
 def _flatten_defaults() -> dict[str, Any]:
     d = Config()
     flat: dict[str, Any] = {}
-    for section in ("polling", "snmp", "export", "history", "daemon", "metrics"):
+    for section in ("polling", "snmp", "export", "history", "daemon", "metrics", "storage"):
         obj = getattr(d, section)
         for name in obj.__dataclass_fields__:
             flat[f"{section}.{name}"] = getattr(obj, name)
@@ -721,6 +748,7 @@ def _build(flat: dict[str, Any], sources: dict[str, str], paths: Paths | None, w
         thresholds=thresholds,
         export=section("export", ExportConfig),
         ui=UiConfig(keys=keys, mouse=flat["ui.mouse"]),
+        storage=section("storage", StorageConfig),
         history=section("history", HistoryConfig),
         sync=SyncConfig(tuple(SyncSource(**s) for s in flat["sync.sources"])),
         notify=NotifyConfig(

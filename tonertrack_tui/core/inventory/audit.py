@@ -39,9 +39,30 @@ def change_entries(before: list[Printer], after: list[Printer], action: str) -> 
     return entries
 
 
+def stamped(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries stamped with time, OS user and pid (what every audit store keeps)."""
+    now, user, pid = utc_now_iso(), os_user(), os.getpid()
+    return [{"time": now, "user": user, "pid": pid, **entry} for entry in entries]
+
+
 def append_entries(path: Path, entries: list[dict[str, Any]]) -> None:
     """Append entries (secrets already masked), each stamped with time, OS user and pid."""
-    now, user, pid = utc_now_iso(), os_user(), os.getpid()
-    lines = [json.dumps({"time": now, "user": user, "pid": pid, **entry}, ensure_ascii=True).encode("ascii")
-             for entry in entries]
-    append_lines(path, lines)
+    append_lines(path, [json.dumps(e, ensure_ascii=True).encode("ascii") for e in stamped(entries)])
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """Every entry of an audit log file (a line that is not JSON is kept as {"unreadable": line})."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    out: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = {"unreadable": line}
+        out.append(entry if isinstance(entry, dict) else {"unreadable": line})
+    return out

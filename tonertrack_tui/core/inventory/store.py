@@ -50,7 +50,7 @@ PRINTERS_FILE = "printers.json"
 LOCK_FILE = "printers.lock"
 
 T = TypeVar("T")
-Token = tuple[int, int, int]
+Token = tuple[int, ...]  # printers.json: (mtime_ns, size, inode); a database: (its revision,)
 
 
 class StoreError(Exception):

@@ -1,0 +1,254 @@
+"""Issue 19: the inventory on a real PostgreSQL server (started by these tests, never mocked).
+
+The store contract runs against both backends; then what only the database has: one
+transaction with its audit, versions, the revision other processes watch, `storage`
+commands, the copy there and back, the CLI and the TUI on the database."""
+
+from __future__ import annotations
+
+import json
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from pgtools import PgServer, missing
+
+from tonertrack_tui.cli import main
+from tonertrack_tui.core.config import ConfigError, load_config, resolve_paths
+from tonertrack_tui.core.inventory.pgstore import PgStore, PgStoreError, read_password
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.inventory.store import DuplicatePrinter, Store, UnknownPrinter
+from tonertrack_tui.core.printer.model import PollResult
+
+pytestmark = pytest.mark.xdist_group("postgresql")  # one server for these tests
+
+
+@pytest.fixture(scope="module")
+def server():
+    why = missing()
+    if why:
+        pytest.skip(f"no PostgreSQL server here: {why}")
+    s = PgServer().start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def pg(server, tmp_path) -> PgStore:
+    store = PgStore(tmp_path / "data", server.new_database(), server.PASSWORD)
+    store.migrate()
+    return store
+
+
+@pytest.fixture(params=["json", "postgresql"])
+def any_store(request, tmp_path):
+    if request.param == "json":
+        return Store(tmp_path / "data")
+    return request.getfixturevalue("pg")
+
+
+def good_poll(target: str, name: str = "MFP") -> PollResult:
+    from tonertrack_tui.core.printer.model import Identity
+
+    return PollResult(target=target, reachable=True, status="OK", polled_at="2026-12-03T10:00:00Z", requests=1,
+                      identity=Identity(name=name, model="Laser 5"), page_count=1234)
+
+
+# ---------------------------------------------------------------- the contract, on both backends
+
+
+def test_add_update_remove_and_their_errors(any_store):
+    a = any_store.add(Printer.new("10.0.0.1", name="A", snmp={"community": "topsecret"}))
+    any_store.add(Printer.new("10.0.0.2"))
+    with pytest.raises(DuplicatePrinter):
+        any_store.add(Printer.new("10.0.0.1"))
+    assert any_store.update("10.0.0.1", location="B2").location == "B2"
+    with pytest.raises(DuplicatePrinter):
+        any_store.update("10.0.0.2", address="10.0.0.1")
+    with pytest.raises(UnknownPrinter):
+        any_store.update("10.9.9.9", location="x")
+    any_store.remove("10.0.0.2")
+    assert [(p.id, p.address, p.location, p.snmp) for p in any_store.load()] == [
+        (a.id, "10.0.0.1", "B2", {"community": "topsecret"})]
+
+
+def test_a_failing_change_writes_nothing(any_store):
+    any_store.add(Printer.new("10.0.0.1"))
+
+    def half(printers):
+        printers[0].location = "changed"
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        any_store.transact(half)
+    assert any_store.load()[0].location == ""
+
+
+def test_poll_results_count_failures_and_keep_the_last_good_state(any_store):
+    p = any_store.add(Printer.new("10.0.0.1"))
+    any_store.record_poll([(p.id, good_poll("10.0.0.1"))])
+    for _ in range(3):
+        any_store.record_poll([(p.id, PollResult(target="10.0.0.1", timed_out=True))], offline_after=3)
+    (after,) = any_store.load()
+    assert after.status == "Offline" and after.consecutive_failures == 3
+    assert after.last_poll.page_count == 1234 and after.name == "MFP" and after.model == "Laser 5"
+
+
+def test_two_writers_at_once_lose_nothing(any_store, tmp_path):
+    printers = [any_store.add(Printer.new(f"10.0.0.{i}")) for i in range(1, 5)]
+    other = type(any_store)(*(
+        (tmp_path / "data",) if isinstance(any_store, Store) and not isinstance(any_store, PgStore)
+        else (tmp_path / "data", any_store.dsn, any_store._password)))
+    errors = []
+
+    def edit(store, field):
+        try:
+            for n in range(15):
+                for p in printers:
+                    store.update(p.id, **{field: f"{field}-{n}"})
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit, args=(any_store, "location")),
+               threading.Thread(target=edit, args=(other, "notes"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert {(p.location, p.notes) for p in any_store.load()} == {("location-14", "notes-14")}
+
+
+def test_another_process_change_is_noticed(any_store, tmp_path):
+    any_store.add(Printer.new("10.0.0.1"))
+    any_store.load()
+    token = any_store.mtime_token()
+    assert not any_store.changed_since(token)
+    other = Store(tmp_path / "data") if not isinstance(any_store, PgStore) else PgStore(
+        tmp_path / "data", any_store.dsn, any_store._password)
+    other.update("10.0.0.1", location="elsewhere")
+    assert any_store.changed_since(token)
+
+
+# ---------------------------------------------------------------- what the database adds
+
+
+def test_each_change_is_one_transaction_with_its_masked_audit_and_a_version(pg):
+    p = pg.add(Printer.new("10.0.0.1", snmp={"community": "topsecret"}))
+    pg.update(p.id, location="B2")
+    pg.update(p.id, location="B2")  # no change: no write, no version, no audit row
+    assert pg.record_versions() == {p.id: 2}
+    entries = pg.audit_entries()
+    assert [e["action"] for e in entries] == ["add", "edit"]
+    assert "topsecret" not in json.dumps(entries) and entries[0]["changes"]["snmp.community"][1] == "••••••"
+    assert {"time", "user", "pid"} <= set(entries[0])
+
+
+def test_an_uninitialised_or_unreachable_database_says_so(server, tmp_path):
+    fresh = PgStore(tmp_path / "d", server.new_database(), server.PASSWORD)
+    assert fresh.schema_version() == 0
+    with pytest.raises(PgStoreError, match="run `tonertrack storage init`"):
+        fresh.load()
+    wrong = PgStore(tmp_path / "d", server.dsn(), "not-the-password")
+    with pytest.raises(PgStoreError, match="cannot reach the database"):
+        wrong.load()
+    assert fresh.migrate() and fresh.migrate() == []  # twice: nothing more to do
+
+
+def test_the_password_comes_from_the_environment_or_a_private_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TONERTRACK_DB_PASSWORD", "from-env")
+    assert read_password("") == "from-env"
+    secret = tmp_path / "pw"
+    secret.write_text("from-file\n")
+    secret.chmod(0o640)
+    with pytest.raises(PgStoreError, match=r"may be read by others \(mode 0640\): chmod 600 it"):
+        read_password(str(secret))
+    secret.chmod(0o600)
+    assert read_password(str(secret)) == "from-file"
+    config = tmp_path / "config.toml"
+    config.write_text('[storage]\nbackend = "postgresql"\ndsn = "postgresql://u:hunter2@db/tt"\n')
+    with pytest.raises(ConfigError, match="must not hold the password"):
+        load_config(resolve_paths(config, tmp_path / "data"))
+
+
+def _use_database(tmp_path, monkeypatch, server, dsn) -> Path:
+    config = tmp_path / "c" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[storage]\nbackend = "postgresql"\ndsn = "{dsn}"\n')
+    monkeypatch.setenv("TONERTRACK_CONFIG", str(config))
+    monkeypatch.setenv("TONERTRACK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TONERTRACK_DB_PASSWORD", server.PASSWORD)
+    return config
+
+
+def test_cli_on_the_database_and_storage_commands(server, tmp_path, monkeypatch, capsys):
+    _use_database(tmp_path, monkeypatch, server, server.new_database())
+    assert main(["storage", "status"]) == 1
+    assert "not initialised: run `tonertrack storage init`" in capsys.readouterr().out
+    assert main(["storage", "init"]) == 0
+    assert "applied migration 1:" in capsys.readouterr().out
+    assert main(["storage", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "backend: postgresql" in out and "schema version: 1 (current)" in out and server.PASSWORD not in out
+    assert main(["printers", "add", "10.1.2.3", "--name", "Lab", "--community", "s3cret"]) == 0
+    assert capsys.readouterr().out == "Added 10.1.2.3 (Lab)\n"
+    assert main(["printers", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [p["address"] for p in listed] == ["10.1.2.3"] and "s3cret" not in json.dumps(listed)
+    assert not (tmp_path / "data" / "printers.json").exists()  # it went to the database
+
+
+def test_an_unreachable_database_is_one_clear_line(server, tmp_path, monkeypatch, capsys):
+    _use_database(tmp_path, monkeypatch, server, f"postgresql://tonertrack@127.0.0.1:{server.port + 1}/x")
+    assert main(["printers", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("tonertrack: error: cannot reach the database postgresql://tonertrack@127.0.0.1:")
+    assert "Traceback" not in err
+
+
+def test_copy_json_to_postgresql_and_back_loses_nothing(server, tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data"
+    json_store = Store(data)
+    p = json_store.add(Printer.new("10.0.0.1", name="A", snmp={"community": "s3cret"}))
+    json_store.add(Printer.new("ipp://10.0.0.2/ipp/print", location="B2"))
+    json_store.record_poll([(p.id, good_poll("10.0.0.1"))])
+    original = [x.to_json() for x in json_store.load()]
+    audit_before = (data / "printers_audit.log").read_text().splitlines()
+    _use_database(tmp_path, monkeypatch, server, server.new_database())
+    assert main(["storage", "init"]) == 0
+    assert main(["storage", "copy", "--from", "json", "--to", "postgresql"]) == 0
+    assert "Copied 2 printers and 3 audit entries" in capsys.readouterr().err
+    assert main(["storage", "copy", "--from", "json", "--to", "postgresql"]) == 2  # not over printers unasked
+    monkeypatch.setenv("TONERTRACK_DATA_DIR", str(tmp_path / "back"))
+    assert main(["storage", "copy", "--from", "postgresql", "--to", "json"]) == 0
+    assert [x.to_json() for x in Store(tmp_path / "back").load()] == original
+    assert [json.loads(x) for x in (tmp_path / "back" / "printers_audit.log").read_text().splitlines()] == [
+        json.loads(x) for x in audit_before]
+    assert stat.S_IMODE((tmp_path / "back" / "printers.json").stat().st_mode) == 0o600
+
+
+async def test_the_tui_on_the_database_sees_another_admins_change(server, tmp_path, monkeypatch):
+    from tonertrack_tui.app import create_app
+
+    config = _use_database(tmp_path, monkeypatch, server, server.new_database())
+    other = PgStore(tmp_path / "data", load_config(resolve_paths(config, tmp_path / "data")).storage.dsn,
+                    server.PASSWORD)
+    other.migrate()
+    other.add(Printer.new("10.0.0.1", name="First"))
+    app = create_app(auto_poll=False, check_tty=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert [r.name for r in app.all_rows()] == ["First"]
+        other.add(Printer.new("10.0.0.2", name="Added elsewhere"))
+
+        async def seen() -> bool:
+            for _ in range(300):  # the App checks the store's revision every few seconds (bounded: 30 s)
+                await pilot.pause(0.1)
+                if "Added elsewhere" in {r.name for r in app.all_rows()}:
+                    return True
+            return False
+
+        assert await seen()

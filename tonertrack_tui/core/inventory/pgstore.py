@@ -1,0 +1,268 @@
+"""The inventory on PostgreSQL (issue 19): the same Store, its records in a database.
+
+`PgStore` is a `Store` (add, update, remove, record_poll, find… are the JSON store's own
+code, written on `transact`); what differs is where a transaction reads and writes:
+
+* `transact(fn)` is ONE database transaction: it takes the inventory's write lock
+  (`LOCK TABLE … SHARE ROW EXCLUSIVE`: writers queue, readers read on), reads every record,
+  runs `fn` on them, writes only the records whose JSON changed (each with `version + 1`),
+  deletes the removed ones, adds the audit rows (secrets masked, the same entries as the
+  JSON audit log) and bumps the inventory's revision, then commits — all or nothing, the
+  audit included (the JSON store can only append its audit line after the rename).
+* `mtime_token()` is that revision: a TUI asks it every few seconds (one tiny query) and
+  reloads when another admin or a daemon changed something, as it does for printers.json.
+* The record is the printers.json object (`Printer.to_json`) in a jsonb column, so every
+  field, present and future, round-trips; `address` is a column of its own, unique.
+
+The password never sits in the config: `TONERTRACK_DB_PASSWORD`, or `storage.password_file`
+(refused unless only its owner may read it). Migrations are numbered and applied in order
+(`tonertrack storage init|migrate|status`). The history of page counts and levels stays in
+the data dir's history/ files (core/inventory/history.py) for both backends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .audit import change_entries, stamped
+from .printer import Printer
+from .store import Store, StoreError, Token, _check_unique, _line
+
+T = TypeVar("T")
+
+# (version, what it does, SQL). Applied in order, each in its own transaction.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "printers, audit and the inventory revision", """
+        CREATE TABLE tt_printers (
+            id text PRIMARY KEY,
+            address text NOT NULL,
+            position bigserial NOT NULL,
+            version bigint NOT NULL DEFAULT 1,
+            record jsonb NOT NULL,
+            CONSTRAINT tt_printers_address_key UNIQUE (address) DEFERRABLE INITIALLY DEFERRED
+        );
+        CREATE TABLE tt_audit (
+            seq bigserial PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now(),
+            entry jsonb NOT NULL
+        );
+        CREATE TABLE tt_revision (
+            one int PRIMARY KEY DEFAULT 1 CHECK (one = 1),
+            n bigint NOT NULL
+        );
+        INSERT INTO tt_revision (one, n) VALUES (1, 0);
+    """),
+)
+LATEST = MIGRATIONS[-1][0]
+NOTIFY_CHANNEL = "tonertrack_inventory"
+
+
+class PgStoreError(StoreError):
+    """The database cannot be used (unreachable, not initialised, a bad password file…)."""
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise PgStoreError("the postgresql backend needs psycopg: pip install 'tonertrack-tui[postgresql]'") from None
+    return psycopg
+
+
+def read_password(password_file: str = "") -> str | None:
+    """TONERTRACK_DB_PASSWORD, else the password file (refused unless mode 0600 or stricter)."""
+    if password_file:
+        path = Path(password_file).expanduser()
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise PgStoreError(f"storage.password_file {path}: {exc.strerror or exc}") from None
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise PgStoreError(f"storage.password_file {path} may be read by others (mode "
+                               f"{stat.S_IMODE(st.st_mode):04o}): chmod 600 it")
+        return path.read_text(encoding="utf-8").strip("\r\n")
+    return os.environ.get("TONERTRACK_DB_PASSWORD")
+
+
+class PgStore(Store):
+    """The inventory in PostgreSQL; `data_dir` still holds history, caches and local locks."""
+
+    def __init__(self, data_dir: Path | str, dsn: str, password: str | None = None):
+        super().__init__(data_dir)
+        if not dsn:
+            raise PgStoreError("storage.backend is postgresql but storage.dsn is empty")
+        self.dsn = dsn
+        self._password = password
+        self.path = Path(f"postgresql:{_safe_dsn(dsn)}")  # what messages name instead of a file
+
+    # ------------------------------------------------------------ the connection
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        psycopg = _psycopg()
+        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "tonertrack"}
+        if self._password is not None:
+            kwargs["password"] = self._password
+        try:
+            conn = psycopg.connect(self.dsn, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise PgStoreError(f"cannot reach the database {_safe_dsn(self.dsn)}: {_first_line(exc)}") from None
+        try:
+            yield conn
+        except psycopg.errors.UndefinedTable:
+            raise PgStoreError(f"the database {_safe_dsn(self.dsn)} has no TonerTrack tables: "
+                               "run `tonertrack storage init`") from None
+        except psycopg.OperationalError as exc:
+            raise PgStoreError(f"the database {_safe_dsn(self.dsn)} failed: {_first_line(exc)}") from None
+        finally:
+            conn.close()
+
+    # ------------------------------------------------------------ migrations
+
+    def schema_version(self) -> int:
+        """0 when the database has no TonerTrack schema yet."""
+        with self._connect() as conn:
+            exists = conn.execute("SELECT to_regclass('tt_schema') IS NOT NULL").fetchone()[0]
+            if not exists:
+                return 0
+            row = conn.execute("SELECT max(version) FROM tt_schema").fetchone()
+            return int(row[0] or 0)
+
+    def migrate(self) -> list[str]:
+        """Apply every migration not applied yet; the ones applied now, in words."""
+        done = []
+        with self._connect() as conn:
+            with conn.transaction():
+                conn.execute("CREATE TABLE IF NOT EXISTS tt_schema (version int PRIMARY KEY, "
+                              "applied_at timestamptz NOT NULL DEFAULT now())")
+            for version, what, sql in MIGRATIONS:
+                with conn.transaction():
+                    conn.execute("LOCK TABLE tt_schema IN EXCLUSIVE MODE")  # two `migrate` at once: one wins
+                    if conn.execute("SELECT 1 FROM tt_schema WHERE version = %s", (version,)).fetchone():
+                        continue
+                    conn.execute(sql)
+                    conn.execute("INSERT INTO tt_schema (version) VALUES (%s)", (version,))
+                    done.append(f"{version}: {what}")
+        return done
+
+    # ------------------------------------------------------------ reading
+
+    def _rows(self, conn: Any, *, with_last_poll: bool = True) -> list[Printer]:
+        column = "record" if with_last_poll else "record - 'last_poll'"
+        rows = conn.execute(f"SELECT {column} FROM tt_printers ORDER BY position").fetchall()
+        return [Printer.from_json(r[0], with_last_poll=with_last_poll) for r in rows]
+
+    def _revision(self, conn: Any) -> Token:
+        return (int(conn.execute("SELECT n FROM tt_revision").fetchone()[0]),)
+
+    def load(self) -> list[Printer]:
+        with self._thread_lock, self._connect() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            printers = self._rows(conn)
+            self.token = self._revision(conn)
+            self.external_change = False
+            return printers
+
+    def load_for_polling(self) -> list[Printer]:
+        with self._thread_lock, self._connect() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            printers = self._rows(conn, with_last_poll=False)
+            self.token = self._revision(conn)
+            return printers
+
+    def mtime_token(self) -> Token | None:
+        try:
+            with self._connect() as conn:
+                return self._revision(conn)
+        except StoreError:
+            return None
+
+    # ------------------------------------------------------------ writing
+
+    def transact(self, fn: Callable[[list[Printer]], T], *, audit: str | None = "edit",
+                 audit_entries: Callable[[T], list[dict[str, Any]]] | None = None) -> T:
+        """`Store.transact` in one database transaction, the audit rows included."""
+        jsonb = _psycopg().types.json.Jsonb
+        with self._thread_lock, self._connect() as conn, conn.transaction():
+            conn.execute("LOCK TABLE tt_printers IN SHARE ROW EXCLUSIVE MODE")
+            printers = self._rows(conn)
+            self._note_read(self._revision(conn))
+            old_lines = {p.id: _line(p) for p in printers}
+            order_before = [p.id for p in printers]
+            result = fn(printers)
+            _check_unique(printers)
+            captured = getattr(self._capture, "saved", None)
+            if captured is not None:
+                captured.printers = printers
+            new_lines = {p.id: _line(p) for p in printers}
+            removed = [pid for pid in order_before if pid not in new_lines]
+            changed = [p for p in printers if old_lines.get(p.id) != new_lines[p.id]]
+            if not removed and not changed:
+                self.token = self._revision(conn)
+                return result
+            if removed:
+                conn.execute("DELETE FROM tt_printers WHERE id = ANY(%s)", (removed,))
+            for p in changed:
+                conn.execute(
+                    "INSERT INTO tt_printers (id, address, record) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, record = EXCLUDED.record, "
+                    "version = tt_printers.version + 1",
+                    (p.id, p.address, jsonb(json.loads(new_lines[p.id]))))
+            if audit_entries is not None:
+                entries = audit_entries(result)
+            elif audit:
+                before = [Printer.from_json(json.loads(old_lines[p.id])) for p in changed if p.id in old_lines]
+                before += [Printer.from_json(json.loads(old_lines[pid])) for pid in removed]
+                entries = change_entries(before, changed, audit)
+            else:
+                entries = []
+            for entry in stamped(entries):
+                conn.execute("INSERT INTO tt_audit (entry) VALUES (%s)", (jsonb(entry),))
+            conn.execute("UPDATE tt_revision SET n = n + 1")
+            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+            revision = self._revision(conn)
+        self.token = revision
+        return result
+
+    def _record_poll_by_lines(self, items: list[Any], offline_after: int) -> list[Printer] | None:
+        return None  # one transaction through transact() is already only the polled rows' writes
+
+    def quarantine(self) -> Path:
+        raise PgStoreError("a database is never moved aside: its records are checked one by one")
+
+    # ------------------------------------------------------------ the audit, for copies and tests
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        with self._connect() as conn:
+            return [r[0] for r in conn.execute("SELECT entry FROM tt_audit ORDER BY seq").fetchall()]
+
+    def add_audit(self, entries: list[dict[str, Any]]) -> None:
+        jsonb = _psycopg().types.json.Jsonb
+        with self._connect() as conn, conn.transaction():
+            for entry in entries:
+                conn.execute("INSERT INTO tt_audit (entry) VALUES (%s)", (jsonb(entry),))
+
+    def record_versions(self) -> dict[str, int]:
+        with self._connect() as conn:
+            return {r[0]: int(r[1]) for r in conn.execute("SELECT id, version FROM tt_printers").fetchall()}
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _safe_dsn(dsn: str) -> str:
+    """The DSN as it may be shown: any password in it masked (the config refuses one anyway)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    netloc = parts.netloc.replace(f":{parts.password}@", ":•••@")
+    return urlunsplit(parts._replace(netloc=netloc))
