@@ -86,6 +86,18 @@ class PgServer:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def _ctl(self, action: str) -> None:
+        self._run([f"{self.bin}/pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-t", "60",
+                   "-m", "fast", "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                                     f"-c max_connections=200", action])
+
+    def stop_only(self) -> None:
+        """Stop the server, keeping its data (start_again brings it back on the same port)."""
+        self._ctl("stop")
+
+    def start_again(self) -> None:
+        self._ctl("start")
+
     def restart(self) -> None:
         self._run([f"{self.bin}/pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "-t", "60",
                    "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "restart"])

@@ -252,3 +252,40 @@ async def test_the_tui_on_the_database_sees_another_admins_change(server, tmp_pa
             return False
 
         assert await seen()
+
+
+async def test_the_tui_says_once_when_the_database_is_gone_and_recovers_by_itself(server, tmp_path, monkeypatch):
+    """Restart PostgreSQL under a running TUI: the screen keeps the last data, says once that the inventory
+    cannot be read, and reloads by itself when the server is back (the check runs off the UI thread)."""
+    from tonertrack_tui.app import create_app
+
+    config = _use_database(tmp_path, monkeypatch, server, server.new_database())
+    dsn = load_config(resolve_paths(config, tmp_path / "data")).storage.dsn
+    other = PgStore(tmp_path / "data", dsn, server.PASSWORD)
+    other.migrate()
+    other.add(Printer.new("10.0.0.1", name="Before"))
+    app = create_app(auto_poll=False, check_tty=False)
+    notes: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        original_notify = app.notify
+        app.notify = lambda message, **kw: (notes.append(f"{kw.get('title')}: {message}"),  # type: ignore[method-assign]
+                                            original_notify(message, **kw))[1]
+        server.stop_only()
+        for _ in range(300):  # bounded: 30 s
+            await pilot.pause(0.1)
+            if any(n.startswith("Cannot read the inventory") for n in notes):
+                break
+        for _ in range(30):  # a few more checks while it is down: said once
+            await pilot.pause(0.1)
+        assert [r.name for r in app.all_rows()] == ["Before"]  # the last data stays on screen
+        server.start_again()
+        other.add(Printer.new("10.0.0.2", name="After"))
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if "After" in {r.name for r in app.all_rows()}:
+                break
+    down = [n for n in notes if n.startswith("Cannot read the inventory")]
+    assert len(down) == 1 and "cannot reach the database" in down[0]
+    assert "Inventory back: The inventory can be read again." in notes
+    assert {r.name for r in app.all_rows()} == {"Before", "After"}

@@ -84,6 +84,7 @@ class TonerTrackApp(App[int]):
         self.snmp = LoopThread()
         self._last_input = 0.0
         self._gc_threshold: tuple[int, int, int] | None = None
+        self._store_error: str | None = None  # the inventory could not be read (said once until it can)
         self._gc_full_due_at: float | None = None
         self._typeahead: list[events.Key] | None = None  # keys held for an input that is opening
 
@@ -292,16 +293,28 @@ class TonerTrackApp(App[int]):
         try:
             printers = await asyncio.to_thread(self.store.load)
         except StoreError as exc:
-            self.notify(str(exc), title="Cannot read the inventory", severity="error", timeout=15, markup=False)
+            if str(exc) != self._store_error:  # said once, not at every check while it lasts
+                self._store_error = str(exc)
+                self.notify(f"{exc}. The last data read stays on screen; it reloads by itself when it can.",
+                            title="Cannot read the inventory", severity="error", timeout=30, markup=False)
             return
+        if self._store_error is not None:
+            self._store_error = None
+            self.notify("The inventory can be read again.", title="Inventory back", markup=False)
         self._replace_fleet(printers)
+
+    async def _reload_if_changed(self, store: Store) -> None:
+        if store.external_change or self._store_error is not None \
+                or await asyncio.to_thread(store.changed_since, store.token):
+            await self.reload()
 
     def _check_store(self) -> None:
         store = self.store
         if store is None:
             return
-        if store.external_change or store.changed_since(store.token):
-            self.run_worker(self.reload(), group="reload", exclusive=True, exit_on_error=False)
+        # in a thread: on the postgresql backend the check is a query, and a database that does
+        # not answer must not freeze the screen
+        self.run_worker(self._reload_if_changed(store), group="store-check", exclusive=True, exit_on_error=False)
         if self.poller is not None and not self.poll_state.running:
             held = self.poller.lock.is_held_elsewhere()
             holder = describe_holder(self.poller.lock.holder()) if held else None
