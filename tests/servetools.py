@@ -54,3 +54,56 @@ def snapshot_files(data_dir: Path) -> dict[str, bytes]:
 
 def recently(minutes: int = 1) -> datetime:
     return datetime.now(UTC) - timedelta(minutes=minutes)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes a process started (Linux /proc), e.g. the sessions of `tonertrack serve`."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie is not: it has exited, its parent just has not reaped it yet)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+class Served:
+    """`tonertrack serve` in a subprocess over a seeded data dir; stop() ends it."""
+
+    def __init__(self, root: Path, *extra: str, polled_at: datetime | None = None) -> None:
+        import subprocess
+        import sys
+
+        self.config, self.data, self.ids = seed(root, polled_at=polled_at or recently(1))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tonertrack_tui", "--config", str(self.config), "--data-dir", str(self.data),
+             "serve", "--port", str(self.port), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.process.stdout is not None
+        self.first_line = self.process.stdout.readline()  # printed once it listens
+        assert self.first_line.startswith("tonertrack serve: http://127.0.0.1:"), self.first_line
+
+    @property
+    def sessions(self) -> list[int]:
+        return [pid for pid in child_pids(self.process.pid) if alive(pid)]
+
+    def stop(self) -> str:
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=60)
+        return self.first_line + out
