@@ -214,7 +214,11 @@ class SessionServer(Server):
             # the page's own address, as the browser reached it (not 0.0.0.0 or a proxy's upstream):
             # textual-serve builds the page's URLs from public_url; nothing awaits before it reads it
             self.public_url = f"{request.scheme}://{request.host}"
-        return await super().handle_index(request)
+        response = await super().handle_index(request)
+        # no back/forward cache: a page kept frozen there keeps its websocket, and so its session
+        # process and its slot, after the user navigated away
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     def _same_origin(self, request: web.Request) -> bool:
         origin = request.headers.get("Origin")
