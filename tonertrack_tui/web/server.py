@@ -190,7 +190,9 @@ class SessionServer(Server):
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self.port).start()
-            self.on_event(f"tonertrack serve: {self.public_url}/ ({self.describe}); Ctrl+C stops")
+            public = f", browsers use {self.public_url}/" if self._explicit_url else ""
+            self.on_event(f"tonertrack serve: http://{self.host}:{self.port}/ ({self.describe}{public}); "
+                          "Ctrl+C stops")
             await stop.wait()
         finally:
             await runner.cleanup()  # on_shutdown: every session stops
