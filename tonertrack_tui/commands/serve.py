@@ -22,8 +22,8 @@ daemon beside it, or nothing gets polled.
 
 Listens on 127.0.0.1:{DEFAULT_PORT} by default. textual-serve has NO authentication:
 anyone who reaches the port gets a session. To let others in, keep it on loopback
-and put a reverse proxy with authentication in front (contrib/serve/ has nginx and
-Caddy examples), or let each person use an SSH tunnel. Any other --host needs
+and put a reverse proxy with authentication in front (contrib/serve/nginx.conf:
+TLS and a password), or let each person use an SSH tunnel. Any other --host needs
 --allow-remote.
 
 --read-only sessions look and never change anything (no add, edit, delete,
@@ -37,14 +37,14 @@ examples:
   ssh -N -L {DEFAULT_PORT}:127.0.0.1:{DEFAULT_PORT} you@jumpbox
                                       (at your desk) then open http://127.0.0.1:{DEFAULT_PORT}/
   tonertrack serve --read-only --public-url https://printers.example.org
-                                      behind contrib/serve/nginx.conf or contrib/serve/Caddyfile
+                                      behind contrib/serve/nginx.conf
 """
 
 REMOTE_WARNING = """\
 tonertrack serve: WARNING: listening on {host}, not loopback. textual-serve has no
 authentication of its own: anyone who can reach http://{host}:{port}/ gets a session{what}.
 Protect it: a firewall that lets only the proxy in, a reverse proxy with authentication
-(contrib/serve/nginx.conf, contrib/serve/Caddyfile), or keep to 127.0.0.1 and use an
+(contrib/serve/nginx.conf), or keep to 127.0.0.1 and use an
 SSH tunnel: ssh -N -L {port}:127.0.0.1:{port} USER@THIS-HOST
 """
 
