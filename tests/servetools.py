@@ -96,8 +96,11 @@ class Served:
              "serve", "--port", str(self.port), *extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert self.process.stdout is not None
-        self.first_line = self.process.stdout.readline()  # printed once it listens
-        assert self.first_line.startswith("tonertrack serve: http://127.0.0.1:"), self.first_line
+        self.preamble = ""  # what it said before it listened (warnings)
+        while not (line := self.process.stdout.readline()).startswith("tonertrack serve: http://"):
+            assert line, f"tonertrack serve exited: {self.preamble}"
+            self.preamble += line
+        self.first_line = line  # printed once it listens
 
     @property
     def sessions(self) -> list[int]:

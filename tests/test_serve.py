@@ -98,3 +98,13 @@ def test_not_loopback_needs_allow_remote(capsys):
     err = capsys.readouterr().err
     assert "--host 0.0.0.0 is not loopback: textual-serve has no authentication; add --allow-remote" in err
     assert main(["serve", "--max-sessions", "0"]) == 2
+
+
+def test_a_full_session_server_says_what_browsers_may_do(tmp_path):
+    server = Served(tmp_path)  # no --read-only
+    try:
+        assert server.first_line.startswith("tonertrack serve: http://127.0.0.1:")
+        assert "viewer sessions of" in server.first_line and "at most 6 at once" in server.first_line
+        assert "without --read-only a browser session has the TUI's powers" in server.preamble
+    finally:
+        server.stop()

@@ -92,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
         print(REMOTE_WARNING.format(host=args.host, port=args.port,
                                     what="" if read_only else " that can change the inventory (add --read-only)"),
               file=sys.stderr, end="")
+    elif not read_only:
+        print("tonertrack serve: note: without --read-only a browser session has the TUI's powers (edit the "
+              "inventory and settings, show SNMP secrets, export files on this machine)", file=sys.stderr)
     argv = session_argv(read_only=read_only, config=str(paths.config_file) if args.config else None,
                         data_dir=str(paths.data_dir))
     describe = (f"{'read-only' if read_only else 'viewer'} sessions of {paths.data_dir}, "
