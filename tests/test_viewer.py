@@ -88,3 +88,21 @@ def test_stale_note_words():
     assert stale_note([printer], NOW, 0) is None  # auto-poll off: nothing is expected
     assert stale_note([printer], NOW, 1800) is None  # 60 min = 2 intervals: not late yet
     assert "from 1h ago" in stale_note([printer], NOW, 1799)
+
+
+async def test_the_forms_test_button_is_refused_in_a_viewer_as_its_key_is(tmp_path):
+    from textual.widgets import Button
+
+    config, data, ids = seed(tmp_path, polled_at=NOW - timedelta(minutes=1), interval_s=300)
+    app = viewer_app(config, data)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, PrintersScreen), "the printer list")
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen.query("#test"), "the form")
+        await pilot.press(*"10.9.0.50")
+        app.screen.query_one("#test", Button).press()
+        await until(pilot, lambda: notices(app), "a notice")
+        assert notices(app) == ["Viewer session: a connectivity test is off; it shows what the daemon or "
+                                "another TonerTrack last stored."]
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: len(notices(app)) == 2, "the key's notice")
