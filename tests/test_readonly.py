@@ -221,3 +221,20 @@ def test_help_lists_read_only():
     out = subprocess.run([sys.executable, "-m", "tonertrack_tui", "--help"], capture_output=True, text=True,
                          check=True).stdout
     assert "--read-only" in out and "TONERTRACK_READ_ONLY" in out
+
+
+async def test_a_corrupt_inventory_is_not_moved_aside_read_only(tmp_path):
+    config, data, ids = seed(tmp_path, polled_at=NOW)
+    broken = b'{"schema": 1, "printers": [\n{"id": "x"'
+    (data / "printers.json").write_bytes(broken)
+    before = files(config, data)
+    app = make_app(config, data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: type(app.screen).__name__ == "LoadErrorScreen", "the load-error screen")
+        await pilot.press("m")
+        await until(pilot, lambda: notices(app), "a notice")
+        assert notices(app) == ["Read-only session: moving the inventory file aside is off."]
+        await pilot.press("y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LoadErrorScreen"
+    assert files(config, data) == before
