@@ -31,6 +31,8 @@ async def drawn(ws, marker: bytes = b"READ-ONLY") -> bytes:
     seen = b""
     while marker not in seen:
         msg = await ws.receive(timeout=120)
+        if msg.type in (aiohttp.WSMsgType.PING, aiohttp.WSMsgType.PONG):
+            continue
         assert msg.type == aiohttp.WSMsgType.BINARY, (msg, seen[-300:])
         seen += msg.data
     return seen
@@ -108,3 +110,14 @@ def test_a_full_session_server_says_what_browsers_may_do(tmp_path):
         assert "without --read-only a browser session has the TUI's powers" in server.preamble
     finally:
         server.stop()
+
+
+async def test_a_browser_that_vanishes_without_closing_is_noticed(served):
+    """A laptop lid closed, a network cut: no close frame ever comes. The server pings every 15 s
+    and ends the session when no pong comes back (this client never answers pings)."""
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(f"{served.url}ws", autoping=False)
+        await drawn(ws)
+        [session] = served.sessions
+        await wait_for(lambda: not alive(session), "the silent session to be ended", timeout=120)
+        await ws.close()
