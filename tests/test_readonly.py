@@ -238,3 +238,26 @@ async def test_a_corrupt_inventory_is_not_moved_aside_read_only(tmp_path):
         await pilot.pause()
         assert type(app.screen).__name__ == "LoadErrorScreen"
     assert files(config, data) == before
+
+
+# Every coroutine the App offers screens, by what it does. A new one must be put in one list:
+# a change (or a poll) gets `self._check_role(...)` first and a line in the test above.
+APP_CHANGES = {"add_printer", "update_printer", "delete_printer", "apply_sync", "add_found", "import_inventory",
+               "save_settings", "discover", "test_connection"}
+APP_READS = {"reload", "run_action"}
+
+
+def test_every_app_coroutine_is_known_to_change_or_to_read():
+    import inspect
+
+    from tonertrack_tui.app import TonerTrackApp
+
+    offered = {name for name, member in vars(TonerTrackApp).items()
+               if inspect.iscoroutinefunction(member) and not name.startswith("_") and not name.startswith("on_")}
+    unknown = offered - APP_CHANGES - APP_READS
+    assert not unknown, (f"TonerTrackApp.{sorted(unknown)}: does it change the store, the settings or poll? "
+                         "Then call self._check_role(...) in it and add it to APP_CHANGES (and to "
+                         "test_the_app_itself_refuses_every_change_and_poll); else to APP_READS")
+    for name in APP_CHANGES:  # store writes go through _write, which checks the role; the rest check it
+        source = inspect.getsource(getattr(TonerTrackApp, name))
+        assert "self._write(" in source or "self._check_role(" in source, name
