@@ -40,10 +40,12 @@ from .core.polling.fleet import FleetPollBusy, FleetPoller, describe_holder
 from .core.polling.loopthread import LoopThread
 from .core.printer.model import PollResult
 from .core.printer.status import Thresholds
+from .core.role import FULL, ReadOnlyError, Role
 from .core.snmp.credentials import SnmpSettings
 from .core.sync.plan import SourceListing, SyncPlan, apply_plan
 from .core.util.textsafe import safe_text
 from .core.views.fleet import PrinterRow
+from .core.views.freshness import stale_note
 from .core.views.live import LiveFleet
 from .keys import bindings
 from .messages import PollProgress, PollResultsArrived, PollState
@@ -67,10 +69,11 @@ class TonerTrackApp(App[int]):
     BINDINGS = bindings("app")
 
     def __init__(self, services: Services, *, auto_poll: bool = True, watch_store: bool = True,
-                 check_tty: bool = True, mouse: bool = True) -> None:
+                 check_tty: bool = True, mouse: bool = True, role: Role = FULL) -> None:
         super().__init__()
         self.services = services
-        self.auto_poll = auto_poll
+        self.role = role
+        self.auto_poll = auto_poll and role.polls  # a viewer shows what is stored; it never polls
         self.watch_store = watch_store
         self.check_tty = check_tty
         self.mouse = mouse
@@ -156,6 +159,9 @@ class TonerTrackApp(App[int]):
         self.set_interval(REFRESH_S, self._publish_changes)
         if self.watch_store:
             self.set_interval(STORE_CHECK_S, self._check_store)
+        if not self.role.polls:
+            self._check_freshness()
+            self.set_interval(STORE_CHECK_S, self._check_freshness)
         if self.check_tty:
             self._watch_terminal()
         if self.auto_poll:
@@ -322,10 +328,46 @@ class TonerTrackApp(App[int]):
                 self.poll_state.elsewhere = holder
                 self.poll_state_changed.publish(None)
 
+    def _check_freshness(self) -> None:
+        """A session that does not poll says when what is stored is older than expected."""
+        interval = self.config.polling.interval_s if self.config else 0
+        note = stale_note(self.fleet.printers.values(), self.now(), interval)
+        if note != self.poll_state.stale:
+            self.poll_state.stale = note
+            self.poll_state_changed.publish(None)
+
+    # -- the role: what this session may do (core/role.py) ------------------------------------------
+
+    def refusal(self, action: str) -> str | None:
+        """Why this session may not run `action` (a binding's action or a method name), or None."""
+        return self.role.refusal(action)
+
+    def _check_role(self, action: str) -> None:
+        """The guard every change and every poll passes: raises ReadOnlyError when refused."""
+        why = self.role.refusal(action)
+        if why is not None:
+            raise ReadOnlyError(why)
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Keys, clicks and the palette run actions through here: a refused one says why."""
+        if isinstance(action, str):
+            why = self.role.refusal(action)
+            if why is not None:
+                self.notify(why, title="Not in this session", severity="warning", markup=False)
+                return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def _check_action_state(self, action: str, default_namespace: Any) -> bool | None:
+        # Textual asks this for every binding it shows (footer, palette): a refused one is hidden
+        if self.role.refusal(action) is not None:
+            return False
+        return super()._check_action_state(action, default_namespace)
+
     # -- every change to the store goes through here ---------------------------------------------------
 
-    async def _write(self, operation: Callable[[], T]) -> T:
+    async def _write(self, operation: Callable[[], T], action: str) -> T:
         """Run a store operation in a thread; the fleet is then what that write saved."""
+        self._check_role(action)
         store = self.store
         if store is None:
             raise StoreError("the inventory could not be opened")
@@ -343,36 +385,37 @@ class TonerTrackApp(App[int]):
     async def add_printer(self, printer: Printer) -> Printer:
         assert self.store is not None
         store = self.store
-        return await self._write(lambda: store.add(printer))
+        return await self._write(lambda: store.add(printer), "add")
 
     async def update_printer(self, printer_id: str, **fields: Any) -> Printer:
         assert self.store is not None
         store = self.store
-        return await self._write(lambda: store.update(printer_id, **fields))
+        return await self._write(lambda: store.update(printer_id, **fields), "edit")
 
     async def delete_printer(self, printer_id: str) -> Printer:
         assert self.store is not None
         store = self.store
-        return await self._write(lambda: store.remove(printer_id))
+        return await self._write(lambda: store.remove(printer_id), "delete")
 
     async def apply_sync(self, plan: SyncPlan, listings: list[SourceListing]) -> SyncPlan:
         assert self.store is not None
         store = self.store
-        return await self._write(lambda: apply_plan(plan, listings, store))
+        return await self._write(lambda: apply_plan(plan, listings, store), "apply")
 
     async def add_found(self, found: list[Found], snmp: dict[str, Any]) -> list[Printer]:
         assert self.store is not None
         store = self.store
-        return await self._write(lambda: add_found(store, found, snmp))
+        return await self._write(lambda: add_found(store, found, snmp), "add_checked")
 
     async def import_inventory(self, plan: ImportPlan) -> dict[str, int]:
         assert self.store is not None
         store = self.store
-        return await self._write(lambda: apply_import(plan, store, self.history()))
+        return await self._write(lambda: apply_import(plan, store, self.history()), "run_import")
 
     async def save_settings(self, changes: Mapping[str, Any]) -> Config:
         """Save settings.toml and apply it now (thresholds re-judge every row, a new interval
         reschedules the next poll)."""
+        self._check_role("save_settings")
         assert self.config is not None
         old = self.config
         await asyncio.to_thread(old.save_settings, changes)
@@ -388,6 +431,7 @@ class TonerTrackApp(App[int]):
     async def discover(self, addresses: list[str], settings: SnmpSettings, *, port: int, known: set[str],
                        progress: Callable[[int, int, Any], None]) -> DiscoverResult:
         """Probe an address range for printers on the SNMP thread (progress is called there)."""
+        self._check_role("discover")
         poller = self.poller
         if poller is None:
             raise StoreError("the inventory could not be opened")
@@ -398,6 +442,7 @@ class TonerTrackApp(App[int]):
     async def test_connection(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None, *,
                               invert_receptacles: bool = False) -> PollResult:
         """One poll of a device that need not be in the inventory (the form's Test): nothing saved."""
+        self._check_role("test_connection")
         poller = self.poller
         if poller is None:
             raise StoreError("the inventory could not be opened")
@@ -458,6 +503,10 @@ class TonerTrackApp(App[int]):
         self.start_poll_all()
 
     def start_poll_all(self, *, auto: bool = False) -> None:
+        if (why := self.refusal("poll_all")) is not None:
+            if not auto:
+                self.notify(why, title="Not in this session", severity="warning", markup=False)
+            return
         if self.poller is None or self.poll_state.running:
             if self.poll_state.running and not auto:
                 self.notify("A poll of the whole fleet is already running.")
@@ -528,6 +577,9 @@ class TonerTrackApp(App[int]):
             self.poll_state_changed.publish(None)
 
     def poll_printer(self, printer_id: str) -> None:
+        if (why := self.refusal("poll")) is not None:
+            self.notify(why, title="Not in this session", severity="warning", markup=False)
+            return
         printer = self.fleet.get(printer_id)
         if printer is None or self.poller is None:
             return
@@ -587,13 +639,18 @@ class TonerTrackApp(App[int]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[Any]:
         from textual.app import SystemCommand
 
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Print-server sync", "Show the sync plan of the configured sources; apply it",
-                            self.action_sync)
-        yield SystemCommand("Discover printers", "Find SNMP printers on an address range and add them",
-                            self.action_discover)
-        yield SystemCommand("Import printers", "From TonerTrack v2's printers.json, a CSV or a backup; preview first",
-                            self.action_import_inventory)
+        commands = [
+            *super().get_system_commands(screen),
+            SystemCommand("Print-server sync", "Show the sync plan of the configured sources; apply it",
+                          self.action_sync),
+            SystemCommand("Discover printers", "Find SNMP printers on an address range and add them",
+                          self.action_discover),
+            SystemCommand("Import printers", "From TonerTrack v2's printers.json, a CSV or a backup; preview first",
+                          self.action_import_inventory),
+        ]
+        # the palette calls methods, not actions: a refused one is not offered (its method refuses too)
+        yield from (c for c in commands if self.refusal(getattr(c.callback, "__name__", "").removeprefix("action_"))
+                    is None)
 
     def show_details(self, printer_id: str) -> None:
         self.open_screen("details", printer_id)
@@ -625,9 +682,9 @@ def screen_class(name: str) -> type[Screen[Any]]:
 
 def create_app(config_path: str | None = None, data_dir: str | None = None, *,
                clock: Callable[[], datetime] | None = None, auto_poll: bool = True, watch_store: bool = True,
-               check_tty: bool = True, services: Services | None = None) -> TonerTrackApp:
+               check_tty: bool = True, services: Services | None = None, role: Role = FULL) -> TonerTrackApp:
     """The one app factory: used by `tonertrack`, `tonertrack demo` and the tests."""
     from .services import build_services
 
     services = services or build_services(config_path, data_dir, clock=clock)
-    return TonerTrackApp(services, auto_poll=auto_poll, watch_store=watch_store, check_tty=check_tty)
+    return TonerTrackApp(services, auto_poll=auto_poll, watch_store=watch_store, check_tty=check_tty, role=role)

@@ -44,3 +44,4 @@ class PollState:
     elsewhere: str | None = None  # "the fleet is being polled by …" (another process holds the poll lock)
     last_finished: datetime | None = None
     next_at: datetime | None = None
+    stale: str | None = None  # a session that does not poll: "Data is old: …" (core/views/freshness.py)

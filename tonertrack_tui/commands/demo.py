@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.role import FULL
+
 if TYPE_CHECKING:
     from ..demo import DemoFleet
 
@@ -98,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 return _print_once(config_file, data_dir)
             from ..app import create_app
 
-            app = create_app(str(config_file), str(data_dir))
+            app = create_app(str(config_file), str(data_dir), role=getattr(args, "role", FULL))
             app.run(mouse=not args.no_mouse)
             return app.return_code or 0
         finally:

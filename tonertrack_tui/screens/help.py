@@ -110,6 +110,14 @@ class HelpScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static(Text("TonerTrack help — esc closes, ↑↓ PgUp PgDn scroll"), id="help-title")
+            role = getattr(self.app, "role", None)
+            if role is not None and role.label:
+                yield Static(Text(f"{role.label} session: " + (
+                    "it looks and never changes anything (no add, edit, delete, settings, sync, import, "
+                    "discover, export to a file) and never polls; it shows what the daemon or another "
+                    "TonerTrack last stored." if role.read_only else
+                    "it never polls; it shows what the daemon or another TonerTrack last stored.")),
+                    id="help-role")
             yield Static("Everywhere", classes="section", markup=False)
             yield Static(self._keys_table([type(self.app)], extra=self._app_extras()))
             for title, paths in SECTIONS:
@@ -180,7 +188,8 @@ class HelpScreen(Screen[None]):
         description_width = max(24, min(50, (self.app.size.width or 80) - KEY_WIDTH - 21))
         grid.add_column(width=description_width, overflow="ellipsis", no_wrap=True)
         grid.add_column(no_wrap=True, style="dim")
-        bindings = [b for cls in classes for b in own_bindings(cls)]
+        refusal = getattr(self.app, "refusal", None)  # a read-only or viewer session lists what it may do
+        bindings = [b for cls in classes for b in own_bindings(cls) if refusal is None or refusal(b.action) is None]
         for keys, description, binding_id in self.keys_of(bindings) + (extra or []):
             grid.add_row(Text(" ".join(keys) or "(unbound)", style="bold"), Text(description),
                          Text(binding_id))

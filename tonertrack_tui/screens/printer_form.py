@@ -777,8 +777,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
     # -- buttons ------------------------------------------------------------------------------------
 
     @on(Button.Pressed, "#test")
-    def _test_pressed(self) -> None:
-        self.action_test()
+    async def _test_pressed(self) -> None:
+        await self.run_action("test")  # as the key does: a session that may not poll says so (core/role.py)
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

@@ -103,6 +103,9 @@ class PrintersScreen(Screen[None]):
         view = self.view
         counts = summarize(r for r in app.all_rows() if view is None or view.shows(r))
         text = Text(no_wrap=True, overflow="ellipsis")
+        if app.role.label:  # first, so that 80 columns never cut it off
+            text.append(f" {app.role.label} ", style="reverse bold")
+            text.append(" ")
         narrow = self.size.width < 110
         for status in ("OK", "Warning", "Error", "Offline", "Unknown"):
             symbol, style = STATUS_STYLE[status]
@@ -144,10 +147,12 @@ class PrintersScreen(Screen[None]):
             bar.update(total=max(1, state.total), progress=state.done)
             self.query_one("#poll-label", Label).update(f" polling {state.done}/{state.total}", layout=False)
         banner = self.query_one("#banner", Static)
-        banner.set_class(bool(state.elsewhere), "-visible")
+        banner.set_class(bool(state.elsewhere or state.stale), "-visible")
         if state.elsewhere:
             banner.update(f"{state.elsewhere[:1].upper()}{state.elsewhere[1:]}: "
                           "its results appear here as they are saved.")
+        elif state.stale:
+            banner.update(state.stale)
         self._update_summary()
 
     # -- selection helpers --------------------------------------------------------------------------

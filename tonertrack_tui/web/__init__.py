@@ -1,0 +1,1 @@
+"""The browser view (`tonertrack serve`): needs the `web` extra (textual-serve)."""
