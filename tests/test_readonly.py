@@ -182,6 +182,8 @@ WRITES = [
     ["discover", "127.0.0.1/32", "--add"],
     ["poll", "--all"],
     ["daemon", "--once"],
+    ["storage", "init"],
+    ["storage", "copy", "--from", "json", "--to", "postgresql"],
 ]
 
 
