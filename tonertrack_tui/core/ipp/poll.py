@@ -261,6 +261,10 @@ async def poll_ipp(target: str, *, timeout: float = 2.0, retries: int = 1, thres
         except IppTransportError as exc:
             result.reasons = [f"IPP: {exc}"]
             break
+        except Exception as exc:  # a decoder bug must cost one printer, never the fleet (as poll_one)
+            result = PollResult(target=target, polled_at=result.polled_at, protocol="ipp",
+                                reasons=[f"internal error while polling over IPP: {type(exc).__name__}"])
+            break
     if not result.reachable:
         result.status = UNKNOWN
     result.requests = requests
