@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from ..core.polling.discover import (
     CONFIRM_ABOVE,
+    IPP_PORT,
     MAX_RANGE,
     DiscoverResult,
     Found,
@@ -30,12 +31,14 @@ from .common import (
     snmp_settings_from_args,
 )
 
-HELP = "find SNMP printers on a network range"
+HELP = "find printers (SNMP, or IPP on TCP 631) on a network range"
 DESCRIPTION = f"""\
 Probe every address of RANGE with SNMP and list the printers: devices that answer
 and have a printer in their hrDeviceTable or supplies in the Printer-MIB. Shows
 address, sysName, model, serial and whether the printer is already in the
-inventory. Nothing is changed unless --add is given.
+inventory. Nothing is changed unless --add is given. An address that does not
+answer SNMP but answers IPP on TCP 631 (--ipp-port) at /ipp/print is listed as
+ipp://host/ipp/print and added as an IPP printer.
 
 RANGE is a CIDR (10.1.2.0/24: network and broadcast addresses skipped) or
 first-last (10.1.2.1-10.1.2.254, or 10.1.2.1-254). A range of more than
@@ -84,6 +87,8 @@ def run_discover(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.port is not None and not 1 <= args.port <= 65535:
         raise UsageError(f"port {args.port} out of range 1–65535")
+    if not 0 <= args.ipp_port <= 65535:
+        raise UsageError(f"--ipp-port {args.ipp_port} out of range 0–65535")
     if args.concurrency is not None and not 1 <= args.concurrency <= 1024:
         raise UsageError("--concurrency must be between 1 and 1024")
     settings = snmp_settings_from_args(args, config.default_snmp())
@@ -99,7 +104,7 @@ def run_discover(args: argparse.Namespace) -> int:
         client = SnmpClient()
         try:
             return await discover(client, addresses, settings, port=args.port or 161, concurrency=concurrency,
-                                  known=known, progress=progress)
+                                  known=known, progress=progress, ipp_port=args.ipp_port or None)
         finally:
             client.close()
 
@@ -122,7 +127,7 @@ def run_discover(args: argparse.Namespace) -> int:
         return 0
     if printers or args.all and result.found:
         print(format_found(result.found, show_all=args.all))
-    print(f"{result.scanned} addresses probed in {result.seconds:.1f} s: {len(result.found)} answered SNMP, "
+    print(f"{result.scanned} addresses probed in {result.seconds:.1f} s: {len(result.found)} answered SNMP or IPP, "
           f"{len(printers)} printers, {len(new)} not in the inventory.")
     if added:
         print(f"Added {len(added)} printers: {', '.join(p.address for p in added)}")
@@ -140,6 +145,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--all", action="store_true", help="also list devices that answer but are not printers")
     p.add_argument("--concurrency", type=int, metavar="N", help="probes at a time (default: polling.concurrency)")
+    p.add_argument("--ipp-port", type=int, default=IPP_PORT, metavar="N",
+                   help=f"also ask IPP on this TCP port, for printers without SNMP (default {IPP_PORT}; 0: SNMP only)")
     add_snmp_options(p)
     p.set_defaults(func=run_discover)
 

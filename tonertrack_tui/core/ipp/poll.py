@@ -66,6 +66,11 @@ _SUFFIX = re.compile(r"-(report|warning|error)$")
 _SERIAL = re.compile(r"(?:^|;)\s*(?:SN|SERN|SERIALNUMBER)\s*:\s*([^;]{1,64})", re.IGNORECASE)
 
 
+def colon_fingerprint(hex_digest: str) -> str:
+    """'5aa6…' → '5A:A6:…' (how browsers and openssl show a certificate's fingerprint)."""
+    return ":".join(hex_digest[i:i + 2] for i in range(0, len(hex_digest), 2)).upper()
+
+
 def _first(attrs: dict[str, list[Any]], name: str) -> Any:
     values = attrs.get(name)
     return values[0] if values else None
@@ -245,6 +250,9 @@ async def poll_ipp(target: str, *, timeout: float = 2.0, retries: int = 1, thres
             if invert_receptacles:
                 invert_receptacle_levels(result)
             evaluate(result, thresholds)
+            if uri.tls and not pinned and reply.fingerprint:  # never trusted silently: say what was met
+                result.reasons.append(f"TLS certificate not pinned (self-signed, not checked): SHA-256 "
+                                      f"{colon_fingerprint(reply.fingerprint)}")
             break
         except IppTimeout:
             if attempt < retries:
@@ -260,6 +268,10 @@ async def poll_ipp(target: str, *, timeout: float = 2.0, retries: int = 1, thres
             break
         except IppTransportError as exc:
             result.reasons = [f"IPP: {exc}"]
+            break
+        except Exception as exc:  # a decoder bug must cost one printer, never the fleet (as poll_one)
+            result = PollResult(target=target, polled_at=result.polled_at, protocol="ipp",
+                                reasons=[f"internal error while polling over IPP: {type(exc).__name__}"])
             break
     if not result.reachable:
         result.status = UNKNOWN

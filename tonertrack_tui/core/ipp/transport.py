@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import ssl
 from dataclasses import dataclass
 
 from ..address import AddressError, parse_address
+from ..util.textsafe import safe_text
 
 MAX_REPLY_BYTES = 1 << 20  # a printer's attributes are ~10-40 KB
 MAX_HEADER_BYTES = 16 << 10
@@ -111,18 +113,29 @@ async def _post(uri: IppUri, body: bytes, pinned: str | None) -> HttpReply:
         writer.close()
 
 
+MAX_INTERIM_REPLIES = 8  # "100 Continue" and other 1xx before the real reply
+
+
 async def _read_reply(reader: asyncio.StreamReader) -> bytes:
+    for _ in range(MAX_INTERIM_REPLIES + 1):
+        code, reason, headers = await _read_head(reader)
+        if not 100 <= code < 200:
+            return await _read_body(reader, code, reason, headers)
+    raise IppTransportError("too many interim (1xx) HTTP replies")
+
+
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, str, dict[str, str]]:
     try:
         status_line = await reader.readuntil(b"\r\n")
         headers: dict[str, str] = {}
-        while True:
+        for lines in itertools.count(1):
             line = await reader.readuntil(b"\r\n")
             if line == b"\r\n":
                 break
+            if lines > 100:  # lines, not names: the same header a million times is as many
+                raise IppTransportError("too many HTTP headers")
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
-            if len(headers) > 100:
-                raise IppTransportError("too many HTTP headers")
     except asyncio.LimitOverrunError:
         raise IppTransportError("an HTTP header line is too long") from None
     except asyncio.IncompleteReadError:
@@ -130,11 +143,12 @@ async def _read_reply(reader: asyncio.StreamReader) -> bytes:
     parts = status_line.decode("latin-1").split(None, 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
         raise IppTransportError("not an HTTP reply")
-    code = int(parts[1])
-    if code == 100:
-        return await _read_reply(reader)
+    return int(parts[1]), safe_text(parts[2] if len(parts) > 2 else "", limit=60), headers
+
+
+async def _read_body(reader: asyncio.StreamReader, code: int, reason: str, headers: dict[str, str]) -> bytes:
     if code != 200:
-        raise IppTransportError(f"HTTP {code} {parts[2].strip() if len(parts) > 2 else ''}".rstrip())
+        raise IppTransportError(f"HTTP {code} {reason}".rstrip())
     if "chunked" in headers.get("transfer-encoding", "").lower():
         return await _read_chunked(reader)
     if "content-length" in headers:

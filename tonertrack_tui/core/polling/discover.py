@@ -8,6 +8,12 @@ answers and has an hrDevice printer row or Printer-MIB supplies; its model is
 hrDeviceDescr of the printer row, else a cleaned sysDescr (core/decode.py's rules).
 A dead address costs one timeout window (timeout × (retries + 1)) and holds one of at
 most `concurrency` slots: a /24 with 1 s × 1 retry and 64 slots takes about 8 s.
+
+IPP (issue 17): beside the SNMP probe, each address is asked Get-Printer-Attributes on TCP
+`ipp_port` (631) at `/ipp/print` (the IPP Everywhere path), in the same window. A printer
+that answers IPP but not SNMP is found as `ipp://host/ipp/print` (`protocol: "ipp"`); when
+SNMP answers, the IPP probe is cancelled and the SNMP finding stands. A refused connection
+ends the IPP probe at once, so a dead address still costs one window, not two.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from typing import Any
 from ..address import Address
 from ..inventory.printer import Printer
 from ..inventory.store import Store
+from ..ipp.codec import IppDecodeError, decode_response, encode_get_printer_attributes
+from ..ipp.poll import decode_identity as ipp_identity
+from ..ipp.transport import IppTimeout, IppTransportError, parse_ipp_uri, post
 from ..printer import mib
 from ..printer.decode import decode_identity
 from ..snmp import ber
@@ -32,6 +41,9 @@ OID = tuple[int, ...]
 CONFIRM_ABOVE = 4096  # addresses: a bigger range must be confirmed (--yes)
 MAX_RANGE = 65536  # a /16: beyond that a scan is a mistake, not an inventory
 HR_ROWS = 16  # hrDevice rows read when the first one is not the printer
+IPP_PORT = 631
+IPP_PATH = "/ipp/print"
+_IPP_PROBE = ("printer-name", "printer-info", "printer-make-and-model", "printer-device-id", "printer-state")
 
 _PROBE = [mib.SYS_DESCR, mib.SYS_NAME, mib.HR_DEVICE_TYPE, mib.HR_DEVICE_DESCR, mib.PRT_GENERAL_SERIAL,
           mib.PRT_SUPPLIES_ENTRY]
@@ -57,6 +69,7 @@ class Found:
     description: str | None = None
     why: str = ""  # "hrDevice printer", "Printer-MIB supplies", or why it is not a printer
     in_inventory: bool = False
+    protocol: str = "snmp"  # snmp | ipp: what it answered (issue 17)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,6 +195,54 @@ async def probe(client: SnmpClient, address: str, settings: SnmpSettings, port: 
                  serial=identity.serial, description=identity.description, why=why)
 
 
+async def probe_ipp(address: str, *, port: int = IPP_PORT, timeout: float = 2.0) -> Found | None:
+    """What one address is over IPP (None when nothing answers IPP on `port`): one
+    Get-Printer-Attributes for a few identity attributes at /ipp/print, within `timeout`."""
+    host = f"[{address}]" if ":" in address else address
+    try:
+        uri = parse_ipp_uri(f"ipp://{host}:{port}{IPP_PATH}")
+    except ValueError:
+        return None
+    target = str(uri)
+    try:
+        reply = await post(uri, encode_get_printer_attributes(target, 1, _IPP_PROBE), timeout=timeout)
+        response = decode_response(reply.body)
+    except IppTimeout:
+        return None
+    except IppTransportError as exc:
+        if str(exc).startswith("cannot connect"):
+            return None  # nothing listens there (refused, unreachable)
+        return Found(target, False, why=f"TCP {port} answers, but not as an IPP printer ({exc})", protocol="ipp")
+    except IppDecodeError as exc:
+        return Found(target, False, why=f"TCP {port} answers, but not IPP ({exc})", protocol="ipp")
+    if not response.ok or not response.printer:
+        return Found(target, False, why=f"answers IPP, but {IPP_PATH} is not a printer "
+                     f"(IPP status 0x{response.status:04x})", protocol="ipp")
+    identity = ipp_identity(response.printer)
+    return Found(target, True, name=identity.name, model=identity.model, serial=identity.serial,
+                 description=identity.description, why="IPP printer (no SNMP answer)", protocol="ipp")
+
+
+async def _probe_both(client: SnmpClient, address: str, settings: SnmpSettings, port: int,
+                      ipp_port: int | None) -> Found | None:
+    """SNMP and IPP side by side in one window; SNMP's finding wins when it has one."""
+    if not ipp_port:
+        return await probe(client, address, settings, port)
+    window = settings.timeout * (settings.retries + 1)
+    ipp = asyncio.ensure_future(probe_ipp(address, port=ipp_port, timeout=window))
+    try:
+        found = await probe(client, address, settings, port)
+        if found is not None and (found.printer or found.why.startswith("answered, but")):
+            return found
+        ipp_found = await ipp
+        if ipp_found is not None and (ipp_found.printer or found is None):
+            return ipp_found
+        return found
+    finally:
+        if not ipp.done():
+            ipp.cancel()
+
+
 async def _hr_rows(client: SnmpClient, endpoint: Endpoint, after: OID) -> dict[OID, Any]:
     """hrDeviceType and hrDeviceDescr of up to HR_ROWS rows after `after` (bounded)."""
     values: dict[OID, Any] = {}
@@ -200,8 +261,9 @@ async def _hr_rows(client: SnmpClient, endpoint: Endpoint, after: OID) -> dict[O
 
 async def discover(client: SnmpClient, addresses: Iterable[str], settings: SnmpSettings, *, port: int = 161,
                    concurrency: int = 64, known: Iterable[str] = (),
-                   progress: ProgressCallback | None = None) -> DiscoverResult:
-    """Probe every address (at most `concurrency` at a time); results in address order."""
+                   progress: ProgressCallback | None = None, ipp_port: int | None = IPP_PORT) -> DiscoverResult:
+    """Probe every address (at most `concurrency` at a time); results in address order.
+    `ipp_port` None or 0: SNMP only."""
     started = time.perf_counter()
     items = list(addresses)
     known_set = set(known)
@@ -212,7 +274,7 @@ async def discover(client: SnmpClient, addresses: Iterable[str], settings: SnmpS
     async def one(i: int, address: str) -> None:
         nonlocal done
         async with semaphore:
-            found = await probe(client, address, settings, port)
+            found = await _probe_both(client, address, settings, port, ipp_port)
         if found is not None:
             found.in_inventory = found.address in known_set
             results[i] = found
@@ -229,6 +291,8 @@ def records_for(found: Iterable[Found], snmp: dict[str, Any] | None = None) -> l
     out = []
     for f in found:
         printer = Printer.new(f.address, snmp=snmp or {}, model=f.model, serial=f.serial)
+        if f.protocol == "ipp":
+            printer.protocol = "ipp"
         printer.name = f.name or ""  # not user_overridden: the sysName, until the user names it
         out.append(printer)
     return out

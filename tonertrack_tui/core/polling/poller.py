@@ -88,7 +88,8 @@ async def poll_any(client: SnmpClient, target: str, settings: SnmpSettings, *, p
     """One printer over the protocol it speaks (issue 17). An ipp:// or ipps:// address, or
     protocol "ipp", is polled over IPP (port 631 of its host); "auto" asks SNMP first and IPP
     when SNMP gets no answer, or IPP first when IPP is what answered last (`prefer_ipp`), so a
-    printer with SNMP switched off costs one SNMP window once, not every poll. The timeout and
+    printer with SNMP switched off costs one SNMP window once, not every poll. A host that
+    answers neither costs one window: the other protocol is asked inside the first one's. The timeout and
     retries are the printer's SNMP ones: one setting for "how long to wait for this printer"."""
     try:
         address = parse_address(target, default_port=default_port)
@@ -96,26 +97,42 @@ async def poll_any(client: SnmpClient, target: str, settings: SnmpSettings, *, p
         return PollResult(target=target, polled_at=utc_now_iso(), reasons=[str(exc)])
     retries = 0 if never_answered else settings.retries
 
-    async def over_ipp() -> PollResult:
+    async def over_ipp(one_try: bool = False) -> PollResult:
         result = await poll_ipp(str(address) if address.is_ipp else ipp_uri_for(target), timeout=settings.timeout,
-                                retries=retries, thresholds=thresholds, pinned=pinned,
+                                retries=0 if one_try else retries, thresholds=thresholds, pinned=pinned,
                                 invert_receptacles=invert_receptacles)
         result.target = target
         return result
 
-    async def over_snmp() -> PollResult:
+    async def over_snmp(one_try: bool = False) -> PollResult:
         return await poll_one(client, target, settings, cache=cache, thresholds=thresholds, default_port=default_port,
-                              invert_receptacles=invert_receptacles, never_answered=never_answered)
+                              invert_receptacles=invert_receptacles, never_answered=never_answered or one_try)
 
     if address.is_ipp or protocol == "ipp":
         return await over_ipp()
     if protocol != "auto":
         return await over_snmp()
     first, second = (over_ipp, over_snmp) if prefer_ipp else (over_snmp, over_ipp)
-    result = await first()
-    if result.reachable:
-        return result
-    other = await second()
+    # The other protocol is asked once the first one's first try went unanswered (at once when the
+    # first has no retry), one try only, so a host that answers neither costs one window, not two.
+    first_task = asyncio.ensure_future(first())
+    done, _ = await asyncio.wait({first_task}, timeout=settings.timeout if retries else 0)
+    if first_task in done:
+        result = first_task.result()
+        if result.reachable:
+            return result
+        other = await second()  # the first failed at once (refused, an error): the other gets its window
+    else:
+        second_task = asyncio.ensure_future(second(one_try=True))
+        try:
+            result = await first_task
+        except BaseException:
+            second_task.cancel()
+            raise
+        if result.reachable:
+            second_task.cancel()
+            return result
+        other = await second_task
     other.requests += result.requests
     if other.reachable:
         return other
