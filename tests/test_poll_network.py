@@ -428,3 +428,26 @@ async def test_the_tuis_poll_rounds_behave_like_the_daemons(tmp_path):
         assert all(first[p] <= (3 if first_cuts == 0 else 6) for p in sim.dead_ports)
         # never answered: one try + the probe beside it
         assert all(second[p] == (2 if second_cuts == 0 else 4) for p in sim.dead_ports)
+
+
+def test_one_printers_poll_raising_costs_that_printer_not_the_round(tmp_path, monkeypatch):
+    """A defect in one printer's poll path (a decoder bug, a protocol corner) must not end poll-all:
+    the others are polled and saved, the broken one is a failed poll saying what happened."""
+    from tonertrack_tui.core.polling import fleet as fleet_module
+
+    with NetSim(live=3) as sim:
+        paths, store = _fleet(tmp_path, sim.live_ports, timeout_s=0.5, retries=0)
+        broken = f"127.0.0.1:{sim.live_ports[1]}"
+        real = fleet_module.poll_any
+
+        async def poll_any(client, target, *args, **kwargs):
+            if target == broken:
+                raise RecursionError("a printer's reply recursed")
+            return await real(client, target, *args, **kwargs)
+
+        monkeypatch.setattr(fleet_module, "poll_any", poll_any)
+        summary = _poll_all(paths, store)
+    assert summary.done == 3 and summary.reachable == 2
+    by_address = {p.address: p for p in store.load()}
+    assert by_address[broken].consecutive_failures == 1
+    assert all(by_address[f"127.0.0.1:{p}"].status == "OK" for p in sim.live_ports if f"127.0.0.1:{p}" != broken)

@@ -383,7 +383,11 @@ class FleetPoller:
                     timer = holding.pop(task, None)
                     if timer is not None:
                         timer.cancel()
-                    result = task.result()
+                    try:
+                        result = task.result()
+                    except Exception as exc:  # a bug in one printer's poll must cost that printer, not the round
+                        result = PollResult(target=record.address, polled_at=utc_now_iso(),
+                                            reasons=[f"internal error while polling: {type(exc).__name__}: {exc}"])
                     if result.timed_out:
                         limiter.timed_out(expected and not second_round)
                         if expected and not second_round:
