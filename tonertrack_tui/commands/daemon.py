@@ -8,6 +8,7 @@ import inspect
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -16,10 +17,11 @@ from typing import Any
 from ..core.config import Config, ConfigError, Paths
 from ..core.inventory.backend import open_store
 from ..core.inventory.store import Store, StoreError
-from ..core.polling.fleet import FleetPollBusy, FleetPoller
+from ..core.polling.fleet import FleetPollBusy, FleetPoller, FleetPollSummary
 from .common import config_from_args
 
 log = logging.getLogger("tonertrack.daemon")
+CLAIM_BATCH = 25  # printers a daemon of a shared site claims at a time (small: the site's daemons share a round)
 
 HELP = "poll the fleet unattended and send notifications (for systemd)"
 DESCRIPTION = """\
@@ -48,6 +50,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--interval", type=float, metavar="S", help="seconds between polls (default: polling.interval_s)")
     p.add_argument("--once", action="store_true", help="one round (poll, notify, metrics), then exit")
+    p.add_argument("--site", metavar="NAME",
+                   help="poll only this site's printers; on the postgresql backend, daemons of one site share "
+                        "each round (each printer is claimed by one of them)")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
                    help="log level (default: daemon.log_level, info)")
     p.set_defaults(func=run)
@@ -105,14 +110,18 @@ def _run(args: argparse.Namespace, paths: Paths, config: Config) -> int:
     except StoreError as exc:
         log.error("%s", exc)
         return 1
-    daemon = Daemon(store, config, interval=args.interval or float(config.polling.interval_s), once=args.once)
+    daemon = Daemon(store, config, interval=args.interval or float(config.polling.interval_s), once=args.once,
+                    site=args.site)
     return asyncio.run(daemon.run())
 
 
 class Daemon:
-    def __init__(self, store: Store, config: Any, *, interval: float, once: bool = False) -> None:
+    def __init__(self, store: Store, config: Any, *, interval: float, once: bool = False,
+                 site: str | None = None) -> None:
         from ..core.notify.notifier import Notifier
 
+        self.site = site
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self.store = store
         self.config = config
         self.interval = interval
@@ -171,8 +180,31 @@ class Daemon:
         if not self.stopping.is_set():
             await self.maybe_sync()
 
+    async def _poll_round(self) -> Any:
+        """One round: every printer (of the site); on postgresql with a site, in claimed batches
+        shared with the site's other daemons until no printer of the round is left unclaimed."""
+        claim = getattr(self.store, "claim", None)
+        if self.site is None or claim is None:
+            return await self.poller.poll_all(by="daemon", site=self.site)
+        total = None
+        while not self.stopping.is_set():
+            ids = await asyncio.to_thread(claim, self.site, self.holder, max(1.0, self.interval * 0.9), CLAIM_BATCH)
+            if not ids:
+                break
+            summary = await self.poller.poll_all(by="daemon", only=ids, wait=True)
+            if total is None:
+                total = summary
+            else:
+                total.done += summary.done
+                total.total += summary.total
+                total.reachable += summary.reachable
+                total.duration_s += summary.duration_s
+                for status, n in summary.by_status.items():
+                    total.by_status[status] = total.by_status.get(status, 0) + n
+        return total or FleetPollSummary()
+
     async def poll(self) -> None:
-        self._poll_task = asyncio.ensure_future(self.poller.poll_all(by="daemon"))
+        self._poll_task = asyncio.ensure_future(self._poll_round())
         try:
             summary = await self._poll_task
         except FleetPollBusy as busy:

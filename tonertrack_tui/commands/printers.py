@@ -144,6 +144,7 @@ def format_details(printer: Printer) -> str:
         ("Serial", printer.serial or "-"),
         ("Page count", pages_text(poll.page_count, poll.counters) if poll.page_count is not None else "-"),
         ("Protocol", printer.protocol_text()),
+        ("Site", printer.site),
         ("SNMP", ", ".join(f"{k}={v}" for k, v in snmp.items()) or "defaults from the config"),
         ("Last poll", _short_time(printer.last_poll_at)),
         ("Last good poll", _short_time(printer.last_good_poll_at)),
@@ -205,8 +206,9 @@ def run_add(args: argparse.Namespace) -> int:
     notes = _text_arg(args.notes, "notes") or ""
     own = _checked_snmp(snmp_overrides(args), config)
     address = _address_arg(args.address, args.port, store.load())
+    site = _text_arg(args.site, "site", required=True) or "default"
     printer = Printer.new(address, name=name, location=location, snmp=own, notes=notes,
-                          protocol=args.protocol or "snmp")
+                          protocol=args.protocol or "snmp", site=site)
     if args.invert_receptacles:
         printer.invert_receptacles = True
     store.add(printer)
@@ -242,6 +244,9 @@ def run_edit(args: argparse.Namespace) -> int:
         fields["invert_receptacles"] = args.invert_receptacles
     if args.protocol is not None:
         fields["protocol"] = args.protocol
+    site = _text_arg(args.site, "site", required=True)
+    if site is not None:
+        fields["site"] = site
     if args.clear_ipp_pin:
         fields["ipp_pin"] = None
     overrides = snmp_overrides(args)
@@ -319,6 +324,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--name", metavar="N", help="a name of your choice (kept over sysName and print-server sync)")
     p.add_argument("--protocol", choices=PROTOCOLS,
                    help="snmp (default), ipp (port 631 of the host), or auto: SNMP, and IPP when SNMP gets no answer")
+    p.add_argument("--site", metavar="NAME", help="the site whose daemons poll it (default: default)")
     p.add_argument("--location", metavar="L", help="location / group (kept over print-server sync)")
     p.add_argument("--notes", metavar="TEXT", help="free text")
     p.add_argument("--poll", action="store_true", help="poll it once right away")
@@ -338,6 +344,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--notes", metavar="TEXT", help="free text (\"\" clears it)")
     p.add_argument("--reset-snmp", action="store_true", help="drop the printer's own SNMP settings: use the config's")
     p.add_argument("--protocol", choices=PROTOCOLS, help="snmp, ipp or auto (SNMP, then IPP when SNMP gets no answer)")
+    p.add_argument("--site", metavar="NAME", help="move it to another site (its daemons poll it)")
     p.add_argument("--clear-ipp-pin", action="store_true",
                    help="forget the pinned ipps certificate (after the printer's certificate was replaced)")
     _add_invert_option(p)

@@ -105,7 +105,7 @@ KEYMAP: tuple[KeyDef, ...] = (
     KeyDef("source_edit", "e", "edit", "Edit", "sync_sources"),
     KeyDef("source_delete", "d", "delete", "Remove", "sync_sources"),
     KeyDef("source_toggle", "space", "switch", "On/off", "sync_sources"),
-    KeyDef("source_test", "t", "test", "Test", "sync_sources"),
+    KeyDef("source_test", "t", "read_now", "Test", "sync_sources"),
     KeyDef("back", "escape,q", "back", "Back", "sync_sources"),
     KeyDef("discover_add", "a", "add_checked", "Add checked", "discover"),
     KeyDef("back", "escape,q", "back", "Back", "discover"),

@@ -362,7 +362,8 @@ class SyncSourcesScreen(Screen[None]):
         self._save_later([changed if s.name == current.name else s for s in self.sources],
                          f"{current.name} {'on' if changed.enabled else 'off'}", current.name)
 
-    def action_test(self) -> None:
+    def action_read_now(self) -> None:
+        """Read the selected source (changes nothing; not a printer poll, so viewers may too)."""
         current = self._selected()
         if current is None:
             return

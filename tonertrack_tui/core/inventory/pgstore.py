@@ -58,6 +58,13 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         INSERT INTO tt_revision (one, n) VALUES (1, 0);
     """),
+    (2, "sites, and the claims that let several daemons of a site share a round", """
+        ALTER TABLE tt_printers ADD COLUMN site text NOT NULL DEFAULT 'default';
+        ALTER TABLE tt_printers ADD COLUMN claimed_at timestamptz;
+        ALTER TABLE tt_printers ADD COLUMN claimed_by text;
+        CREATE INDEX tt_printers_site ON tt_printers (site, claimed_at);
+        UPDATE tt_printers SET site = COALESCE(record->>'site', 'default');
+    """),
 )
 LATEST = MIGRATIONS[-1][0]
 NOTIFY_CHANNEL = "tonertrack_inventory"
@@ -210,10 +217,10 @@ class PgStore(Store):
                 conn.execute("DELETE FROM tt_printers WHERE id = ANY(%s)", (removed,))
             for p in changed:
                 conn.execute(
-                    "INSERT INTO tt_printers (id, address, record) VALUES (%s, %s, %s) "
-                    "ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, record = EXCLUDED.record, "
-                    "version = tt_printers.version + 1",
-                    (p.id, p.address, jsonb(json.loads(new_lines[p.id]))))
+                    "INSERT INTO tt_printers (id, address, site, record) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, site = EXCLUDED.site, "
+                    "record = EXCLUDED.record, version = tt_printers.version + 1",
+                    (p.id, p.address, p.site, jsonb(json.loads(new_lines[p.id]))))
             if audit_entries is not None:
                 entries = audit_entries(result)
             elif audit:
@@ -229,6 +236,20 @@ class PgStore(Store):
             revision = self._revision(conn)
         self.token = revision
         return result
+
+    def claim(self, site: str, holder: str, round_s: float, limit: int) -> list[str]:
+        """Up to `limit` printers of `site` that no daemon has claimed in the last `round_s` seconds,
+        now claimed by `holder` (ids). Daemons of one site call this in turn until it returns
+        nothing: `FOR UPDATE SKIP LOCKED` hands each printer to one of them, so none is polled
+        twice in a round, and a daemon that dies leaves its claims to expire within one round."""
+        with self._connect() as conn, conn.transaction():
+            rows = conn.execute(
+                "UPDATE tt_printers SET claimed_at = now(), claimed_by = %(holder)s WHERE id IN ("
+                " SELECT id FROM tt_printers WHERE site = %(site)s AND (claimed_at IS NULL"
+                "  OR claimed_at < now() - make_interval(secs => %(round)s))"
+                " ORDER BY position LIMIT %(limit)s FOR UPDATE SKIP LOCKED) RETURNING id",
+                {"holder": holder, "site": site, "round": round_s, "limit": limit}).fetchall()
+        return [r[0] for r in rows]
 
     def _record_poll_by_lines(self, items: list[Any], offline_after: int) -> list[Printer] | None:
         return None  # one transaction through transact() is already only the polled rows' writes

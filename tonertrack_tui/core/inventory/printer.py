@@ -126,6 +126,7 @@ class Printer:
     source: SourceRef | None = None
     not_on_server: bool = False
     notes: str = ""
+    site: str = "default"  # which daemons poll it (issue 19: `daemon --site`); one site unless you name others
     protocol: str = "snmp"  # snmp | ipp | auto (SNMP first, IPP when SNMP gets no answer); ipp:// addresses are IPP
     ipp_pin: str | None = None  # ipps: SHA-256 of the certificate pinned on first use (hex)
     added_at: str = ""
@@ -178,6 +179,7 @@ class Printer:
             "source": self.source.to_json() if self.source else None,
             "not_on_server": self.not_on_server,
             "notes": self.notes,
+            "site": self.site,
             "protocol": self.protocol,
             "ipp_pin": self.ipp_pin,
             "added_at": self.added_at,
@@ -221,6 +223,7 @@ class Printer:
             source=SourceRef.from_json(d.get("source")),
             not_on_server=bool(d.get("not_on_server")),
             notes=_str(d.get("notes")),
+            site=_str(d.get("site")) or "default",
             protocol=d["protocol"] if d.get("protocol") in PROTOCOLS else "snmp",
             ipp_pin=_str_or_none(d.get("ipp_pin")),
             added_at=_str(d.get("added_at")),

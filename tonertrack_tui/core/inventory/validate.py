@@ -52,7 +52,8 @@ TIMEOUT_RANGE = (0.05, 60.0)
 RETRIES_RANGE = (0, 10)
 RESOLVE_TIMEOUT_S = 2.0  # a name that has not resolved by then is not compared
 
-_LIMITS = {"name": NAME_MAX, "location": LOCATION_MAX, "notes": NOTES_MAX}
+SITE_MAX = 64
+_LIMITS = {"name": NAME_MAX, "location": LOCATION_MAX, "notes": NOTES_MAX, "site": SITE_MAX}
 
 # C0 (TAB and LF too: every field is one line), DEL, C1 (U+0085, 8-bit CSI), zero-width and
 # directional marks, bidi embeddings/overrides/isolates, line/paragraph separators, invisible

@@ -20,7 +20,7 @@ import os
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -460,8 +460,10 @@ class FleetPoller:
 
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,
-                       by: str = "tonertrack", keep_results: bool = True) -> FleetPollSummary:
-        """Poll every printer once. Cancel the task to stop: what was polled is still saved."""
+                       by: str = "tonertrack", keep_results: bool = True, site: str | None = None,
+                       only: Collection[str] | None = None) -> FleetPollSummary:
+        """Poll every printer once (of `site`, or the ids in `only`, when given). Cancel the task to
+        stop: what was polled is still saved."""
         while not self.lock.try_acquire(by):
             if not wait:
                 raise FleetPollBusy(self.lock.holder())
@@ -474,6 +476,11 @@ class FleetPoller:
         records: list[Printer] = []
         try:
             records = await asyncio.to_thread(self.store.load_for_polling)
+            if site is not None:
+                records = [r for r in records if r.site == site]
+            if only is not None:
+                wanted = set(only)
+                records = [r for r in records if r.id in wanted]
             summary.total = len(records)
             flush_every = max(FLUSH_INTERVAL_S, FLUSH_SECONDS_PER_100 * len(records) / 100)
             base = self.config.base_thresholds()
