@@ -17,7 +17,7 @@ from pgtools import PgServer, missing
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import ConfigError, load_config, resolve_paths
-from tonertrack_tui.core.inventory.pgstore import PgStore, PgStoreError, read_password
+from tonertrack_tui.core.inventory.pgstore import LATEST, PgStore, PgStoreError, read_password
 from tonertrack_tui.core.inventory.printer import Printer
 from tonertrack_tui.core.inventory.store import DuplicatePrinter, Store, UnknownPrinter
 from tonertrack_tui.core.printer.model import PollResult
@@ -193,7 +193,8 @@ def test_cli_on_the_database_and_storage_commands(server, tmp_path, monkeypatch,
     assert "applied migration 1:" in capsys.readouterr().out
     assert main(["storage", "status"]) == 0
     out = capsys.readouterr().out
-    assert "backend: postgresql" in out and "schema version: 1 (current)" in out and server.PASSWORD not in out
+    assert "backend: postgresql" in out and f"schema version: {LATEST} (current)" in out and server.PASSWORD not in out
+    assert f"database: postgresql://tonertrack@127.0.0.1:{server.port}/" in out
     assert main(["printers", "add", "10.1.2.3", "--name", "Lab", "--community", "s3cret"]) == 0
     assert capsys.readouterr().out == "Added 10.1.2.3 (Lab)\n"
     assert main(["printers", "list", "--json"]) == 0

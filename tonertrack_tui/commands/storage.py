@@ -83,7 +83,7 @@ def run_status(args: argparse.Namespace) -> int:
             return 0
     store = _pg_store(config, paths.data_dir)
     version = store.schema_version()
-    print(f"database: {store.path}")
+    print(f"database: {store.location}")
     state = "current" if version == LATEST else ("not initialised: run `tonertrack storage init`" if version == 0
                                                  else f"behind ({LATEST} is current): run `tonertrack storage migrate`")
     print(f"schema version: {version} ({state})")

@@ -107,6 +107,7 @@ class PgStore(Store):
         self.dsn = dsn
         self._password = password
         self.path = Path(f"postgresql:{_safe_dsn(dsn)}")  # what messages name instead of a file
+        self.location = _safe_dsn(dsn)  # the DSN as shown (a Path would fold its `//`)
 
     # ------------------------------------------------------------ the connection
 
