@@ -98,6 +98,22 @@ def test_poll_results_count_failures_and_keep_the_last_good_state(any_store):
     assert after.last_poll.page_count == 1234 and after.name == "MFP" and after.model == "Laser 5"
 
 
+def test_a_result_older_than_the_saved_poll_never_replaces_it(any_store):
+    """What a daemon held through a database outage is written late: where another daemon saved a
+    newer poll meanwhile, the older result is skipped (the newer ones of the same batch are not)."""
+    a, b = any_store.add(Printer.new("10.0.0.1")), any_store.add(Printer.new("10.0.0.2"))
+    newer = good_poll("10.0.0.1", name="Newer")
+    newer.polled_at, newer.page_count = "2026-12-03T10:05:00Z", 2000
+    any_store.record_poll([(a.id, newer)])
+    late = good_poll("10.0.0.1", name="Held")  # 10:00, page count 1234
+    changed = any_store.record_poll([(a.id, late), (b.id, good_poll("10.0.0.2", name="Other"))])
+    assert [p.address for p in changed] == ["10.0.0.2"]
+    by_address = {p.address: p for p in any_store.load()}
+    assert by_address["10.0.0.1"].last_poll.page_count == 2000 and by_address["10.0.0.1"].name == "Newer"
+    assert by_address["10.0.0.1"].last_poll_at == "2026-12-03T10:05:00Z"
+    assert by_address["10.0.0.2"].name == "Other"
+
+
 def test_two_writers_at_once_lose_nothing(any_store, tmp_path):
     printers = [any_store.add(Printer.new(f"10.0.0.{i}")) for i in range(1, 5)]
     other = type(any_store)(*(

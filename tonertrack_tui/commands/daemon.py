@@ -127,6 +127,8 @@ class Daemon:
         self.interval = interval
         self.once = once
         self.poller = FleetPoller(store, config)
+        self.poller.hold_unsaved = True  # a database outage costs no results (see FleetPoller)
+        self._claims_down = False
         self.notifier = Notifier(store.data_dir, config.notify)
         self.stopping = asyncio.Event()
         self._poll_task: asyncio.Task[Any] | None = None
@@ -187,10 +189,29 @@ class Daemon:
         if self.site is None or claim is None:
             return await self.poller.poll_all(by="daemon", site=self.site)
         total = None
+        polled: set[str] = set()  # this round's: never claimed again in it, however long it runs
         while not self.stopping.is_set():
-            ids = await asyncio.to_thread(claim, self.site, self.holder, max(1.0, self.interval * 0.9), CLAIM_BATCH)
+            try:
+                ids = await asyncio.to_thread(claim, self.site, self.holder, max(1.0, self.interval * 0.9),
+                                              CLAIM_BATCH, polled)
+            except StoreError as exc:
+                if total is not None:
+                    log.warning("cannot claim more printers of site %s (%s): this round ends here", self.site, exc)
+                    break
+                # Cut off from the database: no claims, so no sharing. Rather than stop watching the
+                # printers, poll the site's printers this daemon has polled before, alone; the
+                # results are held and written when the database is back.
+                if not self._claims_down:
+                    log.warning("cannot claim printers of site %s (%s): polling the printers of the site this "
+                                "daemon knows, alone, until the database is back", self.site, exc)
+                self._claims_down = True
+                return await self.poller.poll_all(by="daemon", site=self.site, wait=True)
+            if self._claims_down:
+                log.info("the database is back: site %s is shared by claims again", self.site)
+                self._claims_down = False
             if not ids:
                 break
+            polled.update(ids)
             summary = await self.poller.poll_all(by="daemon", only=ids, wait=True)
             if total is None:
                 total = summary
@@ -199,6 +220,8 @@ class Daemon:
                 total.total += summary.total
                 total.reachable += summary.reachable
                 total.duration_s += summary.duration_s
+                total.written_late += summary.written_late
+                total.held, total.store_error = summary.held, summary.store_error or total.store_error
                 for status, n in summary.by_status.items():
                     total.by_status[status] = total.by_status.get(status, 0) + n
         return total or FleetPollSummary()
@@ -222,6 +245,15 @@ class Daemon:
             self._poll_task = None
         counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "no printers"
         log.info("polled %d printers in %.1f s (%s)", summary.done, summary.duration_s, counts)
+        if summary.polled_from_memory:
+            log.warning("the inventory could not be read (%s): polled the %d printers read last time",
+                        summary.store_error, summary.done)
+        if summary.held:
+            log.warning("results not saved (%s): %d held in memory and written when the store is back "
+                        "(a printer's newest result; skipped where a newer poll was saved meanwhile)",
+                        summary.store_error, summary.held)
+        elif summary.written_late:
+            log.info("the store is back: %d results held earlier are written", summary.written_late)
 
     async def write_textfile(self) -> None:
         path = self.config.metrics.textfile

@@ -41,7 +41,7 @@ from ..printer.model import PollResult
 from ..printer.problems import problem_keys
 from ..printer.status import OFFLINE, STATUSES, UNKNOWN, Thresholds
 from ..snmp.credentials import SECRET_FIELDS, CredentialError, SnmpSettings, mask_secret
-from ..util.timeutil import utc_now_iso
+from ..util.timeutil import parse_time, utc_now_iso
 
 SNMP_KEYS = frozenset(f.name for f in fields(SnmpSettings))
 # Fields a poll rewrites every few minutes: not inventory changes, never audited.
@@ -304,6 +304,12 @@ class Printer:
         return "no reply to the last poll" if n == 1 else f"no reply to the last {n} polls"
 
     # ------------------------------------------------------------------ a poll
+
+    def predates_saved_poll(self, result: PollResult) -> bool:
+        """The result was taken before the poll already saved: a result held through a store
+        outage (core/polling/fleet.py) and written late never replaces a newer one."""
+        taken, saved = parse_time(result.polled_at), parse_time(self.last_poll_at)
+        return taken is not None and saved is not None and taken < saved
 
     def apply_poll(self, result: PollResult, offline_after: int) -> None:
         """Take a poll outcome: the last good state, the status, Offline after `offline_after`

@@ -33,7 +33,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,8 +159,9 @@ class Store:
             self.external_change = False
             return printers
 
-    def load_for_polling(self) -> list[Printer]:
-        """Every printer without its last poll, read one record at a time: what a poll-all needs.
+    def load_for_polling(self, only: Collection[str] | None = None) -> list[Printer]:
+        """Every printer (or those whose ids are in `only`) without its last poll, read one
+        record at a time: what a poll-all needs.
 
         The full records of 1,000 printers, each with its last poll, are ~30 MB of Python
         objects that a poll-all would hold for its whole run (and the TUI holds its own copy).
@@ -189,6 +190,9 @@ class Store:
             if slim is None:
                 slim = [Printer.from_json(d, with_last_poll=False) for d in _parse(self.path, raw)]
             self.token = token
+            if only is not None:
+                wanted = set(only)
+                slim = [p for p in slim if p.id in wanted]
             return slim
 
     def mtime_token(self) -> Token | None:
@@ -369,7 +373,7 @@ class Store:
             changed = []
             for pid, result in items:
                 printer = by_id.get(pid)
-                if printer is None:
+                if printer is None or printer.predates_saved_poll(result):
                     continue
                 printer.apply_poll(result, offline_after)
                 changed.append(printer.copy())
@@ -407,6 +411,8 @@ class Store:
                 except ValueError:
                     return None  # let the full parse report it
                 printer = Printer.from_json(doc)
+                if printer.predates_saved_poll(result):
+                    continue
                 before.append(Printer.from_json(doc, with_last_poll=False))
                 printer.apply_poll(result, offline_after)
                 lines[at] = _line(printer)

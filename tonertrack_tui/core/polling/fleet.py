@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import socket
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Collection
@@ -28,6 +29,7 @@ from typing import Any
 from ..config import Config
 from ..inventory.history import History, sample_from_poll
 from ..inventory.printer import Printer
+from ..inventory.store import StoreError
 from ..printer.collect import TargetCache
 from ..printer.model import PollResult
 from ..printer.status import Thresholds
@@ -265,6 +267,11 @@ class FleetPollSummary:
     results: list[tuple[str, PollResult]] = field(default_factory=list)  # (printer id, result)
     limit_cuts: int = 0  # times a concurrency limit was halved on evidence of overload
     max_loop_lag_s: float = 0.0  # the longest our event loop ran late during the poll
+    # the store could not be read or written (FleetPoller.hold_unsaved): what happened
+    store_error: str = ""
+    polled_from_memory: bool = False  # the inventory could not be read: the last one read was polled
+    held: int = 0  # results not written at the end of the round, held for the next write
+    written_late: int = 0  # results held from an earlier round written in this one
 
 
 
@@ -281,6 +288,18 @@ class FleetPoller:
         self._client: SnmpClient | None = None
         self.lock = FleetLock(store.data_dir)
         self.last_summary: FleetPollSummary | None = None  # of the last poll_all that ran (its counts)
+        # When the store cannot be written (the database is down or cut off, a full disk), a
+        # round's results are held and written with the next write that succeeds: within a
+        # round always (a failed flush is not lost), across rounds only with `hold_unsaved`
+        # (the daemon; a CLI or TUI poll says the save failed). Held: the newest result per
+        # printer (bounded by the inventory); written late, a result older than the poll saved
+        # meanwhile (another daemon of the site) is skipped (Printer.predates_saved_poll).
+        # With `hold_unsaved`, a round whose inventory cannot be read polls the last one read.
+        self.hold_unsaved = False
+        self.held: dict[str, PollResult] = {}
+        self._known: dict[str, Printer] = {}  # every printer read for polling (a full read replaces it)
+        self._summary: FleetPollSummary | None = None
+        self._save_lock = threading.Lock()  # a single poll's save may run beside a round's flush
 
     @property
     def client(self) -> SnmpClient:
@@ -299,7 +318,7 @@ class FleetPoller:
     async def poll_printer(self, printer: Printer) -> PollResult:
         """Poll one inventory printer (no fleet lock) and save the result."""
         result = await self._poll(printer, self.config.base_thresholds())
-        await asyncio.to_thread(self._save, [(printer.id, result)])
+        await asyncio.to_thread(self._save, [(printer.id, result)], final=True)
         return result
 
     async def probe(self, address: str, settings: SnmpSettings, thresholds: Thresholds | None, *,
@@ -318,10 +337,28 @@ class FleetPoller:
                               invert_receptacles=printer.invert_receptacles,
                               never_answered=printer.consecutive_failures > 0 and not printer.last_good_poll_at)
 
-    def _save(self, batch: list[tuple[str, PollResult]]) -> None:
-        if not batch:
-            return
-        self.store.record_poll(batch, offline_after=self.config.polling.offline_after)
+    def _save(self, batch: list[tuple[str, PollResult]], *, final: bool = False) -> None:
+        """Write `batch` after the results held (see __init__). A failed write holds them all,
+        unless this is the last write of a poll that may not hold them: then it raises."""
+        with self._save_lock:
+            late = len(self.held)
+            items = [*self.held.items(), *batch]
+            if not items:
+                return
+            try:
+                self.store.record_poll(items, offline_after=self.config.polling.offline_after)
+            except StoreError as exc:
+                self.held.update(items)  # in order: the newest result of a printer wins
+                if self._summary is not None:
+                    self._summary.store_error = str(exc)
+                if final and not self.hold_unsaved:
+                    self.held.clear()
+                    raise
+            else:
+                self.held.clear()
+                if late and self._summary is not None:
+                    self._summary.written_late += late
+        # the history is the data dir's own: it is kept while the store is out of reach
         samples = [sample_from_poll(pid, r) for pid, r in batch if r.reachable]
         if samples:
             self.history.append(samples)
@@ -468,19 +505,25 @@ class FleetPoller:
             if not wait:
                 raise FleetPollBusy(self.lock.holder())
             await asyncio.sleep(0.5)
-        summary = self.last_summary = FleetPollSummary()
+        summary = self.last_summary = self._summary = FleetPollSummary()
         started = time.perf_counter()
         pending: list[tuple[str, PollResult]] = []
         last_flush = time.monotonic()
         flushing: asyncio.Task[None] | None = None
         records: list[Printer] = []
         try:
-            records = await asyncio.to_thread(self.store.load_for_polling)
+            try:
+                records = await asyncio.to_thread(self.store.load_for_polling, only)
+                if only is None:
+                    self._known.clear()
+                self._known.update((r.id, r) for r in records)
+            except StoreError as exc:
+                if not self.hold_unsaved or not self._known:
+                    raise
+                summary.store_error, summary.polled_from_memory = str(exc), True
+                records = [r for r in self._known.values() if only is None or r.id in set(only)]
             if site is not None:
                 records = [r for r in records if r.site == site]
-            if only is not None:
-                wanted = set(only)
-                records = [r for r in records if r.id in wanted]
             summary.total = len(records)
             flush_every = max(FLUSH_INTERVAL_S, FLUSH_SECONDS_PER_100 * len(records) / 100)
             base = self.config.base_thresholds()
@@ -543,7 +586,8 @@ class FleetPoller:
                     pass
             try:
                 # save what was polled, even when cancelled (shielded from the cancellation)
-                await asyncio.shield(asyncio.to_thread(self._save, pending))
+                await asyncio.shield(asyncio.to_thread(self._save, pending, final=True))
+                summary.held = len(self.held)
                 if records:
                     await asyncio.shield(asyncio.to_thread(self._save_static_caches, records))
             finally:

@@ -1,0 +1,138 @@
+"""Fault drills for the PostgreSQL backend (issue 19): real daemons (`tonertrack daemon` processes),
+a real PostgreSQL server of their own, printers served by the benchmark responder with latency.
+
+* a daemon of a shared site SIGKILLed in the middle of a round: the site's other daemon finishes
+  the work (the dead one's claims expire within one interval and are taken over), nothing lost;
+* the database stopped while a daemon polls, then started again: the daemon never exits, keeps
+  polling the printers it read last, holds the results it cannot write (saying so) and writes
+  them when the database is back (saying so).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pgtools import PgServer, missing, wait_for
+from test_netsim import NetSim
+
+from tonertrack_tui.core.inventory.pgstore import PgStore
+from tonertrack_tui.core.inventory.printer import Printer
+from tonertrack_tui.core.util.timeutil import parse_time
+
+pytestmark = pytest.mark.xdist_group("postgresql")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def server():
+    why = missing()
+    if why:
+        pytest.skip(f"no PostgreSQL server here: {why}")
+    s = PgServer().start()  # its own: these drills stop it
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def _daemon(server: PgServer, dsn: str, box: Path, *args: str, interval: float) -> tuple[subprocess.Popen[str], Path]:
+    config = box / "config.toml"
+    box.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[polling]\ntimeout_s = 3\nretries = 1\n[storage]\nbackend = "postgresql"\ndsn = "{dsn}"\n')
+    env = {**os.environ, "TONERTRACK_DB_PASSWORD": server.PASSWORD, "PYTHONPATH": str(ROOT)}
+    log = box / "daemon.log"
+    proc = subprocess.Popen([sys.executable, "-m", "tonertrack_tui", "--config", str(config), "--data-dir",
+                             str(box / "data"), "daemon", "--interval", str(interval), *args],
+                            env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
+    return proc, log
+
+
+def _stop(*procs: subprocess.Popen[str]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _rows(store: PgStore) -> list[tuple[str, str | None, str | None]]:
+    """(id, claimed_by, last_poll_at) of every printer."""
+    with store._connect() as conn:
+        return conn.execute("SELECT id, claimed_by, record->>'last_poll_at' FROM tt_printers").fetchall()
+
+
+def test_a_daemon_killed_mid_round_leaves_its_printers_to_the_site_s_other_daemon(server, tmp_path):
+    dsn = server.new_database()
+    store = PgStore(tmp_path / "seed", dsn, server.PASSWORD)
+    store.migrate()
+    interval = 6.0
+    with NetSim(live=120, latency_ms=800, jitter_ms=100) as sim:
+        store.transact(lambda rs: rs.extend(Printer.new(f"127.0.0.1:{p}", site="a") for p in sim.live_ports),
+                       audit="import")
+        doomed, doomed_log = _daemon(server, dsn, tmp_path / "box1", "--site", "a", interval=interval)
+        survivor, survivor_log = _daemon(server, dsn, tmp_path / "box2", "--site", "a", interval=interval)
+        try:
+            holder = f"{os.uname().nodename}:{doomed.pid}"
+            # in the middle of a round: the doomed daemon holds claims it has not saved a poll for
+            assert wait_for(lambda: any(by == holder and at is None for _, by, at in _rows(store)), 60), \
+                doomed_log.read_text()
+            os.kill(doomed.pid, signal.SIGKILL)
+            killed_at = time.time()
+            doomed.wait(timeout=10)
+            orphaned = {pid for pid, by, at in _rows(store) if by == holder and at is None}
+            assert orphaned
+            # within one interval (plus a round's polling) the survivor has polled every printer
+            assert wait_for(lambda: all(at for _, _, at in _rows(store)), interval * 2 + 30), \
+                survivor_log.read_text()
+            taken_over = time.time() - killed_at
+        finally:
+            _stop(doomed, survivor)
+    survivor_holder = f"{os.uname().nodename}:{survivor.pid}"
+    rows = {pid: (by, at) for pid, by, at in _rows(store)}
+    assert all(rows[pid][0] == survivor_holder for pid in orphaned)  # the survivor took the dead one's claims
+    assert {p.status for p in store.load()} == {"OK"}  # nothing lost: every printer has its poll
+    assert taken_over < interval * 2 + 30
+
+
+def test_the_database_down_mid_round_costs_no_results_and_the_daemon_goes_on(server, tmp_path):
+    dsn = server.new_database()
+    store = PgStore(tmp_path / "seed", dsn, server.PASSWORD)
+    store.migrate()
+    with NetSim(live=40, latency_ms=300, jitter_ms=100) as sim:
+        store.transact(lambda rs: rs.extend(Printer.new(f"127.0.0.1:{p}") for p in sim.live_ports),
+                       audit="import")
+        daemon, log = _daemon(server, dsn, tmp_path / "box", interval=2.0)
+        try:
+            assert wait_for(lambda: all(at for _, _, at in _rows(store)), 60), log.read_text()
+            server.stop_only()
+            down_at = time.time()
+            before = len(log.read_text())
+            # it keeps polling the printers it read last, and says it holds what it cannot write
+            assert wait_for(lambda: "held in memory" in log.read_text(), 30), log.read_text()
+            requests_before, _ = sim.counts()
+            assert wait_for(lambda: log.read_text()[before:].count("polled 40 printers") >= 2, 30), log.read_text()
+            requests_after, _ = sim.counts()
+            assert sum(requests_after.values()) > sum(requests_before.values())
+            assert daemon.poll() is None  # still running
+            server.start_again()
+            assert wait_for(lambda: "results held earlier are written" in log.read_text(), 30), log.read_text()
+        finally:
+            _stop(daemon)
+    text = log.read_text()
+    assert daemon.returncode == 0, text
+    assert "the inventory could not be read" in text and "Traceback" not in text
+    written = [line for line in text.splitlines() if "results held earlier are written" in line]
+    assert written and written[0].rstrip().endswith("the store is back: 40 results held earlier are written")
+    # what was polled while the database was down is in it now: every printer's last poll is newer
+    polled = [parse_time(at) for _, _, at in _rows(store)]
+    assert all(at is not None and at.timestamp() >= down_at - 1 for at in polled)
