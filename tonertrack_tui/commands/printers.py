@@ -10,7 +10,7 @@ from typing import Any
 from ..core.address import AddressError, parse_address
 from ..core.config import Config
 from ..core.inventory import validate
-from ..core.inventory.printer import PROTOCOLS, Printer, masked_snmp
+from ..core.inventory.printer import DEFAULT_SITE, PROTOCOLS, Printer, masked_snmp
 from ..core.inventory.store import Store, UnknownPrinter
 from ..core.printer.model import PollResult
 from ..core.printer.status import STATUSES
@@ -206,7 +206,7 @@ def run_add(args: argparse.Namespace) -> int:
     notes = _text_arg(args.notes, "notes") or ""
     own = _checked_snmp(snmp_overrides(args), config)
     address = _address_arg(args.address, args.port, store.load())
-    site = _text_arg(args.site, "site", required=True) or "default"
+    site = _text_arg(args.site, "site", required=True) or DEFAULT_SITE
     printer = Printer.new(address, name=name, location=location, snmp=own, notes=notes,
                           protocol=args.protocol or "snmp", site=site)
     if args.invert_receptacles:

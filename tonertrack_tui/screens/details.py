@@ -18,7 +18,7 @@ from ..app import TonerTrackApp
 from ..core.analysis.forecast import Forecast, forecast_supplies
 from ..core.analysis.trends import daily_pages, known, level_series
 from ..core.inventory.history import History
-from ..core.inventory.printer import Printer
+from ..core.inventory.printer import DEFAULT_SITE, Printer
 from ..core.printer.model import PollResult
 from ..core.printer.problems import find_problems
 from ..core.printer.status import worst_supply
@@ -269,6 +269,8 @@ class DetailsScreen(Screen[None]):
         printer = self.printer
         if printer is not None and printer.protocol_text() != "SNMP":  # said only when it is not the usual
             grid.add_row("Protocol", cell(printer.protocol_text()))
+        if printer is not None and row.site != DEFAULT_SITE:  # said only where sites are named
+            grid.add_row("Site", cell(row.site))
         if printer is not None and printer.notes:
             grid.add_row("Notes", cell(printer.notes))
         return grid

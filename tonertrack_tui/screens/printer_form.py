@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from ..app import TonerTrackApp
 from ..core.address import AddressError, parse_address
 from ..core.inventory import validate
-from ..core.inventory.printer import Printer, PrinterThresholds
+from ..core.inventory.printer import DEFAULT_SITE, Printer, PrinterThresholds
 from ..core.inventory.store import DuplicatePrinter, StoreError
 from ..core.printer.model import PollResult
 from ..core.printer.status import Thresholds
@@ -286,6 +286,11 @@ class PrinterFormScreen(ModalScreen[str | None]):
                                      check=validate.check_location)
                 yield error("location")
                 with Horizontal(classes="row"):
+                    yield Label("Site", classes="field-label")
+                    yield text_input("site", self._shown_site(), f"blank: {DEFAULT_SITE} (which daemons poll it)",
+                                     check=validate.check_site)
+                yield error("site")
+                with Horizontal(classes="row"):
                     yield Label("Notes", classes="field-label")
                     yield text_input("notes", self._shown("notes", validate.NOTES_MAX), "free text, e.g. the key "
                                      "to the cabinet is at reception", check=validate.check_notes)
@@ -365,6 +370,11 @@ class PrinterFormScreen(ModalScreen[str | None]):
     def _shown(self, field: str, limit: int = validate.NAME_MAX) -> str:
         """A name, location or notes as the form shows it: a sysName may carry escape sequences."""
         return safe_text(self.record.get(field), limit=limit)
+
+    def _shown_site(self) -> str:
+        """The printer's site; blank for the default one (most fleets have only that)."""
+        site = self._shown("site", validate.SITE_MAX)
+        return "" if site == DEFAULT_SITE else site
 
     def _default_community(self) -> str:
         """The community a printer without its own follows (the config's), or ''."""
@@ -555,7 +565,7 @@ class PrinterFormScreen(ModalScreen[str | None]):
         self.query_one("#community-error").set_class(v3, "-hidden")
 
     def _fields_in_use(self) -> list[str]:
-        fields = ["address", "name", "location", "notes"]
+        fields = ["address", "name", "location", "site", "notes"]
         fields += list(V3_INPUTS) if self.version == "3" else ["community"]
         return fields + ["timeout", "retries", "warning_pct", "error_pct"]
 
@@ -694,6 +704,9 @@ class PrinterFormScreen(ModalScreen[str | None]):
         notes = self._value("notes").strip()
         if notes != self._shown("notes", validate.NOTES_MAX):
             changes["notes"] = notes
+        site = self._value("site").strip() or DEFAULT_SITE
+        if site != (record.get("site") or DEFAULT_SITE):
+            changes["site"] = site
         snmp = self._snmp_from_form()
         if snmp != (record.get("snmp") or {}):
             changes["snmp"] = snmp
@@ -730,7 +743,8 @@ class PrinterFormScreen(ModalScreen[str | None]):
                                       location=self._value("location").strip(), snmp=self._snmp_from_form(),
                                       thresholds=PrinterThresholds.from_json(self._thresholds_from_form()),
                                       invert_receptacles=self._inverted(), notes=self._value("notes").strip(),
-                                      protocol=self._select("protocol"))
+                                      protocol=self._select("protocol"),
+                                      site=self._value("site").strip() or DEFAULT_SITE)
                 saved_id = (await self.app.add_printer(printer)).id
             else:
                 changes = self._changes()

@@ -48,6 +48,7 @@ SNMP_KEYS = frozenset(f.name for f in fields(SnmpSettings))
 VOLATILE_FIELDS = frozenset({"last_poll", "status", "consecutive_failures", "last_poll_at", "last_good_poll_at",
                              "stale", "problems_since"})
 OFFLINE_PROBLEM = "offline"  # the problems_since key of "no reply"
+DEFAULT_SITE = "default"  # every printer's site until sites are named (issue 19)
 
 
 @dataclass(slots=True)
@@ -126,7 +127,7 @@ class Printer:
     source: SourceRef | None = None
     not_on_server: bool = False
     notes: str = ""
-    site: str = "default"  # which daemons poll it (issue 19: `daemon --site`); one site unless you name others
+    site: str = DEFAULT_SITE  # which daemons poll it (issue 19: `daemon --site`); one site unless you name others
     protocol: str = "snmp"  # snmp | ipp | auto (SNMP first, IPP when SNMP gets no answer); ipp:// addresses are IPP
     ipp_pin: str | None = None  # ipps: SHA-256 of the certificate pinned on first use (hex)
     added_at: str = ""
@@ -223,7 +224,7 @@ class Printer:
             source=SourceRef.from_json(d.get("source")),
             not_on_server=bool(d.get("not_on_server")),
             notes=_str(d.get("notes")),
-            site=_str(d.get("site")) or "default",
+            site=_str(d.get("site")) or DEFAULT_SITE,
             protocol=d["protocol"] if d.get("protocol") in PROTOCOLS else "snmp",
             ipp_pin=_str_or_none(d.get("ipp_pin")),
             added_at=_str(d.get("added_at")),

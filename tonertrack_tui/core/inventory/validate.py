@@ -149,6 +149,10 @@ def check_notes(value: str) -> str | None:
     return check_text("notes", value)
 
 
+def check_site(value: str) -> str | None:
+    return check_text("site", value)
+
+
 # ---------------------------------------------------------------- address
 
 
@@ -494,7 +498,7 @@ def printer_problems(*, name: str = "", location: str = "", notes: str = "", snm
 __all__ = [
     "FieldError", "LOCATION_MAX", "MIN_KEY_LENGTH", "NAME_MAX", "NOTES_MAX", "Problem", "RESOLVE_TIMEOUT_S",
     "check_address", "check_address_text", "check_community", "check_location", "check_name", "check_notes",
-    "check_pct", "check_port", "check_retries", "check_text", "check_thresholds", "check_timeout",
+    "check_pct", "check_site", "check_port", "check_retries", "check_text", "check_thresholds", "check_timeout",
     "check_v3_key", "check_v3_user", "clean_address", "clean_snmp", "clean_text", "control_message",
     "describe_char", "duplicate_message", "find_duplicate", "forbidden_char", "printer_problems",
     "resolve_hosts", "same_printer_warnings", "same_printer_warnings_for", "snmp_problems", "threshold_problems",

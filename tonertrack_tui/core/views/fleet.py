@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..inventory.printer import OFFLINE_PROBLEM, Printer, query_words, search_text, words_match
+from ..inventory.printer import DEFAULT_SITE, OFFLINE_PROBLEM, Printer, query_words, search_text, words_match
 from ..printer.model import Supply
 from ..printer.problems import find_problems
 from ..printer.status import STATUS_RANK, worst_supply
@@ -55,6 +55,7 @@ class PrinterRow:
     # "now" but its news is as old as its last answer; a never-answered printer has no age.
     last_answer_at: datetime | None = None
     source: str = ""  # the print server it came from (sync), "" when added by hand
+    site: str = DEFAULT_SITE  # which daemons poll it (issue 19)
 
 
 def supply_view(supply: Supply, siblings: Sequence[Supply]) -> SupplyView:
@@ -81,6 +82,7 @@ def row_for(printer: Printer) -> PrinterRow:
     location = safe_text(printer.location, limit=60)
     model = safe_text(printer.model or (result.identity.model if result else "") or "", limit=60)
     serial = safe_text(printer.serial or "", limit=40)
+    site = safe_text(printer.site, limit=40) or DEFAULT_SITE
     address_key = _address_key(address)
     return PrinterRow(
         id=printer.id,
@@ -97,9 +99,10 @@ def row_for(printer: Printer) -> PrinterRow:
         reasons=reasons,
         last_answer_at=parse_time(printer.last_good_poll_at),
         source=safe_text(printer.source.name, limit=60) if printer.source else "",
+        site=site,
         address_key=address_key,
         name_key=((name or address).casefold(), address_key),
-        text=search_text(name, address, location, model, serial),
+        text=search_text(name, address, location, model, serial, site if site != DEFAULT_SITE else ""),
     )
 
 
@@ -149,29 +152,35 @@ BY_HAND = "(added by hand)"
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """A part of the fleet: one location, or the printers one print server brought (TonerTrack v2's
-    location views per print server). `value` is what the rows carry ("" = none)."""
+    """A part of the fleet: one site, one location, or the printers one print server brought
+    (TonerTrack v2's location views per print server). `value` is what the rows carry ("" = none)."""
 
-    kind: str  # "location" | "source"
+    kind: str  # "site" | "location" | "source"
     value: str
 
     def shows(self, row: PrinterRow) -> bool:
-        return (row.location if self.kind == "location" else row.source) == self.value
+        value: str = row.site if self.kind == "site" else row.location if self.kind == "location" else row.source
+        return value == self.value
 
     @property
     def label(self) -> str:
+        if self.kind == "site":
+            return f"site {self.value}"
         if self.kind == "location":
             return f"location {self.value or NO_LOCATION}"
         return f"print server {self.value}" if self.value else f"printers {BY_HAND[1:-1]}"
 
 
 def views(rows: Iterable[PrinterRow]) -> list[View]:
-    """Every view the fleet has: its locations (casefolded order, no location last), then its
-    print servers (when any printer came from one; printers added by hand last)."""
+    """Every view the fleet has: its sites (when it has more than one), its locations (casefolded
+    order, no location last), then its print servers (when any printer came from one; printers
+    added by hand last)."""
     rows = list(rows)
+    sites = {r.site for r in rows}
     locations = {r.location for r in rows}
     sources = {r.source for r in rows}
-    out = [View("location", loc) for loc in sorted(locations, key=lambda v: (v == "", v.casefold(), v))]
+    out = [View("site", site) for site in sorted(sites, key=lambda v: (v.casefold(), v))] if len(sites) > 1 else []
+    out += [View("location", loc) for loc in sorted(locations, key=lambda v: (v == "", v.casefold(), v))]
     if sources - {""}:
         out += [View("source", src) for src in sorted(sources, key=lambda v: (v == "", v.casefold(), v))]
     return out
