@@ -136,3 +136,6 @@ def test_the_database_down_mid_round_costs_no_results_and_the_daemon_goes_on(ser
     # what was polled while the database was down is in it now: every printer's last poll is newer
     polled = [parse_time(at) for _, _, at in _rows(store)]
     assert all(at is not None and at.timestamp() >= down_at - 1 for at in polled)
+    # the history is in the database too (every site's polls in one place), none in the data dir
+    assert len(store.history().monthly_pages_all()) == 40
+    assert not (tmp_path / "box" / "data" / "history").exists()

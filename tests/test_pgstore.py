@@ -17,6 +17,7 @@ from pgtools import PgServer, missing
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import ConfigError, load_config, resolve_paths
+from tonertrack_tui.core.inventory.history import Sample
 from tonertrack_tui.core.inventory.pgstore import LATEST, PgStore, PgStoreError, read_password
 from tonertrack_tui.core.inventory.printer import Printer
 from tonertrack_tui.core.inventory.store import DuplicatePrinter, Store, UnknownPrinter
@@ -233,12 +234,19 @@ def test_copy_json_to_postgresql_and_back_loses_nothing(server, tmp_path, monkey
     p = json_store.add(Printer.new("10.0.0.1", name="A", snmp={"community": "s3cret"}))
     json_store.add(Printer.new("ipp://10.0.0.2/ipp/print", location="B2"))
     json_store.record_poll([(p.id, good_poll("10.0.0.1"))])
+    history = json_store.history()
+    history.import_months(p.id, {"2026-06": 700})
+    history.append([Sample(p.id, f"2026-11-{day:02d}T10:00:00+00:00", 1000 + 40 * day) for day in range(1, 29)])
+    history_raw, months = history.raw(p.id), history.monthly_pages_all()
     original = [x.to_json() for x in json_store.load()]
     audit_before = (data / "printers_audit.log").read_text().splitlines()
-    _use_database(tmp_path, monkeypatch, server, server.new_database())
+    config = _use_database(tmp_path, monkeypatch, server, server.new_database())
     assert main(["storage", "init"]) == 0
     assert main(["storage", "copy", "--from", "json", "--to", "postgresql"]) == 0
-    assert "Copied 2 printers and 3 audit entries" in capsys.readouterr().err
+    assert "Copied 2 printers, 3 audit entries and the history of 1 printers (29 lines)" in capsys.readouterr().err
+    in_db = PgStore(tmp_path / "elsewhere", load_config(resolve_paths(config, tmp_path / "d")).storage.dsn,
+                    server.PASSWORD).history()
+    assert in_db.raw(p.id) == history_raw and in_db.monthly_pages_all() == months
     assert main(["storage", "copy", "--from", "json", "--to", "postgresql"]) == 2  # not over printers unasked
     monkeypatch.setenv("TONERTRACK_DATA_DIR", str(tmp_path / "back"))
     assert main(["storage", "copy", "--from", "postgresql", "--to", "json"]) == 0
@@ -246,6 +254,9 @@ def test_copy_json_to_postgresql_and_back_loses_nothing(server, tmp_path, monkey
     assert [json.loads(x) for x in (tmp_path / "back" / "printers_audit.log").read_text().splitlines()] == [
         json.loads(x) for x in audit_before]
     assert stat.S_IMODE((tmp_path / "back" / "printers.json").stat().st_mode) == 0o600
+    back = Store(tmp_path / "back").history()
+    assert back.raw(p.id) == history_raw and back.monthly_pages_all() == months
+    assert [m.pages for m in months[p.id]] == [700, 27 * 40]
 
 
 async def test_the_tui_on_the_database_sees_another_admins_change(server, tmp_path, monkeypatch):

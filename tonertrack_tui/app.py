@@ -121,9 +121,7 @@ class TonerTrackApp(App[int]):
         """The page-count and supply-level history (None while the inventory cannot be opened)."""
         if self.store is None:
             return None
-        if self.config is None:
-            return History(self.store.data_dir)
-        return History.from_config(self.store.data_dir, self.config)
+        return self.store.history(self.config)
 
     @property
     def offline_after(self) -> int:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from ..core.inventory import validate
-from ..core.inventory.history import History
 from ..core.inventory.importers import FORMATS, ImportFileError, apply_import, backup_bytes, plan_import, read_import
 from ..core.reports.build import inventory_report
 from ..core.util.fsutil import atomic_write_bytes
@@ -72,7 +71,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not plan.add and not plan.update:
         print(f"Nothing to import: {counts}.")
         return 0
-    history = History.from_config(store.data_dir, config)
+    history = store.history(config)
     result = apply_import(plan, store, history)
     print(f"Imported from {args.file} ({fmt}): {result['added']} added, {result['updated']} updated, "
           f"{result['skipped']} skipped.")

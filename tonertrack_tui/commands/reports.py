@@ -6,7 +6,6 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from ..core.inventory.history import History
 from ..core.inventory.store import UnknownPrinter
 from ..core.reports.build import (
     REPORTS,
@@ -82,7 +81,7 @@ def _month_arg(text: str) -> str:
 def run_report(args: argparse.Namespace) -> int:
     config, store = open_inventory(args)
     printers = store.load()
-    history = History.from_config(store.data_dir, config)
+    history = store.history(config)
     now = datetime.now(UTC)
     try:
         report = build_report(args.report, printers, history, config, printer=getattr(args, "address", None),

@@ -3,9 +3,10 @@
 The JSON store stays the default. `init` and `migrate` apply the numbered migrations (one
 transaction each; running them twice does nothing); `status` says which backend is in use,
 where, and whether its schema is current; `copy --from json --to postgresql` (or back) moves
-the inventory with its last state and the audit log without loss: every record goes over as
-the same JSON object, every audit entry as it was. The history of page counts stays in the
-data dir for both backends (core/inventory/history.py), so it needs no copy.
+the inventory with its last state, the audit log and the history without loss: every record
+goes over as the same JSON object, every audit entry as it was, every history line as the same
+text with its index (the data dir's history/ files, core/inventory/history.py, and the
+database's tables, core/inventory/pghistory.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ password_file), then:
   tonertrack storage copy --from json --to postgresql    move an inventory in (and back)
 
 `copy` reads the JSON side from the data dir (--data-dir / TONERTRACK_DATA_DIR) and refuses
-to copy into a store that already holds printers unless --replace is given.
+to copy into a store that already holds printers unless --replace is given. The target's
+history is replaced by the source's.
 """
 
 
@@ -123,6 +125,11 @@ def run_copy(args: argparse.Namespace) -> int:
                          [json.dumps(e, ensure_ascii=True).encode("ascii") for e in entries])
         except OSError as exc:
             raise StoreError(f"cannot write the audit log: {exc.strerror or exc}") from None
-    where = pg.path if args.target == "postgresql" else paths.data_dir / "printers.json"
-    print(f"Copied {len(printers)} printers and {len(entries)} audit entries to {where}.", file=sys.stderr)
+    history_from, history_to = json_store.history(config), pg.history(config)
+    if args.source != "json":
+        history_from, history_to = history_to, history_from
+    with_history, lines = history_to.copy_from(history_from)
+    where = pg.location if args.target == "postgresql" else paths.data_dir / "printers.json"
+    print(f"Copied {len(printers)} printers, {len(entries)} audit entries and the history of {with_history} "
+          f"printers ({lines} lines) to {where}.", file=sys.stderr)
     return 0

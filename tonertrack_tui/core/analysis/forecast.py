@@ -129,8 +129,8 @@ def _epoch_series(history: Any, printer_id: str, indexes: Iterable[str] | None,
     lo = _iso(start) if start else ""
     hi = _iso(end) if end else "~"
     try:
-        data = history.file_of(printer_id).read_bytes()
-    except (FileNotFoundError, ValueError):
+        data = history.raw(printer_id)
+    except ValueError:
         return out
     if start is not None:
         data = data[_seek(data, _utc(start)):]
@@ -200,8 +200,8 @@ def _day_states(history: Any, printer_id: str, start: datetime, end: datetime) -
     `{"t":"<UTC time>",...,"s":{...}}` — with bytes searches, not a parse of every line.
     """
     try:
-        data = history.file_of(printer_id).read_bytes()
-    except (FileNotFoundError, ValueError):
+        data = history.raw(printer_id)
+    except ValueError:
         return []
     lo, hi = _iso(start).encode(), _iso(end).encode()
     find, rfind = data.find, data.rfind

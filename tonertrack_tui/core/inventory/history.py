@@ -55,6 +55,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -194,7 +195,48 @@ def _add_note(current: str | None, note: str | None) -> str | None:
     return current if note in parts else f"{current}; {note}"
 
 
+class _FileWrite:
+    """One write of the file history: under history.lock, index.json read once and written at
+    the end. The PostgreSQL history (core/inventory/pghistory.py) has the same five methods."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.index = history._read_index()
+
+    def entries(self, ids: Iterable[str]) -> dict[str, Any]:
+        return self.index["printers"]  # type: ignore[no-any-return]
+
+    def due(self, cutoff: str, limit: int | None) -> list[str]:
+        due = [pid for pid, entry in self.index["printers"].items() if entry.get("compacted", "") < cutoff]
+        return due if limit is None else due[:limit]
+
+    def lines(self, printer_id: str) -> list[dict[str, Any]]:
+        return list(_read_lines(self.history.file_of(printer_id)))
+
+    def append(self, printer_id: str, lines: list[dict[str, Any]]) -> None:
+        # one write per line; a torn line of a killed writer is fenced off (fsutil.append_lines)
+        append_lines(self.history.file_of(printer_id), [_dumps(line) for line in lines], fsync=False, mode=0o600)
+
+    def replace(self, printer_id: str, lines: list[dict[str, Any]]) -> None:
+        path = self.history.file_of(printer_id)
+        if lines:
+            atomic_write_bytes(path, b"".join(_dumps(x) + b"\n" for x in lines))
+        else:
+            path.unlink(missing_ok=True)
+
+    def set_entries(self, entries: dict[str, Any]) -> None:
+        self.index = {"version": INDEX_VERSION, "printers": entries}
+
+    def done(self) -> None:
+        self.history._write_index(self.index)
+
+
 class History:
+    """The history in the data dir's history/ files. What it stores and computes is here; where
+    it is stored is `_writing()` (a write: `_FileWrite`'s methods) and the reading methods
+    `_lines`, `raw`, `_entries_for_reading`, `_entry_for_reading` and `printer_ids`, which
+    core/inventory/pghistory.py overrides to keep the same history in PostgreSQL."""
+
     def __init__(
         self,
         data_dir: Path | str,
@@ -220,10 +262,13 @@ class History:
         return cls(data_dir, sample_interval_s=h.sample_interval_s, raw_days=h.raw_days,
                    retention_days=h.retention_days)
 
+    @property
+    def location(self) -> str:
+        """Where the history is, for messages."""
+        return str(self.dir)
+
     def file_of(self, printer_id: str) -> Path:
-        if not _ID.match(printer_id):
-            raise ValueError(f"not a printer id: {printer_id!r}")
-        return self.dir / f"{printer_id}.jsonl"
+        return self.dir / f"{check_id(printer_id)}.jsonl"
 
     # ------------------------------------------------------------ index
 
@@ -234,10 +279,19 @@ class History:
                 return doc
         except (OSError, ValueError):
             pass
-        return self._rebuilt_index()  # lost or damaged: it is derived data, the sample files are the truth
+        # lost or damaged: it is derived data, the sample files are the truth
+        return {"version": INDEX_VERSION, "printers": self._rebuilt_entries()}
 
     def _write_index(self, index: dict[str, Any]) -> None:
         atomic_write_bytes(self.index_path, json.dumps(index, separators=(",", ":")).encode())
+
+    @contextmanager
+    def _writing(self) -> Iterator[Any]:
+        ensure_private_dir(self.dir)
+        with FileLock(self.lock_path):
+            write = _FileWrite(self)
+            yield write
+            write.done()
 
     # ------------------------------------------------------------ writing
 
@@ -246,30 +300,28 @@ class History:
         items = [s if isinstance(s, Sample) else Sample(**s) for s in samples]
         if not items:
             return 0
-        ensure_private_dir(self.dir)
+        ids = {check_id(s.printer_id) for s in items}  # every id valid before anything is written
         today = today or datetime.now(UTC).date()
         stored = 0
-        with FileLock(self.lock_path):
-            index = self._read_index()
+        with self._writing() as write:
+            entries = write.entries(ids)
             lines: dict[str, list[dict[str, Any]]] = {}
             for sample in sorted(items, key=lambda s: _as_iso(s.time)):
-                self.file_of(sample.printer_id)  # validates the id before anything is written
-                entry = self._entry(index, sample.printer_id, today)
+                entry = self._entry(entries, sample.printer_id, today)
                 line = self._accumulate(entry, sample)
                 if line is not None:
                     lines.setdefault(sample.printer_id, []).append(line)
             for pid, plines in lines.items():
-                self._append_lines(pid, plines)
+                write.append(pid, plines)
                 stored += len(plines)
-            self._compact_some(index, today)
-            self._write_index(index)
+            self._compact_due(write, entries, today, self.max_compactions_per_append)
         return stored
 
-    def _entry(self, index: dict[str, Any], printer_id: str, today: date) -> dict[str, Any]:
-        entry: dict[str, Any] | None = index["printers"].get(printer_id)
+    def _entry(self, entries: dict[str, Any], printer_id: str, today: date) -> dict[str, Any]:
+        entry: dict[str, Any] | None = entries.get(printer_id)
         if entry is None:
             # a new printer has nothing old enough to compact yet
-            entry = index["printers"][printer_id] = {
+            entry = entries[printer_id] = {
                 "months": {}, "compacted": (today - timedelta(days=self.raw_days)).isoformat()}
         return entry
 
@@ -314,11 +366,6 @@ class History:
         entry["last_t"] = t
         return line
 
-    def _append_lines(self, printer_id: str, lines: list[dict[str, Any]]) -> None:
-        # one write per line; a torn line of a killed writer is fenced off (fsutil.append_lines)
-        append_lines(self.file_of(printer_id), [json.dumps(line, separators=(",", ":")).encode() for line in lines],
-                     fsync=False, mode=0o600)
-
     def import_months(
         self,
         printer_id: str,
@@ -330,104 +377,67 @@ class History:
     ) -> None:
         """Store month totals from TonerTrack v2 (and its last counter reading as a sample)."""
         clean = {m: int(p) for m, p in months.items() if _MONTH.match(m) and isinstance(p, int) and p >= 0}
-        ensure_private_dir(self.dir)
-        with FileLock(self.lock_path):
-            index = self._read_index()
-            entry = self._entry(index, printer_id, datetime.now(UTC).date())
+        check_id(printer_id)
+        with self._writing() as write:
+            entry = self._entry(write.entries({printer_id}), printer_id, datetime.now(UTC).date())
             if clean:
                 stamp = _iso(imported_at or datetime.now(UTC))
-                self._append_lines(printer_id, [{"t": stamp, "v2": clean}])
+                write.append(printer_id, [{"t": stamp, "v2": clean}])
                 v2 = entry.setdefault("v2", {})
                 v2.update(clean)
-            self._write_index(index)
         if last_count is not None and last_time is not None:
             self.append([Sample(printer_id, last_time, last_count)])
 
+    def copy_from(self, source: History) -> tuple[int, int]:
+        """Replace this history with `source`'s (`storage copy`): every printer's lines as they
+        are, and its index. Returns (printers, lines)."""
+        ids = source.printer_ids()
+        copied = [(pid, list(source._lines(pid))) for pid in ids]
+        entries = source._entries_for_reading()
+        with self._writing() as write:
+            for pid in set(self.printer_ids()) - set(ids):
+                write.replace(pid, [])
+            for pid, lines in copied:
+                write.replace(pid, lines)
+            write.set_entries(entries)
+        return len(copied), sum(len(lines) for _, lines in copied)
+
     # ------------------------------------------------------------ compaction
 
-    def _compact_some(self, index: dict[str, Any], today: date) -> None:
+    def _compact_due(self, write: Any, entries: dict[str, Any], today: date, limit: int | None) -> int:
         cutoff = (today - timedelta(days=self.raw_days)).isoformat()
-        done = 0
-        for pid, entry in index["printers"].items():
-            if done >= self.max_compactions_per_append:
-                break
-            if entry.get("compacted", "") >= cutoff:
-                continue
-            self._compact_file(pid, today)
-            entry["compacted"] = cutoff
-            done += 1
+        due = write.due(cutoff, limit)
+        for pid in due:
+            lines = write.lines(pid)
+            if lines:
+                write.replace(pid, compacted(lines, today, self.raw_days, self.retention_days))
+            entries[pid]["compacted"] = cutoff
+        return len(due)
 
     def compact(self, *, today: date | None = None) -> int:
-        """Compact every printer's samples older than raw_days now; returns files rewritten."""
+        """Compact every printer's samples older than raw_days now; returns printers rewritten."""
         today = today or datetime.now(UTC).date()
-        cutoff = (today - timedelta(days=self.raw_days)).isoformat()
-        n = 0
-        if not self.dir.is_dir():
-            return 0
-        with FileLock(self.lock_path):
-            index = self._read_index()
-            for pid, entry in index["printers"].items():
-                if entry.get("compacted", "") < cutoff:
-                    self._compact_file(pid, today)
-                    entry["compacted"] = cutoff
-                    n += 1
-            self._write_index(index)
-        return n
-
-    def _compact_file(self, printer_id: str, today: date) -> None:
-        path = self.file_of(printer_id)
-        if not path.exists():
-            return
-        cutoff = (today - timedelta(days=self.raw_days)).isoformat()
-        keep_from = (today - timedelta(days=self.retention_days)).isoformat() if self.retention_days else ""
-        old_days: dict[str, dict[str, Any]] = {}  # day -> materialised last state of that day
-        v2_lines, recent = [], []
-        state: dict[str, Any] = {}
-        meta: dict[str, Any] = {}
-        for line in _read_lines(path):
-            t = line.get("t", "")
-            if "v2" in line:
-                v2_lines.append(line)
-                continue
-            if t[:10] >= cutoff:
-                recent.append(line)
-                continue
-            if "m" in line:
-                meta = line["m"]
-            if "s" in line:
-                state = line["s"]
-            day = old_days.setdefault(t[:10], {})
-            day["t"] = t
-            for key in ("c", "cm", "cc"):
-                if key in line:
-                    day[key] = line[key]
-            day["s"], day["m"] = state, meta
-        out: list[dict[str, Any]] = list(v2_lines)
-        last_meta = None
-        for day_key in sorted(old_days):
-            if day_key < keep_from:
-                continue
-            d = old_days[day_key]
-            line = {"t": d["t"]}
-            for key in ("c", "cm", "cc"):
-                if key in d:
-                    line[key] = d[key]
-            if d["m"] and d["m"] != last_meta:
-                line["m"] = d["m"]
-                last_meta = d["m"]
-            if d["s"]:
-                line["s"] = d["s"]
-            out.append(line)
-        if recent and meta and "m" not in recent[0] and meta != last_meta:
-            recent[0] = {**recent[0], "m": meta}  # readers need the descriptions in force at the cutoff
-        out.extend(recent)
-        data = b"".join(json.dumps(x, separators=(",", ":")).encode() + b"\n" for x in out)
-        atomic_write_bytes(path, data)
+        with self._writing() as write:
+            return self._compact_due(write, write.entries(()), today, None)
 
     # ------------------------------------------------------------ reading
 
     def _lines(self, printer_id: str) -> Iterator[dict[str, Any]]:
         yield from _read_lines(self.file_of(printer_id))
+
+    def raw(self, printer_id: str) -> bytes:
+        """A printer's sample lines as stored: compact JSON, one per line, time first, in time
+        order (the forecasts search them as bytes: core/analysis/forecast.py). b"" when none."""
+        try:
+            return self.file_of(printer_id).read_bytes()
+        except FileNotFoundError:
+            return b""
+
+    def printer_ids(self) -> list[str]:
+        """The printers with sample lines."""
+        if not self.dir.is_dir():
+            return []
+        return sorted(path.stem for path in self.dir.glob("*.jsonl") if _ID.match(path.stem))
 
     def page_counts(
         self, printer_id: str, start: datetime | None = None, end: datetime | None = None
@@ -459,8 +469,9 @@ class History:
             if isinstance(v, list) and len(v) == 3:
                 yield SupplySample(_parse_t(t), v[0], v[1], v[2], description, kind)
 
-    def _index_for_reading(self) -> dict[str, Any]:
-        """index.json, parsed again only when another write changed it (details screens call often)."""
+    def _entries_for_reading(self) -> dict[str, Any]:
+        """index.json's printers, parsed again only when another write changed it (details
+        screens call often)."""
         try:
             st = self.index_path.stat()
             token = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -469,44 +480,102 @@ class History:
         if token is None or token != self._cache_token:
             self._cache = self._read_index()
             self._cache_token = token
-        return self._cache
+        return self._cache["printers"]  # type: ignore[no-any-return]
+
+    def _entry_for_reading(self, printer_id: str) -> dict[str, Any] | None:
+        return self._entries_for_reading().get(printer_id)
 
     def monthly_pages(self, printer_id: str) -> list[MonthlyPages]:
-        entry = self._index_for_reading()["printers"].get(printer_id)
+        entry = self._entry_for_reading(printer_id)
         return _monthly_rows(entry) if entry else []
 
     def monthly_pages_all(self) -> dict[str, list[MonthlyPages]]:
-        """Every printer's monthly pages from one read of index.json (for fleet reports)."""
-        return {pid: _monthly_rows(e) for pid, e in self._index_for_reading()["printers"].items()}
+        """Every printer's monthly pages from one read of the index (for fleet reports)."""
+        return {pid: _monthly_rows(e) for pid, e in self._entries_for_reading().items()}
 
     # ------------------------------------------------------------ recovery
 
-    def _rebuilt_index(self) -> dict[str, Any]:
-        index: dict[str, Any] = {"version": INDEX_VERSION, "printers": {}}
-        if not self.dir.is_dir():
-            return index
-        for path in sorted(self.dir.glob("*.jsonl")):
-            pid = path.stem
-            if not _ID.match(pid):
-                continue
+    def _rebuilt_entries(self) -> dict[str, Any]:
+        """The index recomputed from the sample lines."""
+        entries: dict[str, Any] = {}
+        counter = History(self.dir.parent, sample_interval_s=0)  # _accumulate only: every line counts
+        for pid in self.printer_ids():
             entry: dict[str, Any] = {"months": {}}
-            rebuild = History(self.dir.parent, sample_interval_s=0)
-            for line in _read_lines(path):
+            for line in self._lines(pid):
                 if "v2" in line and isinstance(line["v2"], dict):
                     entry.setdefault("v2", {}).update(line["v2"])
                     continue
                 if "t" in line:
                     sample = Sample(pid, line["t"], line.get("c"), mono=line.get("cm"), color=line.get("cc"))
-                    rebuild._accumulate(entry, sample)
+                    counter._accumulate(entry, sample)
             entry.pop("sd", None)
             entry.pop("md", None)
-            index["printers"][pid] = entry
-        return index
+            entries[pid] = entry
+        return entries
 
     def rebuild_index(self) -> None:
-        ensure_private_dir(self.dir)
-        with FileLock(self.lock_path):
-            self._write_index(self._rebuilt_index())
+        entries = self._rebuilt_entries()
+        with self._writing() as write:
+            write.set_entries(entries)
+
+
+def check_id(printer_id: str) -> str:
+    if not isinstance(printer_id, str) or not _ID.match(printer_id):
+        raise ValueError(f"not a printer id: {printer_id!r}")
+    return printer_id
+
+
+def _dumps(line: dict[str, Any]) -> bytes:
+    return json.dumps(line, separators=(",", ":")).encode()
+
+
+def compacted(lines: list[dict[str, Any]], today: date, raw_days: int, retention_days: int) -> list[dict[str, Any]]:
+    """A printer's lines with the days older than raw_days kept as one line each (the day's
+    last count and supply state) and those older than retention_days (0: never) dropped."""
+    cutoff = (today - timedelta(days=raw_days)).isoformat()
+    keep_from = (today - timedelta(days=retention_days)).isoformat() if retention_days else ""
+    old_days: dict[str, dict[str, Any]] = {}  # day -> materialised last state of that day
+    v2_lines, recent = [], []
+    state: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for line in lines:
+        t = line.get("t", "")
+        if "v2" in line:
+            v2_lines.append(line)
+            continue
+        if t[:10] >= cutoff:
+            recent.append(line)
+            continue
+        if "m" in line:
+            meta = line["m"]
+        if "s" in line:
+            state = line["s"]
+        day = old_days.setdefault(t[:10], {})
+        day["t"] = t
+        for key in ("c", "cm", "cc"):
+            if key in line:
+                day[key] = line[key]
+        day["s"], day["m"] = state, meta
+    out: list[dict[str, Any]] = list(v2_lines)
+    last_meta = None
+    for day_key in sorted(old_days):
+        if day_key < keep_from:
+            continue
+        d = old_days[day_key]
+        kept = {"t": d["t"]}
+        for key in ("c", "cm", "cc"):
+            if key in d:
+                kept[key] = d[key]
+        if d["m"] and d["m"] != last_meta:
+            kept["m"] = d["m"]
+            last_meta = d["m"]
+        if d["s"]:
+            kept["s"] = d["s"]
+        out.append(kept)
+    if recent and meta and "m" not in recent[0] and meta != last_meta:
+        recent[0] = {**recent[0], "m": meta}  # readers need the descriptions in force at the cutoff
+    out.extend(recent)
+    return out
 
 
 def _monthly_rows(entry: dict[str, Any]) -> list[MonthlyPages]:

@@ -16,8 +16,8 @@ code, written on `transact`); what differs is where a transaction reads and writ
 
 The password never sits in the config: `TONERTRACK_DB_PASSWORD`, or `storage.password_file`
 (refused unless only its owner may read it). Migrations are numbered and applied in order
-(`tonertrack storage init|migrate|status`). The history of page counts and levels stays in
-the data dir's history/ files (core/inventory/history.py) for both backends.
+(`tonertrack storage init|migrate|status`). The history of page counts and levels is in the
+database too (core/inventory/pghistory.py: `history()`), so every site's polls count.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .audit import change_entries, stamped
+from .history import History
 from .printer import Printer
 from .store import Store, StoreError, Token, _check_unique, _line
 
@@ -64,6 +65,18 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE tt_printers ADD COLUMN claimed_by text;
         CREATE INDEX tt_printers_site ON tt_printers (site, claimed_at);
         UPDATE tt_printers SET site = COALESCE(record->>'site', 'default');
+    """),
+    (3, "the history of page counts and supply levels (core/inventory/pghistory.py)", """
+        CREATE TABLE tt_history_lines (
+            seq bigserial PRIMARY KEY,
+            printer_id text NOT NULL,
+            line text NOT NULL
+        );
+        CREATE INDEX tt_history_lines_printer ON tt_history_lines (printer_id, seq);
+        CREATE TABLE tt_history_index (
+            printer_id text PRIMARY KEY,
+            entry jsonb NOT NULL
+        );
     """),
 )
 LATEST = MIGRATIONS[-1][0]
@@ -301,6 +314,12 @@ class PgStore(Store):
                 conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
             self.token = self._revision(conn)
         return list(now.values())
+
+    def history(self, config: Any = None) -> History:
+        """The history in this database (every site's polls in one place)."""
+        from .pghistory import PgHistory
+
+        return PgHistory.for_store(self, config) if config is not None else PgHistory(self)
 
     def quarantine(self) -> Path:
         raise PgStoreError("a database is never moved aside: its records are checked one by one")

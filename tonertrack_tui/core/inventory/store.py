@@ -43,6 +43,7 @@ from ..address import AddressError, parse_address
 from ..printer.model import PollResult
 from ..util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir, stale_temps
 from .audit import AUDIT_FILE, append_entries, change_entries
+from .history import History
 from .printer import EDITABLE_FIELDS, Printer, matches_query
 
 SCHEMA = 1
@@ -425,6 +426,11 @@ class Store:
             self.token = self.mtime_token()
             self._append_audit(change_entries(before, after, "poll"), "the poll")
             return [p.copy() for p in after]
+
+    def history(self, config: Any = None) -> History:
+        """The page-count and level history of this inventory: the data dir's history/ files
+        (the config's [history] bounds, the defaults without one)."""
+        return History.from_config(self.data_dir, config) if config is not None else History(self.data_dir)
 
     def quarantine(self) -> Path:
         """Rename a corrupt printers.json to printers.json.corrupt-<UTC time> (only when asked)."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..inventory.history import History, sample_from_poll
+from ..inventory.history import History, Sample, sample_from_poll
 from ..inventory.printer import Printer
 from ..inventory.store import StoreError
 from ..printer.collect import TargetCache
@@ -44,6 +44,7 @@ POLL_LOCK_FILE = "poll.lock"
 SUSPECT_LANE = 256  # ceiling of the lane of printers with no answer yet (see poll_all)
 MAX_IN_FLIGHT = 1024  # polls at once, counting those that gave their slot up (see _lane)
 FLUSH_INTERVAL_S = 2.0
+MAX_HELD_SAMPLES = 200_000  # history samples held while the database is out of reach (~40 MB)
 FLUSH_SECONDS_PER_100 = 1.0  # a save re-reads and rewrites the whole file: big fleets save less often
 
 ResultCallback = Callable[[Printer, PollResult], None]  # (printer, result) per printer
@@ -281,7 +282,7 @@ class FleetPoller:
     def __init__(self, store: Any, config: Config, history: History | None = None) -> None:
         self.store = store
         self.config = config
-        self.history = history if history is not None else History.from_config(store.data_dir, config)
+        self.history = history if history is not None else store.history(config)
         self.caches: dict[str, TargetCache] = {}
         self.cache_path = staticcache.cache_path(store.data_dir)
         self._static_text: dict[str, tuple[dict[Any, Any], str]] = {}  # id → (cache.static, its JSON)
@@ -297,6 +298,7 @@ class FleetPoller:
         # With `hold_unsaved`, a round whose inventory cannot be read polls the last one read.
         self.hold_unsaved = False
         self.held: dict[str, PollResult] = {}
+        self.held_samples: list[Sample] = []  # history samples not written yet (the same reasons)
         self._known: dict[str, Printer] = {}  # every printer read for polling (a full read replaces it)
         self._summary: FleetPollSummary | None = None
         self._save_lock = threading.Lock()  # a single poll's save may run beside a round's flush
@@ -343,10 +345,9 @@ class FleetPoller:
         with self._save_lock:
             late = len(self.held)
             items = [*self.held.items(), *batch]
-            if not items:
-                return
             try:
-                self.store.record_poll(items, offline_after=self.config.polling.offline_after)
+                if items:
+                    self.store.record_poll(items, offline_after=self.config.polling.offline_after)
             except StoreError as exc:
                 self.held.update(items)  # in order: the newest result of a printer wins
                 if self._summary is not None:
@@ -358,10 +359,22 @@ class FleetPoller:
                 self.held.clear()
                 if late and self._summary is not None:
                     self._summary.written_late += late
-        # the history is the data dir's own: it is kept while the store is out of reach
+        # The history: the data dir's files, or the database's tables (postgresql), which can be
+        # out of reach like the inventory: then its samples are held (in time order, the oldest
+        # dropped past MAX_HELD_SAMPLES) and written with the next ones.
         samples = [sample_from_poll(pid, r) for pid, r in batch if r.reachable]
-        if samples:
-            self.history.append(samples)
+        with self._save_lock:
+            pending = [*self.held_samples, *samples]
+            if not pending:
+                return
+            try:
+                self.history.append(pending)
+            except StoreError as exc:
+                self.held_samples = pending[-MAX_HELD_SAMPLES:]
+                if self._summary is not None:
+                    self._summary.store_error = self._summary.store_error or str(exc)
+            else:
+                self.held_samples = []
 
     async def _lane(self, records: list[Printer], limiter: Any, base: Thresholds,
                     handle: Callable[[Printer, PollResult], None], *, expected: bool) -> None:
