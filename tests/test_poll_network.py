@@ -451,3 +451,33 @@ def test_one_printers_poll_raising_costs_that_printer_not_the_round(tmp_path, mo
     by_address = {p.address: p for p in store.load()}
     assert by_address[broken].consecutive_failures == 1
     assert all(by_address[f"127.0.0.1:{p}"].status == "OK" for p in sim.live_ports if f"127.0.0.1:{p}" != broken)
+
+
+def test_a_site_or_a_claimed_batch_keeps_the_other_printers_cache_entries(tmp_path):
+    """A daemon polling one site, or a claimed batch of it (on postgresql), writes its printers'
+    cache entries and keeps the others': each repeat of each site is one request a printer."""
+    with NetSim(live=4) as sim:
+        paths, store = _fleet(tmp_path, [], timeout_s=2.0, retries=1)
+        store.transact(lambda rs: rs.extend(Printer.new(f"127.0.0.1:{p}", site="north" if i % 2 else "south")
+                                            for i, p in enumerate(sim.live_ports)))
+        ids = [p.id for p in store.load()]
+
+        def rounds(**which: object) -> dict[int, int]:
+            sim.reset()
+            poller = FleetPoller(store, load_config(paths))  # a fresh process each time: the cache on disk
+
+            async def go() -> None:
+                try:
+                    await poller.poll_all(**which)
+                finally:
+                    poller.close()
+
+            asyncio.run(go())
+            return sim.counts()[0]
+
+        rounds(site="north")
+        rounds(site="south")
+        rounds(only=ids[:1])  # a claimed batch of one
+        north = rounds(site="north")
+        south = rounds(site="south")
+    assert [north[p] for p in sim.live_ports[1::2]] == [1, 1] and [south[p] for p in sim.live_ports[::2]] == [1, 1]

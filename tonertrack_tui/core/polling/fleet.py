@@ -489,7 +489,9 @@ class FleetPoller:
                 self.caches[record.id] = cache
                 self._static_text[record.id] = (cache.static, entry["s"])
 
-    def _save_static_caches(self, records: list[Printer]) -> None:
+    def _save_static_caches(self, records: list[Printer], *, everything: bool = True) -> None:
+        """Write the caches of `records`; when they are `everything` (the whole inventory, not a
+        site's printers or a claimed batch), the entries of printers no longer in it are dropped."""
         defaults = self._defaults()
         updates: dict[str, dict[str, Any] | None] = {}
         for record in records:
@@ -506,7 +508,8 @@ class FleetPoller:
             updates[record.id] = staticcache.entry_from_cache(cache, record.address,
                                                               record.snmp_settings(defaults).version, text)
         if updates:
-            staticcache.write_entries(self.cache_path, updates, inventory={r.id for r in records})
+            inventory = {r.id for r in records} if everything else None
+            staticcache.write_entries(self.cache_path, updates, inventory=inventory)
 
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,
@@ -524,6 +527,7 @@ class FleetPoller:
         last_flush = time.monotonic()
         flushing: asyncio.Task[None] | None = None
         records: list[Printer] = []
+        everything = False
         try:
             try:
                 records = await asyncio.to_thread(self.store.load_for_polling, only)
@@ -535,6 +539,7 @@ class FleetPoller:
                     raise
                 summary.store_error, summary.polled_from_memory = str(exc), True
                 records = [r for r in self._known.values() if only is None or r.id in set(only)]
+            everything = only is None and site is None and not summary.polled_from_memory
             if site is not None:
                 records = [r for r in records if r.site == site]
             summary.total = len(records)
@@ -602,7 +607,7 @@ class FleetPoller:
                 await asyncio.shield(asyncio.to_thread(self._save, pending, final=True))
                 summary.held = len(self.held)
                 if records:
-                    await asyncio.shield(asyncio.to_thread(self._save_static_caches, records))
+                    await asyncio.shield(asyncio.to_thread(self._save_static_caches, records, everything=everything))
             finally:
                 summary.duration_s = time.perf_counter() - started
                 self.lock.release()
