@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -428,3 +430,25 @@ def test_email_sent_and_login_refused(tmp_path, smtp_server, caplog, monkeypatch
     assert 'Subject: [TonerTrack] P "1" (10.9.9.9) is now Error' in text
     assert "login refused: 535" in caplog.text
     assert "wrong-password-xyz" not in caplog.text and "s3cret-pass" not in caplog.text
+
+
+def test_a_site_s_daemon_tells_only_of_its_own_site(tmp_path, hook):
+    """Each site's daemon notifies its own printers: 4 site daemons never send a problem 4 times."""
+    argv, out = hook
+    from test_netsim import NetSim
+
+    config_file = tmp_path / "config.toml"
+    config_file.write_text("[polling]\ntimeout_s = 0.3\nretries = 0\noffline_after = 1\n"
+                           f"[notify]\nevents = [\"offline\"]\n[[notify.commands]]\nargv = {json.dumps(argv)}\n")
+    with NetSim(live=0, dead=2) as sim:
+        store = Store(tmp_path / "data")
+        south = Printer.new(f"127.0.0.1:{sim.dead_ports[1]}", site="south")
+        south.status, south.consecutive_failures = "Offline", 3  # as its own site's daemon left it
+        store.transact(lambda rs: rs.extend([Printer.new(f"127.0.0.1:{sim.dead_ports[0]}", site="north"), south]))
+        env = {**os.environ, "TONERTRACK_CONFIG": str(config_file), "TONERTRACK_DATA_DIR": str(tmp_path / "data")}
+        done = subprocess.run([sys.executable, "-m", "tonertrack_tui", "daemon", "--site", "north", "--once"],
+                              env=env, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert {p.site: p.status for p in store.load()} == {"north": "Offline", "south": "Offline"}
+    calls = hook_calls(out)
+    assert [c["env"]["TONERTRACK_ADDRESS"] for c in calls] == [f"127.0.0.1:{sim.dead_ports[0]}"]

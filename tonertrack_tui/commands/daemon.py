@@ -174,6 +174,8 @@ class Daemon:
         except StoreError as exc:
             log.error("%s", exc)
             return
+        if self.site is not None:  # the other sites' daemons tell of theirs: no notification sent twice
+            printers = [p for p in printers if p.site == self.site]
         try:
             await asyncio.to_thread(self.notifier.process, printers, history=self.poller.history)
         except OSError as exc:

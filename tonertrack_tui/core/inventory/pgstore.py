@@ -121,26 +121,38 @@ class PgStore(Store):
         self._password = password
         self.path = Path(f"postgresql:{_safe_dsn(dsn)}")  # what messages name instead of a file
         self.location = _safe_dsn(dsn)  # the DSN as shown (a Path would fold its `//`)
+        self._histories: dict[Any, History] = {}
 
     # ------------------------------------------------------------ the connection
 
-    @contextmanager
-    def _connect(self) -> Iterator[Any]:
+    def _open(self, *, autocommit: bool = False) -> Any:
         psycopg = _psycopg()
-        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "tonertrack"}
+        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "tonertrack", "autocommit": autocommit}
         if self._password is not None:
             kwargs["password"] = self._password
         try:
-            conn = psycopg.connect(self.dsn, **kwargs)
+            return psycopg.connect(self.dsn, **kwargs)
         except psycopg.OperationalError as exc:
             raise PgStoreError(f"cannot reach the database {_safe_dsn(self.dsn)}: {_first_line(exc)}") from None
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """The database's failures as one clear PgStoreError."""
+        psycopg = _psycopg()
         try:
-            yield conn
+            yield
         except psycopg.errors.UndefinedTable:
             raise PgStoreError(f"the database {_safe_dsn(self.dsn)} has no TonerTrack tables: "
                                "run `tonertrack storage init`") from None
         except psycopg.OperationalError as exc:
             raise PgStoreError(f"the database {_safe_dsn(self.dsn)} failed: {_first_line(exc)}") from None
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        conn = self._open()
+        try:
+            with self._errors():
+                yield conn
         finally:
             conn.close()
 
@@ -316,10 +328,17 @@ class PgStore(Store):
         return list(now.values())
 
     def history(self, config: Any = None) -> History:
-        """The history in this database (every site's polls in one place)."""
+        """The history in this database (every site's polls in one place): one per store and
+        [history] settings, so its reading connection is kept (core/inventory/pghistory.py)."""
         from .pghistory import PgHistory
 
-        return PgHistory.for_store(self, config) if config is not None else PgHistory(self)
+        key = (config.history.sample_interval_s, config.history.raw_days,
+               config.history.retention_days) if config is not None else None
+        history = self._histories.get(key)
+        if history is None:
+            history = PgHistory.for_store(self, config) if config is not None else PgHistory(self)
+            self._histories[key] = history
+        return history
 
     def quarantine(self) -> Path:
         raise PgStoreError("a database is never moved aside: its records are checked one by one")
