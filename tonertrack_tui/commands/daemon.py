@@ -214,7 +214,11 @@ class Daemon:
             if not ids:
                 break
             polled.update(ids)
-            summary = await self.poller.poll_all(by="daemon", only=ids, wait=True)
+            try:
+                summary = await self.poller.poll_all(by="daemon", only=ids, wait=True, save_static=False)
+            except BaseException:
+                await asyncio.to_thread(self.poller.save_static_caches, polled)
+                raise
             if total is None:
                 total = summary
             else:
@@ -226,6 +230,8 @@ class Daemon:
                 total.held, total.store_error = summary.held, summary.store_error or total.store_error
                 for status, n in summary.by_status.items():
                     total.by_status[status] = total.by_status.get(status, 0) + n
+        if polled:  # the static caches once per round, not once per batch (each a rewrite of the file)
+            await asyncio.to_thread(self.poller.save_static_caches, polled)
         return total or FleetPollSummary()
 
     async def poll(self) -> None:

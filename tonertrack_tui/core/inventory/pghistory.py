@@ -22,14 +22,12 @@ ones (core/polling/fleet.py).
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from .history import History, _dumps, check_id
-from .pgstore import PgStore, PgStoreError
+from .pgstore import PgStore
 
 # pg_advisory_xact_lock key of history writes: "TTHI" (any constant no other lock uses)
 LOCK_KEY = 0x54544849
@@ -111,25 +109,6 @@ class PgHistory(History):
     def __init__(self, store: PgStore, **kwargs: Any) -> None:
         super().__init__(store.data_dir, **kwargs)
         self.store = store
-        # Reads share one connection (autocommit, each query its own snapshot): the daemon's
-        # notifier reads a forecast for every printer with a supply below 50 % after each round,
-        # and a connection each (authentication included) cost more than the query.
-        self._conn: Any = None
-        self._read_lock = threading.Lock()
-
-    @contextmanager
-    def _reading(self) -> Iterator[Any]:
-        with self._read_lock:
-            if self._conn is None or self._conn.closed:
-                self._conn = self.store._open(autocommit=True)
-                weakref.finalize(self, self._conn.close)
-            try:
-                with self.store._errors():
-                    yield self._conn
-            except PgStoreError:
-                self._conn.close()  # whatever broke, the next read starts on a new connection
-                self._conn = None
-                raise
 
     @classmethod
     def for_store(cls, store: PgStore, config: Any) -> PgHistory:
@@ -150,7 +129,7 @@ class PgHistory(History):
             write.done()
 
     def _texts(self, printer_id: str) -> list[str]:
-        with self._reading() as conn:
+        with self.store._connect() as conn:
             rows = conn.execute("SELECT line FROM tt_history_lines WHERE printer_id = %s ORDER BY seq",
                                 (check_id(printer_id),)).fetchall()
         return [row[0] for row in rows]
@@ -163,17 +142,17 @@ class PgHistory(History):
         return ("\n".join(texts) + "\n").encode() if texts else b""
 
     def printer_ids(self) -> list[str]:
-        with self._reading() as conn:
+        with self.store._connect() as conn:
             return [row[0] for row in conn.execute(
                 "SELECT DISTINCT printer_id FROM tt_history_lines ORDER BY printer_id").fetchall()]
 
     def _entries_for_reading(self) -> dict[str, Any]:
-        with self._reading() as conn:
+        with self.store._connect() as conn:
             return {pid: entry for pid, entry in conn.execute(
                 "SELECT printer_id, entry FROM tt_history_index").fetchall() if isinstance(entry, dict)}
 
     def _entry_for_reading(self, printer_id: str) -> dict[str, Any] | None:
-        with self._reading() as conn:
+        with self.store._connect() as conn:
             row = conn.execute("SELECT entry FROM tt_history_index WHERE printer_id = %s",
                                (printer_id,)).fetchone()
         return row[0] if row and isinstance(row[0], dict) else None

@@ -286,6 +286,7 @@ class FleetPoller:
         self.caches: dict[str, TargetCache] = {}
         self.cache_path = staticcache.cache_path(store.data_dir)
         self._static_text: dict[str, tuple[dict[Any, Any], str]] = {}  # id → (cache.static, its JSON)
+        self._static_file: tuple[Any, dict[str, Any]] = (None, {})  # (stat token, entries) of the file
         self._client: SnmpClient | None = None
         self.lock = FleetLock(store.data_dir)
         self.last_summary: FleetPollSummary | None = None  # of the last poll_all that ran (its counts)
@@ -476,7 +477,7 @@ class FleetPoller:
         missing = [r for r in records if r.id not in self.caches]
         if not missing:
             return
-        entries = staticcache.read_entries(self.cache_path)
+        entries = self._static_file_entries()
         if not entries:
             return
         defaults = self._defaults()
@@ -488,6 +489,23 @@ class FleetPoller:
             if cache is not None:
                 self.caches[record.id] = cache
                 self._static_text[record.id] = (cache.static, entry["s"])
+
+    def _static_file_entries(self) -> dict[str, Any]:
+        """The cache file's entries, parsed again only when the file changed (a daemon of a shared
+        site loads the printers of each claimed batch: one parse per round, not per batch)."""
+        try:
+            st = self.cache_path.stat()
+            token = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            return {}
+        if self._static_file[0] != token:
+            self._static_file = (token, staticcache.read_entries(self.cache_path))
+        return self._static_file[1]
+
+    def save_static_caches(self, ids: Collection[str]) -> None:
+        """Write the caches of the printers `ids` polled (a daemon of a shared site: once per
+        round, after its batches polled with save_static=False)."""
+        self._save_static_caches([self._known[i] for i in ids if i in self._known], everything=False)
 
     def _save_static_caches(self, records: list[Printer], *, everything: bool = True) -> None:
         """Write the caches of `records`; when they are `everything` (the whole inventory, not a
@@ -514,7 +532,7 @@ class FleetPoller:
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,
                        by: str = "tonertrack", keep_results: bool = True, site: str | None = None,
-                       only: Collection[str] | None = None) -> FleetPollSummary:
+                       only: Collection[str] | None = None, save_static: bool = True) -> FleetPollSummary:
         """Poll every printer once (of `site`, or the ids in `only`, when given). Cancel the task to
         stop: what was polled is still saved."""
         while not self.lock.try_acquire(by):
@@ -606,7 +624,7 @@ class FleetPoller:
                 # save what was polled, even when cancelled (shielded from the cancellation)
                 await asyncio.shield(asyncio.to_thread(self._save, pending, final=True))
                 summary.held = len(self.held)
-                if records:
+                if records and save_static:
                     await asyncio.shield(asyncio.to_thread(self._save_static_caches, records, everything=everything))
             finally:
                 summary.duration_s = time.perf_counter() - started
