@@ -9,7 +9,9 @@ is TonerTrack and the database. On this one machine:
   of its own (as S jump boxes would), and 2 TUIs started at the same time (processes running the
   real app headless at 120x40, on the database, watching it for changes);
 * round 1 is the first ever (cold walks), round 2 a repeat from fresh processes (the on-disk
-  static cache: one request per printer).
+  static cache: one request per printer);
+* before the rounds, the TUIs' start-up alone (one, then two at once): what an admin sees
+  when the jump box is not also running four daemons on its 2 cores.
 
 Printed per round: wall time until every daemon is done, printers polled and up, SNMP requests
 per printer, database transactions per printer (pg_stat_database, every client included: the
@@ -194,6 +196,12 @@ def main() -> int:
                     daemons.append([sys.executable, "-m", "tonertrack_tui", "--config", str(box / "config.toml"),
                                     "--data-dir", str(box / "data"), "daemon", "--site", f"s{k}", "--once"])
                 tuis = [(boxes[k % sites] / "config.toml", tmp / f"tui{k}") for k in range(2)]
+                for how_many in (1, 2):  # the start-up alone, before the daemons share the 2 cores with them
+                    alone = [tui_figures(p) for p in [start_tui(config, data, n, env) for config, data in
+                                                      tuis[:how_many]]]
+                    print(f"postgresql, {how_many} TUI{'s' if how_many > 1 else ''} alone: drawn with {n} printers "
+                          "after " + ", ".join(f"{f['start']:.2f} s ({f['start_from_process']:.2f} s from process "
+                                               "start)" for f in alone), flush=True)
                 for round_name in ("round 1 (first ever)", "round 2 (repeat)"):
                     with store._connect() as conn, conn.transaction():  # an interval has passed: claims expired
                         conn.execute("UPDATE tt_printers SET claimed_at = NULL")
