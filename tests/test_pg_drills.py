@@ -139,3 +139,22 @@ def test_the_database_down_mid_round_costs_no_results_and_the_daemon_goes_on(ser
     # the history is in the database too (every site's polls in one place), none in the data dir
     assert len(store.history().monthly_pages_all()) == 40
     assert not (tmp_path / "box" / "data" / "history").exists()
+
+
+def test_a_daemon_stopped_while_the_database_is_down_says_what_it_could_not_save(server, tmp_path):
+    dsn = server.new_database()
+    store = PgStore(tmp_path / "seed", dsn, server.PASSWORD)
+    store.migrate()
+    with NetSim(live=10, latency_ms=100) as sim:
+        store.transact(lambda rs: rs.extend(Printer.new(f"127.0.0.1:{p}") for p in sim.live_ports), audit="import")
+        daemon, log = _daemon(server, dsn, tmp_path / "box", interval=2.0)
+        try:
+            assert wait_for(lambda: all(at for _, _, at in _rows(store)), 60), log.read_text()
+            server.stop_only()
+            assert wait_for(lambda: "10 held in memory" in log.read_text(), 30), log.read_text()
+        finally:
+            _stop(daemon)
+            server.start_again()
+    text = log.read_text()
+    assert daemon.returncode == 0 and "Traceback" not in text, text
+    assert "stopping with 10 results and 10 history samples not saved (the store was out of reach)" in text

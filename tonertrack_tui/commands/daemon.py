@@ -163,6 +163,10 @@ class Daemon:
                     pass
         finally:
             self.poller.close()
+            if self.poller.held or self.poller.held_samples:  # said, never dropped silently
+                log.warning("stopping with %d results and %d history samples not saved (the store was out of "
+                            "reach): they are lost; the next poll measures the printers again",
+                            len(self.poller.held), len(self.poller.held_samples))
             saved = await asyncio.to_thread(self.notifier.close, 3.0)
             log.info("stopped%s", f" ({saved} unsent notification(s) kept for the next start)" if saved else "")
         return 0

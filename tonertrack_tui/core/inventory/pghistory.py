@@ -24,10 +24,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .history import History, _dumps, check_id
-from .pgstore import PgStore
+
+if TYPE_CHECKING:  # pgstore makes its history from this module
+    from .pgstore import PgStore
 
 # pg_advisory_xact_lock key of history writes: "TTHI" (any constant no other lock uses)
 LOCK_KEY = 0x54544849
