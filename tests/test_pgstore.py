@@ -401,3 +401,20 @@ def test_a_daemon_skips_what_another_claimed_and_takes_over_an_expired_claim(ser
     assert sum(1 for port in sim.live_ports if requests.get(port, 0) > 0) == 20
     holders = {r[0] for r in _claims(store)}
     assert "busy-box:1" in holders and "dead-box:2" not in holders  # the dead one's claims were taken over
+
+
+def test_load_changes_rereads_only_the_rows_whose_version_moved(pg, tmp_path):
+    """What a TUI on the database does at each change: 10,000 rows are not reread for 25 polls."""
+    printers = [pg.add(Printer.new(f"10.0.0.{i}", name=f"P{i}")) for i in range(1, 6)]
+    ids, changed, versions = pg.load_changes({})
+    assert ids == {p.id for p in printers} and set(changed) == ids and set(versions) == ids
+    other = PgStore(tmp_path / "other", pg.dsn, pg._password)  # another process: a daemon saving a poll
+    other.record_poll([(printers[1].id, good_poll("10.0.0.2", name="Polled"))])
+    other.remove(printers[4].id)
+    ids, changed, versions = pg.load_changes(versions)
+    assert ids == {p.id for p in printers[:4]}
+    assert list(changed) == [printers[1].id] and changed[printers[1].id].last_poll.page_count == 1234
+    assert pg.load_changes(versions)[1] == {}  # nothing moved since
+    json_store = Store(tmp_path / "json")
+    json_store.add(Printer.new("10.0.0.9"))
+    assert len(json_store.load_changes({})[1]) == 1  # printers.json has no versions: all of it, every time

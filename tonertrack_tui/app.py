@@ -75,6 +75,7 @@ class TonerTrackApp(App[int]):
         self.role = role
         self.auto_poll = auto_poll and role.polls  # a viewer shows what is stored; it never polls
         self.watch_store = watch_store
+        self._versions: dict[str, int] = {}  # the record versions last read (store.load_changes)
         self.check_tty = check_tty
         self.mouse = mouse
         self.fleet = LiveFleet(services.printers)
@@ -294,8 +295,10 @@ class TonerTrackApp(App[int]):
         """Read the inventory again (another process changed it)."""
         if self.store is None:
             return
+        store = self.store
         try:
-            printers = await asyncio.to_thread(self.store.load)
+            # on postgresql, the rows whose version moved, not the whole table
+            ids, changed, self._versions = await asyncio.to_thread(store.load_changes, self._versions)
         except StoreError as exc:
             if str(exc) != self._store_error:  # said once, not at every check while it lasts
                 self._store_error = str(exc)
@@ -305,7 +308,8 @@ class TonerTrackApp(App[int]):
         if self._store_error is not None:
             self._store_error = None
             self.notify("The inventory can be read again.", title="Inventory back", markup=False)
-        self._replace_fleet(printers)
+        self.fleet.apply(ids, changed)
+        self._refresh_now()
 
     async def _reload_if_changed(self, store: Store) -> None:
         if store.external_change or self._store_error is not None \

@@ -27,7 +27,7 @@ import os
 import stat
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -236,6 +236,23 @@ class PgStore(Store):
             self.token = self._revision(conn)
             self.external_change = False
             return printers
+
+    def load_changes(self, known: Mapping[str, int]) -> tuple[set[str], dict[str, Printer], dict[str, int]]:
+        """What changed since the versions `known` (printer id -> version): every id there is,
+        the printers whose version moved (or new ones), read again, and every version. A TUI on
+        10,000 printers rereads the rows the daemons saved, not the table, at each change."""
+        with self._thread_lock, self._connect() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            versions = {pid: int(v) for pid, v in conn.execute("SELECT id, version FROM tt_printers").fetchall()}
+            moved = [pid for pid, v in versions.items() if known.get(pid) != v]
+            changed: dict[str, Printer] = {}
+            if moved:
+                rows = conn.execute("SELECT record FROM tt_printers WHERE id = ANY(%s) ORDER BY position",
+                                    (moved,)).fetchall()
+                changed = {p.id: p for p in (Printer.from_json(r[0]) for r in rows)}
+            self.token = self._revision(conn)
+            self.external_change = False
+            return set(versions), changed, versions
 
     def load_for_polling(self, only: Collection[str] | None = None) -> list[Printer]:
         """`Store.load_for_polling`; with `only`, just those rows (a daemon's claimed batch of 25

@@ -33,7 +33,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -426,6 +426,13 @@ class Store:
             self.token = self.mtime_token()
             self._append_audit(change_entries(before, after, "poll"), "the poll")
             return [p.copy() for p in after]
+
+    def load_changes(self, known: Mapping[str, int]) -> tuple[set[str], dict[str, Printer], dict[str, int]]:
+        """Every printer id, the printers changed since the record versions `known`, and the
+        versions now. printers.json has no versions: every printer reads as changed (a reader
+        compares them, LiveFleet.apply); the postgresql store reads only the rows that moved."""
+        printers = self.load()
+        return {p.id for p in printers}, {p.id: p for p in printers}, {}
 
     def history(self, config: Any = None) -> History:
         """The page-count and level history of this inventory: the data dir's history/ files

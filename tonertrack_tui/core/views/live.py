@@ -9,7 +9,7 @@ redraws by diff). Nothing here knows about Textual.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from ..inventory.printer import Printer
 from ..printer.model import PollResult
@@ -80,9 +80,14 @@ class LiveFleet:
         same keeps its row; where this copy holds a newer poll than the one read (results not
         yet saved by a poll in progress), the newer poll state is kept."""
         fresh = {p.id: p for p in printers}
-        for pid in [pid for pid in self.printers if pid not in fresh]:
+        self.apply(fresh, fresh)
+
+    def apply(self, ids: Collection[str], changed: Mapping[str, Printer]) -> None:
+        """`replace_all` when only what changed was read: `ids` every printer there is now,
+        `changed` the ones read again (the postgresql backend reads the rows whose version moved)."""
+        for pid in [pid for pid in self.printers if pid not in ids]:
             self.remove(pid)
-        for pid, new in fresh.items():
+        for pid, new in changed.items():
             old = self.printers.get(pid)
             if old is not None and (old.last_poll_at or "") > (new.last_poll_at or ""):
                 _keep_poll_state(new, old)
