@@ -158,3 +158,39 @@ def test_a_daemon_stopped_while_the_database_is_down_says_what_it_could_not_save
     text = log.read_text()
     assert daemon.returncode == 0 and "Traceback" not in text, text
     assert "stopping with 10 results and 10 history samples not saved (the store was out of reach)" in text
+
+
+HOOK = """\
+import os, sys
+with open(sys.argv[1], "a") as f:
+    f.write(os.environ["TONERTRACK_ADDRESS"] + " " + os.environ["TONERTRACK_STATUS"] + "\\n")
+"""
+
+
+def test_two_daemons_of_a_shared_site_notify_each_change_once(server, tmp_path):
+    """The notified state of a site is in the database: whichever daemon sees a change first
+    tells of it, the other finds it told (a state per data dir sent it twice)."""
+    dsn = server.new_database()
+    store = PgStore(tmp_path / "seed", dsn, server.PASSWORD)
+    store.migrate()
+    hook, told = tmp_path / "hook.py", tmp_path / "told.txt"
+    hook.write_text(HOOK)
+    env = {**os.environ, "TONERTRACK_DB_PASSWORD": server.PASSWORD, "PYTHONPATH": str(ROOT)}
+    with NetSim(live=0, dead=30) as sim:
+        store.transact(lambda rs: rs.extend(Printer.new(f"127.0.0.1:{p}", site="a") for p in sim.dead_ports),
+                       audit="import")
+        procs = []
+        for box in ("box1", "box2"):
+            config = tmp_path / box / "config.toml"
+            config.parent.mkdir()
+            config.write_text(f'[polling]\ntimeout_s = 0.5\nretries = 0\noffline_after = 1\n[storage]\n'
+                              f'backend = "postgresql"\ndsn = "{dsn}"\n[notify]\nevents = ["offline"]\n'
+                              f'[[notify.commands]]\nargv = ["{sys.executable}", "{hook}", "{told}"]\n')
+            procs.append(subprocess.Popen([sys.executable, "-m", "tonertrack_tui", "--config", str(config),
+                                           "--data-dir", str(tmp_path / box / "data"), "daemon", "--site", "a",
+                                           "--once"], env=env, stderr=subprocess.PIPE, text=True))
+        logs = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], logs
+    assert {p.status for p in store.load()} == {"Offline"}
+    lines = told.read_text().splitlines()
+    assert sorted(lines) == sorted(f"127.0.0.1:{p} Offline" for p in sim.dead_ports)  # each once, none twice

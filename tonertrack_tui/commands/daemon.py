@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import inspect
 import logging
 import os
@@ -129,7 +130,9 @@ class Daemon:
         self.poller = FleetPoller(store, config)
         self.poller.hold_unsaved = True  # a database outage costs no results (see FleetPoller)
         self._claims_down = False
-        self.notifier = Notifier(store.data_dir, config.notify)
+        shared = getattr(store, "with_notify_state", None)  # postgresql: one state per site, shared
+        self.notifier = Notifier(store.data_dir, config.notify,
+                                 shared_state=functools.partial(shared, site or "") if shared else None)
         self.stopping = asyncio.Event()
         self._poll_task: asyncio.Task[Any] | None = None
         self._last_sync: float | None = None
@@ -184,6 +187,8 @@ class Daemon:
             await asyncio.to_thread(self.notifier.process, printers, history=self.poller.history)
         except OSError as exc:
             log.error("cannot save the notification state: %s", exc)
+        except StoreError as exc:  # the shared state is in the database: the next round catches up
+            log.error("no notifications this round: %s", exc)
         await self.write_textfile()
         if not self.stopping.is_set():
             await self.maybe_sync()

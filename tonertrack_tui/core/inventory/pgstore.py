@@ -80,6 +80,12 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             entry jsonb NOT NULL
         );
     """),
+    (4, "the notified state, shared by the daemons of a site (core/notify/notifier.py)", """
+        CREATE TABLE tt_notify_state (
+            scope text PRIMARY KEY,
+            state jsonb NOT NULL
+        );
+    """),
 )
 LATEST = MIGRATIONS[-1][0]
 MAX_IDLE = 4  # connections a store keeps between operations (one per thread that uses it at once)
@@ -236,6 +242,24 @@ class PgStore(Store):
             self.token = self._revision(conn)
             self.external_change = False
             return printers
+
+    def with_notify_state(self, scope: str, fn: Callable[[dict[str, Any]], T]) -> T:
+        """Run `fn` on the notified state of `scope` (a site, or "" for the whole inventory) and
+        save what it leaves, in one transaction holding the state's row: the daemons of a shared
+        site compare each round with the same state, so a change is notified once, by one of them."""
+        with self._connect() as conn, conn.transaction():
+            conn.execute("INSERT INTO tt_notify_state (scope, state) VALUES (%s, %s::jsonb) "
+                         "ON CONFLICT (scope) DO NOTHING", (scope, json.dumps({"version": 1, "printers": {}})))
+            state = conn.execute("SELECT state FROM tt_notify_state WHERE scope = %s FOR UPDATE",
+                                 (scope,)).fetchone()[0]
+            if not isinstance(state, dict) or not isinstance(state.get("printers"), dict):
+                state = {"version": 1, "printers": {}}
+            before = json.dumps(state, sort_keys=True)
+            result = fn(state)
+            if json.dumps(state, sort_keys=True) != before:
+                conn.execute("UPDATE tt_notify_state SET state = %s::jsonb WHERE scope = %s",
+                             (json.dumps(state), scope))
+            return result
 
     def load_changes(self, known: Mapping[str, int]) -> tuple[set[str], dict[str, Printer], dict[str, int]]:
         """What changed since the versions `known` (printer id -> version): every id there is,

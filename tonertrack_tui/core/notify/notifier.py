@@ -6,6 +6,9 @@ atomically): its status, the supplies already reported low ({index: "warning"|"e
 and those already forecast to run out. After every poll round the inventory's printers are
 compared with it; an event is made only for a change, so one transition = one message,
 whoever polled (the daemon, a TUI, a cron `poll --all`), and a restart does not resend.
+On the postgresql backend the daemons keep that state in the database, one per site
+(PgStore.with_notify_state, locked while a round is compared): the daemons of a shared site,
+on several jump boxes, tell of each change once between them.
 
 * status  to Warning, Error or Offline (from anything else); back to OK from Warning,
           Error or Offline. Unknown (first poll pending, not a printer) never notifies.
@@ -620,9 +623,14 @@ def build_senders(notify: Any) -> list[Any]:
 class Notifier:
     """Turns poll rounds into messages and hands them to the channels' workers."""
 
-    def __init__(self, data_dir: Path | str, notify: Any, *, senders: list[Any] | None = None) -> None:
+    def __init__(self, data_dir: Path | str, notify: Any, *, senders: list[Any] | None = None,
+                 shared_state: Callable[[Callable[[dict[str, Any]], list[Event]]], list[Event]] | None = None
+                 ) -> None:
         self.data_dir = Path(data_dir)
         self.notify = notify
+        # the daemons of a site on postgresql share the notified state (PgStore.with_notify_state):
+        # `shared_state(fn)` runs fn on it, locked, and saves it; otherwise it is the data dir's file
+        self.shared_state = shared_state
         self.state_path = self.data_dir / STATE_FILE
         self.state = self._load_state()
         senders = build_senders(notify) if senders is None else senders
@@ -656,11 +664,19 @@ class Notifier:
     def process(self, printers: Iterable[Printer], *, history: Any = None,
                 now: datetime | None = None) -> list[Event]:
         """Compare the inventory with the last notified state; queue messages for what changed."""
-        before = json.dumps(self.state, sort_keys=True)
-        events = compute_events(printers, self.state, events=self.notify.events,
-                                forecast_days=self.notify.forecast_days, history=history, now=now)
-        if json.dumps(self.state, sort_keys=True) != before:
-            self._save_state()
+        printers = list(printers)
+
+        def compare(state: dict[str, Any]) -> list[Event]:
+            return compute_events(printers, state, events=self.notify.events,
+                                  forecast_days=self.notify.forecast_days, history=history, now=now)
+
+        if self.shared_state is not None:
+            events = self.shared_state(compare)
+        else:
+            before = json.dumps(self.state, sort_keys=True)
+            events = compare(self.state)
+            if json.dumps(self.state, sort_keys=True) != before:
+                self._save_state()
         if events and self.notify.enabled:
             for event in events:
                 log.info("notify: %s", event.text)
