@@ -139,7 +139,13 @@ class PgStore(Store):
 
     def _open(self, *, autocommit: bool = False) -> Any:
         psycopg = _psycopg()
-        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "tonertrack", "autocommit": autocommit}
+        # A network cut (not a refused connection) must not hang a daemon: TCP keepalives find a
+        # silent peer in ~25 s (10 s idle, then 3 probes 5 s apart) and tcp_user_timeout fails a
+        # write nobody acknowledges after 20 s; the operation then fails like a stopped server
+        # (results held, see core/polling/fleet.py). Not drilled here: this box has no iptables.
+        kwargs: dict[str, Any] = {"connect_timeout": 10, "application_name": "tonertrack", "autocommit": autocommit,
+                                  "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                                  "keepalives_count": 3, "tcp_user_timeout": 20000}
         if self._password is not None:
             kwargs["password"] = self._password
         try:
