@@ -403,7 +403,9 @@ class DetailsScreen(Screen[None]):
         good = parse_time(printer.last_good_poll_at)
         if last_try is None:
             return Text("Never polled.", style="dim")
-        if printer.stale or (good is not None and last_try != good):
+        if good is None and printer.consecutive_failures:  # never answered: no poll to speak of
+            text.append(f"Last attempt {when_text(last_try, now)}: no answer", style="yellow")
+        elif printer.stale or (good is not None and last_try != good):
             text.append(f"Last attempt {when_text(last_try, now)}: no answer\n", style="yellow")
             text.append(f"Last good poll {when_text(good, now)}")
         else:
