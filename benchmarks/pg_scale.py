@@ -158,6 +158,8 @@ def main() -> int:
     parser.add_argument("--sites", type=int, default=4)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--json-printers", type=int, default=1000)
+    parser.add_argument("--daemon-nice", type=int, default=0,
+                        help="run the daemons at this niceness (contrib/systemd/tonertrack.service: Nice=10)")
     parser.add_argument("--tui-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.tui_child:
@@ -173,6 +175,7 @@ def main() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.printers + 2000)), hard))
     n, sites = args.printers, args.sites
+    nice = ["nice", "-n", str(args.daemon_nice)] if args.daemon_nice else []
     server = PgServer().start()
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
@@ -193,7 +196,7 @@ def main() -> int:
                     box.mkdir()
                     (box / "config.toml").write_text(
                         f'[polling]\ntimeout_s = 2\nretries = 1\n[storage]\nbackend = "postgresql"\ndsn = "{dsn}"\n')
-                    daemons.append([sys.executable, "-m", "tonertrack_tui", "--config", str(box / "config.toml"),
+                    daemons.append([*nice, sys.executable, "-m", "tonertrack_tui", "--config", str(box / "config.toml"),
                                     "--data-dir", str(box / "data"), "daemon", "--site", f"s{k}", "--once"])
                 tuis = [(boxes[k % sites] / "config.toml", tmp / f"tui{k}") for k in range(2)]
                 for how_many in (1, 2):  # the start-up alone, before the daemons share the 2 cores with them
