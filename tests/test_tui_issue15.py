@@ -256,5 +256,5 @@ async def test_help_names_discover_sync_views_and_csv_only_export(home):
         text += screen_text(app)
     assert "Export reports (CSV, JSON)" not in text
     assert "Export a report or the inventory (CSV, backup)" in text  # both are in the menu
-    assert "Discover printers on a network (SNMP)" in text and "Sync printers from the print servers" in text
+    assert "Discover printers on a network (SNMP and IPP)" in text and "Sync printers from the print servers" in text
     assert "Next location or print server (Esc: all)" in text

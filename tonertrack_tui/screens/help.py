@@ -42,7 +42,7 @@ DESCRIPTIONS = {
     "poll_all": "Poll every printer now (in the background)",
     "alerts": "Alerts: every problem, worst first",
     "export": "Export a report or the inventory (CSV, backup)",
-    "discover": "Discover printers on a network (SNMP)",
+    "discover": "Discover printers on a network (SNMP and IPP)",
     "sync": "Sync printers from the print servers",
     "filter": "Filter (name, address, location, model …)",
     "clear_filter": "Clear the filter and status filters",
