@@ -169,7 +169,7 @@ class PgStore(Store):
     def _connect(self) -> Iterator[Any]:
         """A connection for one operation. Connections are kept for the next (at most MAX_IDLE):
         a new one costs ~9 ms (a backend started, SCRAM authentication) where a transaction on a
-        kept one costs ~0.3 ms, and a daemon of a shared site does five operations per batch of 25
+        kept one costs ~0.3 ms, and a daemon of a shared site does five operations per claimed batch
         (benchmarks/pg_scale.py). A kept connection is checked with an empty query first: after a
         database restart it is replaced, never failed on. What an operation left open is rolled back."""
         conn = self._kept()
@@ -285,8 +285,8 @@ class PgStore(Store):
             return set(versions), changed, versions
 
     def load_for_polling(self, only: Collection[str] | None = None) -> list[Printer]:
-        """`Store.load_for_polling`; with `only`, just those rows (a daemon's claimed batch of 25
-        reads 25 rows, not the whole table)."""
+        """`Store.load_for_polling`; with `only`, just those rows (a daemon's claimed batch
+        reads its rows, not the whole table)."""
         with self._thread_lock, self._connect() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             if only is None:

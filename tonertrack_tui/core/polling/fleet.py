@@ -532,7 +532,8 @@ class FleetPoller:
     async def poll_all(self, *, progress: ProgressCallback | None = None,
                        on_result: ResultCallback | None = None, wait: bool = False,
                        by: str = "tonertrack", keep_results: bool = True, site: str | None = None,
-                       only: Collection[str] | None = None, save_static: bool = True) -> FleetPollSummary:
+                       only: Collection[str] | None = None, save_static: bool = True,
+                       limits: dict[str, AdaptiveLimit] | None = None) -> FleetPollSummary:
         """Poll every printer once (of `site`, or the ids in `only`, when given). Cancel the task to
         stop: what was polled is still saved."""
         while not self.lock.try_acquire(by):
@@ -593,14 +594,19 @@ class FleetPoller:
             # give their slots up after one timeout (_lane), so 100 of them cost one window.
             expected, unknown = split_lanes(records)
             await asyncio.to_thread(self._load_static_caches, records)
-            limiter = AdaptiveLimit(bound, self.config.polling.timeout_s)
             # Printers that failed last time are mostly dead (they wait, at no CPU cost): they go
             # first and all at once; printers never polled may be live (a cold walk each).
             unknown.sort(key=lambda r: r.consecutive_failures == 0)
             failing = sum(1 for r in unknown if r.consecutive_failures)
             ceiling = max(bound, SUSPECT_LANE)
-            wide = AdaptiveLimit(ceiling, self.config.polling.timeout_s,
-                                 start=min(ceiling, min(bound, AdaptiveLimit.START) + failing))
+            # `limits`: the limits of the round this poll is part of (a daemon's claimed batches
+            # share them: a batch does not start again from START, what the last one learnt holds)
+            limits = limits if limits is not None else {}
+            if "expected" not in limits:
+                limits["expected"] = AdaptiveLimit(bound, self.config.polling.timeout_s)
+                limits["unknown"] = AdaptiveLimit(ceiling, self.config.polling.timeout_s,
+                                                  start=min(ceiling, min(bound, AdaptiveLimit.START) + failing))
+            limiter, wide = limits["expected"], limits["unknown"]
             watcher = asyncio.ensure_future(watch_loop_lag([limiter, wide]))
             try:
                 await asyncio.gather(
