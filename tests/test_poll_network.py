@@ -46,6 +46,9 @@ def test_timeouts_of_printers_that_answered_before_halve_the_limit_once_per_wind
         limiter.answered(_answer(5.0))
     limiter.timed_out(expected=True)
     assert limiter.limit == 64  # one printer gone quiet is not congestion
+    for _ in range(8):
+        limiter.timed_out(expected=True)
+    assert limiter.limit == 64  # 9 of 49: not yet a trend (10 of a 100-poll window)
     for _ in range(5):
         limiter.timed_out(expected=True)
     assert limiter.limit == 32 and limiter.cuts == 1  # a burst is one event, not five
@@ -59,9 +62,17 @@ def test_answers_that_came_only_after_a_timeout_are_evidence_of_overload():
     for _ in range(45):
         limiter.answered(_answer(300.0))
     assert limiter.release_silent
-    for _ in range(5):
+    for _ in range(10):
         limiter.answered(_answer(1400.0, retried=1))  # answered the retry
     assert limiter.limit == 32 and not limiter.release_silent
+
+
+def test_two_retried_polls_early_in_a_run_are_not_a_trend():
+    """2 % request loss retries ~4 % of cold polls: 2 of the first 20 is chance, not overload."""
+    limiter = AdaptiveLimit(64, timeout_s=1.0)
+    for i in range(20):
+        limiter.answered(_answer(300.0, retried=int(i in (3, 11))))
+    assert limiter.cuts == 0 and limiter.limit == AdaptiveLimit.START + 18
 
 
 def test_timeouts_of_printers_with_no_answer_yet_neither_shrink_nor_freeze_the_limit():
