@@ -217,6 +217,15 @@ def test_cli_on_the_database_and_storage_commands(server, tmp_path, monkeypatch,
     assert main(["printers", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [p["address"] for p in listed] == ["10.1.2.3"] and "s3cret" not in json.dumps(listed)
+    assert main(["printers", "add", "10.1.2.4", "--site", "north"]) == 0
+    store = PgStore(tmp_path / "other", load_config(resolve_paths(tmp_path / "c" / "config.toml",
+                                                                  tmp_path / "d")).storage.dsn, server.PASSWORD)
+    assert len(store.claim("north", "jump2:4242", 60, 25)) == 1
+    capsys.readouterr()
+    assert main(["storage", "status"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "site default: 1 printer; no daemon has claimed any (daemon --site)" in out
+    assert [line for line in out if line.startswith("site north: 1 printer; claimed by jump2:4242 (last claim ")]
     assert not (tmp_path / "data" / "printers.json").exists()  # it went to the database
 
 

@@ -23,6 +23,7 @@ from ..core.inventory.pgstore import LATEST, PgStore, read_password
 from ..core.inventory.printer import Printer
 from ..core.inventory.store import Store, StoreError
 from ..core.util.fsutil import append_lines
+from ..core.util.textsafe import safe_text
 from .common import UsageError, config_from_args, handle_errors
 
 DESCRIPTION = """\
@@ -31,7 +32,8 @@ The PostgreSQL backend. Configure it first ([storage] backend = "postgresql", ds
 password_file), then:
 
   tonertrack storage init                                create the tables (= migrate)
-  tonertrack storage status                              backend, database, schema version
+  tonertrack storage status                              backend, database, schema version, sites and
+                                                         the daemons claiming their printers
   tonertrack storage copy --from json --to postgresql    move an inventory in (and back)
 
 `copy` reads the JSON side from the data dir (--data-dir / TONERTRACK_DATA_DIR) and refuses
@@ -91,7 +93,22 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"schema version: {version} ({state})")
     if version:
         print(f"printers: {len(store.load())}")
+    if version == LATEST:
+        for site, count, holders in store.sites():
+            shared = ", ".join(f"{safe_text(holder, limit=80)} ({_ago(age)})" for holder, age in holders[:8])
+            more = f" and {len(holders) - 8} more" if len(holders) > 8 else ""
+            print(f"site {safe_text(site, limit=64)}: {count} printer{'s' if count != 1 else ''}"
+                  + (f"; claimed by {shared}{more}" if shared else "; no daemon has claimed any (daemon --site)"))
     return 0 if version == LATEST else 1
+
+
+def _ago(seconds: float) -> str:
+    """How long ago a daemon last claimed printers of a site."""
+    if seconds < 120:
+        return f"last claim {seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"last claim {seconds / 60:.0f} min ago"
+    return f"last claim {seconds / 3600:.0f} h ago"
 
 
 @handle_errors

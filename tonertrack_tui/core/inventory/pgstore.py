@@ -249,6 +249,19 @@ class PgStore(Store):
             self.external_change = False
             return printers
 
+    def sites(self) -> list[tuple[str, int, list[tuple[str, float]]]]:
+        """(site, printers, [(daemon, seconds since its last claim)]) per site, for `storage status`:
+        which daemons share each site's rounds, and whether they still do."""
+        with self._connect() as conn:
+            counts = conn.execute("SELECT site, count(*) FROM tt_printers GROUP BY site ORDER BY site").fetchall()
+            claims = conn.execute(
+                "SELECT site, claimed_by, extract(epoch FROM now() - max(claimed_at)) FROM tt_printers "
+                "WHERE claimed_by IS NOT NULL GROUP BY site, claimed_by ORDER BY 3").fetchall()
+        holders: dict[str, list[tuple[str, float]]] = {}
+        for site, holder, age in claims:
+            holders.setdefault(site, []).append((holder, float(age)))
+        return [(site, int(n), holders.get(site, [])) for site, n in counts]
+
     def with_notify_state(self, scope: str, fn: Callable[[dict[str, Any]], T]) -> T:
         """Run `fn` on the notified state of `scope` (a site, or "" for the whole inventory) and
         save what it leaves, in one transaction holding the state's row: the daemons of a shared
