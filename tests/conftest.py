@@ -107,3 +107,27 @@ def send_key_burst(app, keys: str | list[str]) -> None:
     for key in (list(keys) if isinstance(keys, str) else keys):
         char = key if len(key) == 1 else None
         app.post_message(events.Key(names.get(key, key), char))
+
+
+# ---------------------------------------------------------------- PostgreSQL (issue 19)
+
+@pytest.fixture(scope="module")
+def server():
+    """One real PostgreSQL server for a module's tests (tests/pgtools.py); skipped where it cannot run."""
+    from pgtools import started_server
+
+    s = started_server()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def pg(server, tmp_path):
+    """A PgStore on a database of its own, migrated."""
+    from tonertrack_tui.core.inventory.pgstore import PgStore
+
+    store = PgStore(tmp_path / "data", server.new_database(), server.PASSWORD)
+    store.migrate()
+    return store

@@ -121,3 +121,13 @@ def wait_for(predicate, seconds: float) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def started_server() -> PgServer:
+    """A server of the test's own, started; the test skips, saying why, where it cannot run."""
+    import pytest
+
+    why = missing()
+    if why:
+        pytest.skip(f"no PostgreSQL server here: {why}")
+    return PgServer().start()

@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from pgtools import PgServer, missing
+from pgtools import started_server
 from test_netsim import NetSim
 
 from tonertrack_tui.core.analysis.forecast import forecast_supply
@@ -22,29 +22,6 @@ from tonertrack_tui.core.polling.fleet import FleetPoller
 pytestmark = pytest.mark.xdist_group("postgresql")
 A = "a" * 32
 B = "b" * 32
-
-
-def _server():
-    why = missing()
-    if why:
-        pytest.skip(f"no PostgreSQL server here: {why}")
-    return PgServer().start()
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = _server()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
-@pytest.fixture
-def pg(server, tmp_path) -> PgStore:
-    store = PgStore(tmp_path / "data", server.new_database(), server.PASSWORD)
-    store.migrate()
-    return store
 
 
 def _levels(pct: int, desc: str = "Black Toner") -> dict:
@@ -139,7 +116,7 @@ def test_every_box_sees_every_site_s_history(pg, server, tmp_path):
 
 
 def test_samples_polled_while_the_database_is_down_are_written_when_it_is_back(tmp_path):
-    server = _server()  # its own: this test stops it
+    server = started_server()  # its own: this test stops it
     try:
         store = PgStore(tmp_path / "data", server.new_database(), server.PASSWORD)
         store.migrate()

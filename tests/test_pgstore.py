@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from pgtools import PgServer, missing
 
 from tonertrack_tui.cli import main
 from tonertrack_tui.core.config import ConfigError, load_config, resolve_paths
@@ -24,25 +23,6 @@ from tonertrack_tui.core.inventory.store import DuplicatePrinter, Store, Unknown
 from tonertrack_tui.core.printer.model import PollResult
 
 pytestmark = pytest.mark.xdist_group("postgresql")  # one server for these tests
-
-
-@pytest.fixture(scope="module")
-def server():
-    why = missing()
-    if why:
-        pytest.skip(f"no PostgreSQL server here: {why}")
-    s = PgServer().start()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
-@pytest.fixture
-def pg(server, tmp_path) -> PgStore:
-    store = PgStore(tmp_path / "data", server.new_database(), server.PASSWORD)
-    store.migrate()
-    return store
 
 
 @pytest.fixture(params=["json", "postgresql"])
