@@ -554,3 +554,27 @@ async def test_edit_shows_hostile_name_literally_and_saving_untouched_changes_no
     (saved,) = printers(data_dir)
     assert saved["name"] == record["name"] and saved["user_overridden"] is False
     assert [e["action"] for e in audit(data_dir)] == ["add"]
+
+
+async def test_keys_typed_ahead_in_one_burst_land_where_they_would_one_by_one(make_app, data_dir):
+    """A fast typist over SSH (or keys pasted) sends `10.9.9.77<Tab>Lab<Tab>Floor 9<Tab>north^S`
+    in one read: every key is queued before the first is handled. Tab must move the focus when it
+    arrives, and Save must run after the letters before it reached their fields."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, PrinterFormScreen)
+        burst = [*"10.9.9.77", "tab", *"Lab", "tab", *"Floor 9", "tab", *"north", "ctrl+s"]
+        for key in burst:  # as the driver posts them: all at once, no waiting in between
+            char = {"tab": "\t", "ctrl+s": "\x13"}.get(key, key)
+            app.post_message(events.Key(key if len(key) > 1 else key if key != " " else "space", char))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if printers(data_dir):
+                break
+    saved = printers(data_dir)
+    assert [(p["address"], p["name"], p["location"], p["site"]) for p in saved] == [
+        ("10.9.9.77", "Lab", "Floor 9", "north")]

@@ -257,4 +257,4 @@ async def test_help_names_discover_sync_views_and_csv_only_export(home):
     assert "Export reports (CSV, JSON)" not in text
     assert "Export a report or the inventory (CSV, backup)" in text  # both are in the menu
     assert "Discover printers on a network (SNMP and IPP)" in text and "Sync printers from the print servers" in text
-    assert "Next location or print server (Esc: all)" in text
+    assert "Next site, location or print server (Esc: all)" in text

@@ -26,6 +26,12 @@ class KeyDef:
     priority: bool = False  # fires even when an input has focus
 
 
+def _field_keys(scope: str) -> tuple[KeyDef, ...]:
+    return (KeyDef("next_field", "tab", "app.focus_next", "Next field", scope, show=False, priority=True),
+            KeyDef("previous_field", "shift+tab", "app.focus_previous", "Previous field", scope, show=False,
+                   priority=True))
+
+
 def _status_filters() -> tuple[KeyDef, ...]:
     return tuple(KeyDef(f"filter_{status.lower()}", str(n), f"toggle_status('{status}')", f"Only {status}",
                         "printers", show=False)
@@ -85,13 +91,19 @@ KEYMAP: tuple[KeyDef, ...] = (
     KeyDef("back", "escape,q", "back", "Close", "help"),
     KeyDef("help", "question_mark,f1", "back", "Close", "help", show=False),
     *_scroll_keys("help", "scroll"),
-    # dialogs and forms
-    KeyDef("save", "ctrl+s", "save", "Save", "form", priority=True),
-    KeyDef("test", "ctrl+t", "test", "Test", "form", priority=True),
+    # dialogs and forms. Typed ahead in one burst (a fast typist over SSH, a paste of keys), keys
+    # must land where they would one by one: Tab moves the focus when it arrives (priority), so
+    # the letters after it go to the next field; Save and Test are not priority, so they run
+    # after the letters before them reached their field, never on half an address.
+    *_field_keys("form"),
+    KeyDef("save", "ctrl+s", "save", "Save", "form"),
+    KeyDef("test", "ctrl+t", "test", "Test", "form"),
     KeyDef("back", "escape,q", "back", "Cancel", "form"),
-    KeyDef("save", "ctrl+s", "save", "Save", "settings", priority=True),
+    *_field_keys("settings"),
+    KeyDef("save", "ctrl+s", "save", "Save", "settings"),
     KeyDef("back", "escape,q", "back", "Back", "settings"),
-    KeyDef("run_export", "ctrl+s", "export", "Export", "export", priority=True),
+    *_field_keys("export"),
+    KeyDef("run_export", "ctrl+s", "export", "Export", "export"),
     KeyDef("back", "escape,q", "back", "Close", "export"),
     KeyDef("confirm_yes", "y", "confirm", "Yes", "confirm"),
     KeyDef("confirm_no", "n,escape", "cancel", "No", "confirm"),
@@ -109,7 +121,7 @@ KEYMAP: tuple[KeyDef, ...] = (
     KeyDef("back", "escape,q", "back", "Back", "sync_sources"),
     KeyDef("discover_add", "a", "add_checked", "Add checked", "discover"),
     KeyDef("back", "escape,q", "back", "Back", "discover"),
-    KeyDef("import_run", "ctrl+s", "run_import", "Import", "import", priority=True),
+    KeyDef("import_run", "ctrl+s", "run_import", "Import", "import"),
     KeyDef("back", "escape", "back", "Back", "import"),
     KeyDef("quit", "q", "quit", "Quit", "load_error"),
     KeyDef("move_aside", "m", "move_aside", "Move the file aside", "load_error"),

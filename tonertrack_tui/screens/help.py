@@ -48,7 +48,7 @@ DESCRIPTIONS = {
     "clear_filter": "Clear the filter and status filters",
     "sort": "Sort by the next column",
     "sort_reverse": "Reverse the sort",
-    "view": "Next location or print server (Esc: all)",
+    "view": "Next site, location or print server (Esc: all)",
     "view_back": "Previous view",
     "add": "Add a printer",
     "edit": "Edit the printer",

@@ -210,7 +210,7 @@ class PrintersScreen(Screen[None]):
         self.refresh_table()
 
     def action_view(self, backwards: bool = False) -> None:
-        """The next location or print server (core/views/fleet.next_view); after the last, the whole fleet."""
+        """The next site, location or print server (core/views/fleet.next_view); after the last, the whole fleet."""
         self.view = next_view(self.view, self.app.all_rows(), backwards=backwards)
         self.refresh_table()
 
