@@ -211,48 +211,48 @@ class Daemon:
         total = None
         polled: set[str] = set()  # this round's: never claimed again in it, however long it runs
         limits: dict[str, Any] = {}  # the round's concurrency limits, carried from batch to batch
-        while not self.stopping.is_set():
-            try:
-                ids = await asyncio.to_thread(claim, self.site, self.holder, max(1.0, self.interval * 0.9),
-                                              claim_batch(self.config), polled)
-            except StoreError as exc:
-                if total is not None:
-                    log.warning("cannot claim more printers of site %s (%s): this round ends here", self.site, exc)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    ids = await asyncio.to_thread(claim, self.site, self.holder, max(1.0, self.interval * 0.9),
+                                                  claim_batch(self.config), polled)
+                except StoreError as exc:
+                    if total is not None:
+                        log.warning("cannot claim more printers of site %s (%s): this round ends here", self.site, exc)
+                        break
+                    # Cut off from the database: no claims, so no sharing. Rather than stop watching the
+                    # printers, poll the site's printers this daemon has polled before, alone; the
+                    # results are held and written when the database is back.
+                    if not self._claims_down:
+                        log.warning("cannot claim printers of site %s (%s): polling the printers of the site this "
+                                    "daemon knows, alone, until the database is back", self.site, exc)
+                    self._claims_down = True
+                    return await self.poller.poll_all(by="daemon", site=self.site, wait=True)
+                if self._claims_down:
+                    log.info("the database is back: site %s is shared by claims again", self.site)
+                    self._claims_down = False
+                if not ids:
                     break
-                # Cut off from the database: no claims, so no sharing. Rather than stop watching the
-                # printers, poll the site's printers this daemon has polled before, alone; the
-                # results are held and written when the database is back.
-                if not self._claims_down:
-                    log.warning("cannot claim printers of site %s (%s): polling the printers of the site this "
-                                "daemon knows, alone, until the database is back", self.site, exc)
-                self._claims_down = True
-                return await self.poller.poll_all(by="daemon", site=self.site, wait=True)
-            if self._claims_down:
-                log.info("the database is back: site %s is shared by claims again", self.site)
-                self._claims_down = False
-            if not ids:
-                break
-            polled.update(ids)
-            try:
+                polled.update(ids)
                 summary = await self.poller.poll_all(by="daemon", only=ids, wait=True, save_static=False,
                                                      limits=limits)
-            except BaseException:
-                await asyncio.to_thread(self.poller.save_static_caches, polled)
-                raise
-            if total is None:
-                total = summary
-            else:
-                total.done += summary.done
-                total.total += summary.total
-                total.reachable += summary.reachable
-                total.duration_s += summary.duration_s
-                total.written_late += summary.written_late
-                total.held, total.store_error = summary.held, summary.store_error or total.store_error
-                for status, n in summary.by_status.items():
-                    total.by_status[status] = total.by_status.get(status, 0) + n
-        if polled:  # the static caches once per round, not once per batch (each a rewrite of the file)
-            await asyncio.to_thread(self.poller.save_static_caches, polled)
-        return total or FleetPollSummary()
+                if total is None:
+                    total = summary
+                else:
+                    total.done += summary.done
+                    total.total += summary.total
+                    total.reachable += summary.reachable
+                    total.duration_s += summary.duration_s
+                    total.written_late += summary.written_late
+                    total.held, total.store_error = summary.held, summary.store_error or total.store_error
+                    for status, n in summary.by_status.items():
+                        total.by_status[status] = total.by_status.get(status, 0) + n
+            return total or FleetPollSummary()
+        finally:
+            # the static caches once per round, not once per batch (each a rewrite of the file);
+            # a round cut short keeps what it polled too
+            if polled:
+                await asyncio.shield(asyncio.to_thread(self.poller.save_static_caches, polled))
 
     async def poll(self) -> None:
         self._poll_task = asyncio.ensure_future(self._poll_round())

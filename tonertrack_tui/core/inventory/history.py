@@ -61,7 +61,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..util.fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir
+from ..util.fsutil import FileLock, append_lines, atomic_write_bytes, ensure_private_dir, file_token
 
 COUNTER32 = 2**32
 WRAP_MARGIN = 10**6
@@ -472,11 +472,7 @@ class History:
     def _entries_for_reading(self) -> dict[str, Any]:
         """index.json's printers, parsed again only when another write changed it (details
         screens call often)."""
-        try:
-            st = self.index_path.stat()
-            token = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            token = None
+        token = file_token(self.index_path)
         if token is None or token != self._cache_token:
             self._cache = self._read_index()
             self._cache_token = token

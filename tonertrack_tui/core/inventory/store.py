@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 
 from ..address import AddressError, parse_address
 from ..printer.model import PollResult
-from ..util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir, stale_temps
+from ..util.fsutil import FileLock, atomic_write_bytes, ensure_private_dir, file_token, stale_temps
 from .audit import AUDIT_FILE, append_entries, change_entries
 from .history import History
 from .printer import EDITABLE_FIELDS, Printer, matches_query
@@ -198,11 +198,7 @@ class Store:
 
     def mtime_token(self) -> Token | None:
         """Cheap fingerprint of printers.json (mtime, size, inode); None when absent."""
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
+        return file_token(self.path)
 
     def changed_since(self, token: Token | None) -> bool:
         """True when printers.json is not the file that `token` describes (another process saved)."""

@@ -35,7 +35,7 @@ from ..printer.model import PollResult
 from ..printer.status import Thresholds
 from ..snmp.client import SnmpClient
 from ..snmp.credentials import SnmpSettings
-from ..util.fsutil import ensure_private_dir, os_user
+from ..util.fsutil import ensure_private_dir, file_token, os_user
 from ..util.timeutil import utc_now_iso
 from . import staticcache
 from .poller import poll_any
@@ -499,10 +499,8 @@ class FleetPoller:
     def _static_file_entries(self) -> dict[str, Any]:
         """The cache file's entries, parsed again only when the file changed (a daemon of a shared
         site loads the printers of each claimed batch: one parse per round, not per batch)."""
-        try:
-            st = self.cache_path.stat()
-            token = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
+        token = file_token(self.cache_path)
+        if token is None:
             return {}
         if self._static_file[0] != token:
             self._static_file = (token, staticcache.read_entries(self.cache_path))

@@ -21,6 +21,16 @@ TEST_STOP_POINTS = ("before-write", "before-rename", "after-rename")
 TEST_STOPPED = "TONERTRACK_TEST_STOPPED"
 
 
+def file_token(path: Path | str) -> tuple[int, int, int] | None:
+    """A cheap fingerprint of a file (mtime, size, inode) that any replacement changes; None
+    when it is absent. Readers parse a file again only when its token moved."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) 0700; a directory we did not create keeps its mode."""
     path = Path(path)
